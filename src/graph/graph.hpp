@@ -1,0 +1,90 @@
+// The IR every format is translated into: values (tensors flowing between nodes), nodes (ops
+// with ONNX semantics, or internal ops in the "nnload" domain), graph inputs and outputs.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "graph/attributes.hpp"
+#include "nnload/tensor.hpp"
+
+namespace nnload::graph {
+
+constexpr int kNoValue = -1;  // an omitted optional input
+
+struct Value {
+  std::string name;
+  DType dtype = DType::f32;
+  Shape shape;               // declared shape; -1 for unknown dimensions
+  bool shape_known = false;  // false: rank unknown too (filled in by shape inference)
+  Tensor constant;           // defined for weights and constants
+  int producer = -1;         // index of the producing node; -1 for inputs and constants
+
+  bool is_constant() const { return constant.defined(); }
+};
+
+struct Node {
+  std::string name;
+  std::string op;
+  std::string domain;  // "" for ONNX ops, "nnload" for internal ones
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  Attributes attrs;
+
+  // "'dense_1/MatMul' (MatMul)": how errors name a node.
+  std::string describe() const;
+};
+
+// The newest ONNX opset whose semantics nnload implements; graphs built by non-ONNX frontends
+// use it.
+constexpr int kLatestOpset = 21;
+
+class Graph {
+ public:
+  // Opset version per domain ("" is ONNX), as a model's opset_import declares.
+  int opset(const std::string& domain) const;
+  void set_opset(const std::string& domain, int version) { opsets_[domain] = version; }
+
+  int add_input(std::string name, DType dtype, Shape shape);
+  int add_constant(std::string name, Tensor value);
+  // Appends a node whose outputs are new values named "<name>:<i>" (or "<name>" for one output).
+  std::vector<int> add_node(std::string op, std::string name, std::vector<int> inputs,
+                            Attributes attrs = {}, int num_outputs = 1, std::string domain = "");
+  // The common one-output case: returns that output's value id.
+  int add(std::string op, std::string name, std::vector<int> inputs, Attributes attrs = {},
+          std::string domain = "");
+  void add_output(int value, std::string name);
+
+  Value& value(int id);
+  const Value& value(int id) const;
+  Node& node(int index) { return nodes_.at(static_cast<std::size_t>(index)); }
+  const Node& node(int index) const { return nodes_.at(static_cast<std::size_t>(index)); }
+
+  std::vector<Value>& values() { return values_; }
+  const std::vector<Value>& values() const { return values_; }
+  std::vector<Node>& nodes() { return nodes_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<int>& inputs() const { return inputs_; }
+  const std::vector<int>& outputs() const { return outputs_; }
+  const std::vector<std::string>& output_names() const { return output_names_; }
+  std::vector<int>& mutable_outputs() { return outputs_; }
+
+  // Replaces the node list (passes rebuild it) and recomputes every value's producer.
+  void set_nodes(std::vector<Node> nodes);
+  // Points every use of `from` (node inputs and graph outputs) at `to`.
+  void replace_uses(int from, int to);
+  // For each value, the indices of the nodes that read it.
+  std::vector<std::vector<int>> consumers() const;
+
+ private:
+  int new_value(std::string name);
+  std::map<std::string, int> opsets_{{"", kLatestOpset}, {"nnload", 1}};
+  std::vector<Value> values_;
+  std::vector<Node> nodes_;
+  std::vector<int> inputs_;
+  std::vector<int> outputs_;
+  std::vector<std::string> output_names_;
+};
+
+}  // namespace nnload::graph

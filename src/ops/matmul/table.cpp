@@ -1,0 +1,11 @@
+// The matmul op family's registration rows.
+#include "ops/registry.hpp"
+
+namespace nnload::ops {
+
+const OpTable& matmul_ops() {
+  static const OpTable table = {};
+  return table;
+}
+
+}  // namespace nnload::ops

@@ -1,0 +1,11 @@
+// The norm op family's registration rows.
+#include "ops/registry.hpp"
+
+namespace nnload::ops {
+
+const OpTable& norm_ops() {
+  static const OpTable table = {};
+  return table;
+}
+
+}  // namespace nnload::ops
