@@ -41,6 +41,7 @@ std::string_view activation_name(ActivationKind kind);
 std::optional<ActivationKind> activation_from_name(std::string_view name);
 
 // Applies `activation` in place to `data`, vectorised; a no-op for ActivationKind::none.
+// (Defined with the activation kernels, src/linalg/activation_apply.cpp.)
 void apply_activation(const Activation& activation, std::span<float> data);
 
 }  // namespace nnload::linalg
