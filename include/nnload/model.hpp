@@ -1,0 +1,86 @@
+// Loading a saved model and running it.
+//
+//   nnload::Model model = nnload::load("my_model.h5");   // throws nnload::Error
+//   model.summary(std::cout);
+//   std::vector<nnload::Tensor> y = model.predict({x});
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "nnload/tensor.hpp"
+
+namespace nnload {
+
+// A model input or output as declared by the file: -1 marks a dimension fixed only at run time.
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::f32;
+  Shape shape;
+};
+
+struct WeightInfo {
+  std::string name;  // the weight's name in the file (e.g. "dense/kernel:0")
+  DType dtype = DType::f32;
+  Shape shape;
+  bool trainable = true;
+};
+
+struct ModelInfo {
+  std::string format;            // "Keras HDF5"
+  std::string producer;          // "Keras"
+  std::string producer_version;  // "2.3.1"
+  std::string name;              // the model's own name, when the file has one
+  // Further facts from the file (backend, Keras class name, ...), for `nnload inspect`.
+  std::map<std::string, std::string> metadata;
+};
+
+struct LoadOptions {
+  int threads = 0;  // threads per prediction; 0 = all cores
+};
+
+namespace detail {
+struct ModelImpl;
+}
+
+class Model {
+ public:
+  explicit Model(std::shared_ptr<const detail::ModelImpl> impl, int threads = 0);
+
+  const ModelInfo& info() const;
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+
+  // Runs the model on inputs given in inputs() order; returns outputs in outputs() order.
+  // Inputs must have the declared dtype and a shape matching the declared one (any size where
+  // it is -1); otherwise Error(shape) says what was expected and what was given. Safe to call
+  // from several threads at once.
+  std::vector<Tensor> predict(const std::vector<Tensor>& inputs) const;
+  // The same with inputs and outputs keyed by name.
+  std::map<std::string, Tensor> predict(const std::map<std::string, Tensor>& inputs) const;
+
+  // The model's layer table (Keras' model.summary() for Keras files): layers, output shapes,
+  // parameter counts and totals.
+  void summary(std::ostream& out) const;
+
+  std::vector<WeightInfo> weights() const;
+  // A weight by its name in the file; Error(not_found) lists a few names when absent.
+  Tensor weight(const std::string& name) const;
+
+  // Threads used by later predictions of this Model object (0 = all cores).
+  void set_threads(int threads) { threads_ = threads; }
+  int threads() const { return threads_; }
+
+ private:
+  std::shared_ptr<const detail::ModelImpl> impl_;
+  int threads_ = 0;
+};
+
+// Loads a model file or directory; the format is detected from the content, not the name.
+Model load(const std::filesystem::path& path, const LoadOptions& options = {});
+
+}  // namespace nnload

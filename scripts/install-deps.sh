@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything nnload needs to build and test on Debian 12, from Debian's packages.
+# Idempotent: re-running installs nothing new. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libdnnl-dev            # oneDNN: convolution, matmul, pooling primitives
+  libhdf5-dev            # Keras .h5 files
+  nlohmann-json3-dev     # Keras model configs
+  libfmt-dev libcli11-dev
+  libminizip-dev zlib1g-dev   # zip containers (.npz, .keras, PyTorch)
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3-numpy          # the CLI tests compare against numpy-written files
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"

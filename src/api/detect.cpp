@@ -1,0 +1,72 @@
+#include "api/detect.hpp"
+
+#include <array>
+#include <cstring>
+#include <fstream>
+
+#include "core/fail.hpp"
+
+namespace nnload::detail {
+
+std::string_view format_name(Format format) {
+  switch (format) {
+    case Format::keras_h5: return "HDF5 (Keras .h5)";
+    case Format::zip: return "zip archive (.keras, .pt/.pth, .npz)";
+    case Format::torch_legacy: return "PyTorch legacy pickle";
+    case Format::onnx: return "ONNX";
+    case Format::savedmodel: return "TensorFlow SavedModel";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr std::array<unsigned char, 8> kHdf5Signature = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+// HDF5 files may start with a user block; the signature then sits at 512, 1024, 2048, ...
+bool has_hdf5_signature(std::ifstream& in, std::uintmax_t size) {
+  for (std::uintmax_t offset = 0; offset + 8 <= size; offset = offset == 0 ? 512 : offset * 2) {
+    std::array<unsigned char, 8> bytes{};
+    in.seekg(static_cast<std::streamoff>(offset));
+    if (!in.read(reinterpret_cast<char*>(bytes.data()), 8)) return false;
+    if (bytes == kHdf5Signature) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Format detect_format(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    fail(ErrorCode::not_found, "{}: no such file or directory", path.string());
+  }
+  if (std::filesystem::is_directory(status)) {
+    if (std::filesystem::exists(path / "saved_model.pb") ||
+        std::filesystem::exists(path / "saved_model.pbtxt")) {
+      return Format::savedmodel;
+    }
+    fail(ErrorCode::invalid_argument,
+         "{}: is a directory without saved_model.pb; give a model file (.h5, .keras, .pt, "
+         ".onnx) or a TensorFlow SavedModel directory",
+         path.string());
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorCode::not_found, "{}: cannot be opened for reading", path.string());
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  std::array<unsigned char, 4> head{};
+  in.read(reinterpret_cast<char*>(head.data()), 4);
+  const bool have_head = in.gcount() == 4;
+  in.clear();
+  if (!ec && has_hdf5_signature(in, size)) return Format::keras_h5;
+  if (have_head && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return Format::zip;
+  if (have_head && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5) return Format::torch_legacy;
+  if (path.extension() == ".onnx") return Format::onnx;
+  fail(ErrorCode::unknown_format,
+       "{}: not a model file nnload can read ({} bytes; expected Keras .h5 (HDF5), .keras, "
+       "PyTorch .pt/.pth, ONNX, or a SavedModel directory)",
+       path.string(), ec ? 0 : size);
+}
+
+}  // namespace nnload::detail

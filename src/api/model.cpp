@@ -1,0 +1,72 @@
+#include "nnload/model.hpp"
+
+#include "api/model_impl.hpp"
+#include "api/summary.hpp"
+#include "core/fail.hpp"
+#include "core/threads.hpp"
+
+namespace nnload {
+
+Model::Model(std::shared_ptr<const detail::ModelImpl> impl, int threads)
+    : impl_(std::move(impl)), threads_(threads) {
+  if (!impl_) fail(ErrorCode::internal, "Model built without a loaded model");
+}
+
+const ModelInfo& Model::info() const { return impl_->model.info; }
+const std::vector<TensorInfo>& Model::inputs() const { return impl_->model.inputs; }
+const std::vector<TensorInfo>& Model::outputs() const { return impl_->model.outputs; }
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
+  ScopedThreads threads(threads_);
+  return impl_->executor->run(inputs);
+}
+
+std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>& inputs) const {
+  std::vector<Tensor> ordered;
+  for (const TensorInfo& info : impl_->model.inputs) {
+    auto it = inputs.find(info.name);
+    if (it == inputs.end()) {
+      std::vector<std::string> names;
+      for (const TensorInfo& i : impl_->model.inputs) names.push_back(i.name);
+      fail(ErrorCode::not_found, "no value given for input '{}' (the model's inputs: {})",
+           info.name, fmt::join(names, ", "));
+    }
+    ordered.push_back(it->second);
+  }
+  for (const auto& [name, tensor] : inputs) {
+    bool known = false;
+    for (const TensorInfo& info : impl_->model.inputs) known = known || info.name == name;
+    if (!known) fail(ErrorCode::not_found, "the model has no input named '{}'", name);
+  }
+  std::vector<Tensor> outputs = predict(ordered);
+  std::map<std::string, Tensor> named;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    named.emplace(impl_->model.outputs[i].name, std::move(outputs[i]));
+  }
+  return named;
+}
+
+void Model::summary(std::ostream& out) const { detail::print_summary(*impl_, out); }
+
+std::vector<WeightInfo> Model::weights() const {
+  std::vector<WeightInfo> out;
+  for (const formats::NamedWeight& w : impl_->model.weights) {
+    out.push_back({w.name, w.value.dtype(), w.value.shape(), w.trainable});
+  }
+  return out;
+}
+
+Tensor Model::weight(const std::string& name) const {
+  for (const formats::NamedWeight& w : impl_->model.weights) {
+    if (w.name == name) return w.value;
+  }
+  std::vector<std::string> some;
+  for (const formats::NamedWeight& w : impl_->model.weights) {
+    if (some.size() == 5) break;
+    some.push_back(w.name);
+  }
+  fail(ErrorCode::not_found, "no weight named '{}' (the model has {} weights, e.g. {})", name,
+       impl_->model.weights.size(), fmt::join(some, ", "));
+}
+
+}  // namespace nnload

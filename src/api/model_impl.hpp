@@ -1,0 +1,22 @@
+// What a Model shares between its copies: the loaded model, its executor, and the output
+// shapes of its layers as probed at load time (for summary()).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "formats/loaded_model.hpp"
+#include "graph/executor.hpp"
+
+namespace nnload::detail {
+
+struct ModelImpl {
+  formats::LoadedModel model;
+  std::unique_ptr<graph::Executor> executor;
+  // Per layer row, per output: the shape with -1 where it depends on an unknown input
+  // dimension; nullopt when it could not be inferred.
+  std::vector<std::vector<std::optional<Shape>>> layer_shapes;
+};
+
+}  // namespace nnload::detail

@@ -1,0 +1,62 @@
+// A Keras model config (the `model_config` JSON) normalised across Keras versions: Keras 1's
+// bare layer lists, Keras 2's nested-list inbound nodes, Keras 3's __keras_tensor__ records.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace nnload::formats::keras {
+
+using Json = nlohmann::json;
+
+struct KerasVersion {
+  int major = 2;
+  int minor = 0;
+  std::string text;  // as written in the file, e.g. "2.3.1"
+};
+
+// A reference to a tensor another layer produced: its call (node) index and output index.
+struct TensorRef {
+  std::string layer;
+  int node_index = 0;
+  int tensor_index = 0;
+};
+
+// One call of a layer inside a functional model.
+struct CallNode {
+  std::vector<TensorRef> inputs;  // flattened in argument order
+  Json kwargs = Json::object();
+};
+
+struct LayerConfig {
+  std::string class_name;
+  std::string name;
+  std::string module;           // Keras 3 ("keras.layers"), empty otherwise
+  std::string registered_name;  // Keras 3 custom objects ("my_package>MyLayer")
+  Json config = Json::object();
+  std::vector<CallNode> calls;  // functional models only
+  // Set when the layer is itself a model (Sequential/Functional/Model) used as a layer.
+  std::shared_ptr<struct ModelConfig> nested;
+};
+
+struct ModelConfig {
+  std::string class_name;  // "Sequential", "Functional" (or Keras 2's "Model")
+  std::string name;
+  std::vector<LayerConfig> layers;
+  std::vector<TensorRef> inputs;   // functional: the input layers
+  std::vector<TensorRef> outputs;  // functional: the output tensors
+  Json config = Json::object();    // the model's own config (build_input_shape, ...)
+
+  bool is_sequential() const { return class_name == "Sequential"; }
+};
+
+bool is_model_class(const std::string& class_name);
+
+// Parses `{"class_name": ..., "config": ...}` as found in model_config; throws Error(corrupt)
+// naming the field that is missing or malformed.
+ModelConfig parse_model_config(const Json& json);
+
+KerasVersion parse_keras_version(const std::string& text);
+
+}  // namespace nnload::formats::keras

@@ -1,0 +1,92 @@
+// What a Keras layer builder works with: the layer's config and weights, its input values, and
+// helpers that add IR nodes named "<layer>/<step>". Builders map config onto ONNX-semantics ops;
+// they never compute numbers themselves (weight layout changes are nodes, folded at load).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "formats/keras/config.hpp"
+#include "formats/keras/weights.hpp"
+#include "graph/graph.hpp"
+
+namespace nnload::formats::keras {
+
+class LayerContext {
+ public:
+  LayerContext(graph::Graph& graph, const LayerConfig& layer, std::vector<int> inputs,
+               const std::vector<LayerWeight>& weights, const KerasVersion& version,
+               std::string name_prefix);
+
+  const LayerConfig& layer() const { return layer_; }
+  const std::string& name() const { return layer_.name; }
+  const KerasVersion& version() const { return version_; }
+  graph::Graph& graph() { return graph_; }
+
+  // --- inputs
+  std::size_t input_count() const { return inputs_.size(); }
+  int input(std::size_t i = 0) const;
+  const std::vector<int>& inputs() const { return inputs_; }
+  void expect_inputs(std::size_t min, std::size_t max) const;
+  // Shape of input i, -1 where it depends on unknown input dimensions (compiles the graph built
+  // so far: only for the few layers whose ops depend on the input rank).
+  Shape input_shape(std::size_t i = 0);
+  std::size_t input_rank(std::size_t i = 0) { return input_shape(i).size(); }
+
+  // --- config (errors name the layer and the key)
+  const Json& config() const { return layer_.config; }
+  bool has(const char* key) const;
+  // The first of several keys present (Keras renamed many: "units"/"output_dim", ...).
+  const Json* find(std::initializer_list<const char*> keys) const;
+  int64_t get_int(std::initializer_list<const char*> keys, std::optional<int64_t> fallback = {}) const;
+  double get_float(std::initializer_list<const char*> keys, std::optional<double> fallback = {}) const;
+  bool get_bool(std::initializer_list<const char*> keys, bool fallback) const;
+  std::string get_string(std::initializer_list<const char*> keys,
+                         std::optional<std::string> fallback = {}) const;
+  // An int or a list of ints, repeated to `n` values when a single int is given.
+  std::vector<int64_t> get_ints(std::initializer_list<const char*> keys, std::size_t n,
+                                std::optional<int64_t> fallback = {}) const;
+  // "channels_last" unless the config (or Keras 1's dim_ordering "th") says channels_first.
+  bool channels_first() const;
+
+  // --- weights, in the order the layer saved them
+  std::size_t weight_count() const { return weights_.size(); }
+  // Constant value id of weight `index`, converted to float32 if stored otherwise. `role` names
+  // it in errors ("kernel").
+  int weight(std::size_t index, const char* role);
+  const Tensor& weight_tensor(std::size_t index, const char* role) const;
+  // Throws Error(corrupt) unless the file holds exactly `count` weights for this layer.
+  void expect_weights(std::size_t count, const char* roles) const;
+  void mark_non_trainable(std::size_t index);
+  const std::vector<bool>& trainable() const { return trainable_; }
+
+  // --- building
+  std::string node_name(const std::string& step) const { return prefix_ + layer_.name + "/" + step; }
+  int add(const std::string& op, const std::string& step, std::vector<int> inputs,
+          graph::Attributes attrs = {}, const std::string& domain = "");
+  std::vector<int> add_multi(const std::string& op, const std::string& step, std::vector<int> inputs,
+                             int outputs, graph::Attributes attrs = {}, const std::string& domain = "");
+  int constant(const std::string& step, Tensor value);
+  int int64s(const std::string& step, std::vector<int64_t> values);
+  int scalar(const std::string& step, float value);
+  // Applies a Keras activation (a name or a Keras 3 serialized function) to `x`.
+  int activation(int x, const Json& activation);
+  // Applies the config's "activation" entry, if any.
+  int config_activation(int x);
+
+  [[noreturn]] void unsupported(const std::string& what) const;
+  [[noreturn]] void corrupt(const std::string& what) const;
+
+ private:
+  graph::Graph& graph_;
+  const LayerConfig& layer_;
+  std::vector<int> inputs_;
+  const std::vector<LayerWeight>& weights_;
+  std::vector<int> weight_values_;
+  std::vector<bool> trainable_;
+  KerasVersion version_;
+  std::string prefix_;
+};
+
+}  // namespace nnload::formats::keras

@@ -1,0 +1,32 @@
+// The table from Keras layer class name to builder. Each family file contributes its rows;
+// layers.cpp concatenates them.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "formats/keras/layer_context.hpp"
+
+namespace nnload::formats::keras {
+
+// Adds the layer's nodes after its inputs and returns its outputs.
+using LayerBuilder = std::vector<int> (*)(LayerContext& ctx);
+using LayerRows = std::vector<std::pair<std::string_view, LayerBuilder>>;
+
+LayerRows core_layers();
+LayerRows conv_layers();
+LayerRows pooling_layers();
+LayerRows normalization_layers();
+LayerRows reshaping_layers();
+LayerRows merge_layers();
+LayerRows activation_layers();
+LayerRows preprocessing_layers();
+
+const std::map<std::string, LayerBuilder, std::less<>>& keras_layers();
+// Builder for a class name, or nullptr.
+LayerBuilder find_layer_builder(std::string_view class_name);
+std::vector<std::string> supported_layers();
+
+}  // namespace nnload::formats::keras

@@ -1,0 +1,63 @@
+#include "formats/keras/weights.hpp"
+
+#include "core/fail.hpp"
+
+namespace nnload::formats::keras {
+
+const std::vector<LayerWeight>* LayerWeights::find(const std::string& layer) const {
+  for (const auto& [name, list] : layers) {
+    if (name == layer) return &list;
+  }
+  return nullptr;
+}
+
+std::vector<LayerWeight>& LayerWeights::at(const std::string& layer) {
+  for (auto& [name, list] : layers) {
+    if (name == layer) return list;
+  }
+  layers.emplace_back(layer, std::vector<LayerWeight>{});
+  return layers.back().second;
+}
+
+std::vector<std::string> read_split_string_list(const io::hdf5::Group& group, const std::string& name) {
+  if (group.has_attribute(name)) return group.string_list_attribute(name);
+  std::vector<std::string> all;
+  for (int chunk = 0; group.has_attribute(name + std::to_string(chunk)); ++chunk) {
+    std::vector<std::string> part = group.string_list_attribute(name + std::to_string(chunk));
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+
+LayerWeights read_layer_weights(const io::hdf5::Group& group) {
+  const bool has_names = group.has_attribute("layer_names") || group.has_attribute("layer_names0");
+  if (!has_names) fail(ErrorCode::corrupt, "'{}' has no layer_names attribute", group.path());
+  LayerWeights weights;
+  for (const std::string& layer : read_split_string_list(group, "layer_names")) {
+    if (!group.has_group(layer)) {
+      fail(ErrorCode::corrupt, "layer_names lists '{}', but '{}' has no such group", layer, group.path());
+    }
+    const io::hdf5::Group layer_group = group.group(layer);
+    std::vector<LayerWeight>& list = weights.at(layer);
+    for (const std::string& name : read_split_string_list(layer_group, "weight_names")) {
+      if (!layer_group.has_dataset(name)) {
+        fail(ErrorCode::corrupt, "layer '{}' lists weight '{}', which is not in the file", layer, name);
+      }
+      list.push_back({name, layer_group.dataset(name).read()});
+    }
+  }
+  return weights;
+}
+
+std::string local_weight_name(const std::string& weight_name, const std::string& layer_name) {
+  std::string name = weight_name;
+  if (const auto colon = name.rfind(':'); colon != std::string::npos) name.resize(colon);
+  if (const auto slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  if (name.size() > layer_name.size() + 1 && name.compare(0, layer_name.size(), layer_name) == 0 &&
+      name[layer_name.size()] == '_') {
+    name = name.substr(layer_name.size() + 1);  // Keras 1: "dense_1_W" -> "W"
+  }
+  return name;
+}
+
+}  // namespace nnload::formats::keras

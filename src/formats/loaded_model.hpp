@@ -1,0 +1,47 @@
+// What a format reader hands over: the graph, its declared inputs and outputs, the weights as
+// named in the file, metadata, and (for layer-based formats) the layer table of summary().
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/graph.hpp"
+#include "nnload/model.hpp"
+
+namespace nnload::formats {
+
+struct NamedWeight {
+  std::string name;
+  Tensor value;
+  bool trainable = true;
+};
+
+// One row of summary(): a layer, the graph values holding its outputs, its parameters.
+struct LayerRow {
+  std::string name;
+  std::string class_name;
+  std::vector<int> outputs;  // value ids in the graph
+  std::int64_t params = 0;
+  std::vector<std::string> connected_to;  // "input_1[0][0]" entries (functional models)
+};
+
+struct LayerTable {
+  std::string model_name;
+  bool show_connections = false;  // Functional models print Keras' "Connected to" column
+  std::vector<LayerRow> rows;
+  std::int64_t trainable_params = 0;
+  std::int64_t non_trainable_params = 0;
+};
+
+struct LoadedModel {
+  ModelInfo info;
+  std::shared_ptr<graph::Graph> graph;
+  std::vector<TensorInfo> inputs;   // names, dtypes and declared shapes, graph input order
+  std::vector<TensorInfo> outputs;  // graph output order
+  std::vector<NamedWeight> weights;
+  std::optional<LayerTable> layers;
+};
+
+}  // namespace nnload::formats

@@ -1,0 +1,103 @@
+#include "graph/executor.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "core/fail.hpp"
+#include "graph/plan.hpp"
+#include "ops/registry.hpp"
+
+namespace nnload::graph {
+
+namespace {
+// Plans kept per executor; a model fed ever-changing shapes must not grow without bound.
+constexpr std::size_t kMaxCachedPlans = 16;
+}  // namespace
+
+Executor::Executor(std::shared_ptr<const Graph> graph) : graph_(std::move(graph)) {
+  std::vector<std::string> problems;
+  std::optional<Error> first;
+  for (const Node& node : graph_->nodes()) {
+    try {
+      ops_.push_back(ops::create_op(node, graph_->opset(node.domain)));
+    } catch (const Error& e) {
+      if (!first) first = e;
+      problems.push_back(e.what());
+      ops_.push_back(nullptr);
+    }
+  }
+  if (problems.size() == 1) throw *first;
+  if (!problems.empty()) {
+    const std::size_t shown = std::min<std::size_t>(problems.size(), 10);
+    fail(first->code(), "{} nodes can't be run:\n  {}{}", problems.size(),
+         fmt::join(problems.begin(), problems.begin() + static_cast<std::ptrdiff_t>(shown), "\n  "),
+         problems.size() > shown ? "\n  ..." : "");
+  }
+}
+
+Executor::~Executor() = default;
+
+void Executor::check_inputs(std::span<const Tensor> inputs) const {
+  const std::vector<int>& declared = graph_->inputs();
+  if (inputs.size() != declared.size()) {
+    fail(ErrorCode::invalid_argument, "the model takes {} input{}, {} given", declared.size(),
+         declared.size() == 1 ? "" : "s", inputs.size());
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = graph_->value(declared[i]);
+    const Tensor& t = inputs[i];
+    if (!t.defined()) fail(ErrorCode::invalid_argument, "input '{}' is an undefined tensor", v.name);
+    if (t.dtype() != v.dtype) {
+      fail(ErrorCode::shape, "input '{}' must be {}, got {}", v.name, dtype_name(v.dtype),
+           dtype_name(t.dtype()));
+    }
+    bool fits = !v.shape_known || t.shape().size() == v.shape.size();
+    for (std::size_t d = 0; fits && v.shape_known && d < v.shape.size(); ++d) {
+      fits = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
+    }
+    if (!fits) {
+      fail(ErrorCode::shape, "input '{}' must have shape {}, got {}", v.name,
+           shape_to_string(v.shape), shape_to_string(t.shape()));
+    }
+  }
+}
+
+std::shared_ptr<const Plan> Executor::plan_for(const std::vector<Shape>& input_shapes) const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = plans_.find(input_shapes);
+    if (it != plans_.end()) return it->second;
+  }
+  // Compile outside the lock: a slow compile must not block runs of other cached plans. Two
+  // threads may compile the same shapes at once; the first to finish is kept.
+  auto plan = std::make_shared<const Plan>(*graph_, ops_, input_shapes);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto [it, inserted] = plans_.emplace(input_shapes, plan);
+  if (inserted) {
+    plan_order_.push_back(input_shapes);
+    if (plan_order_.size() > kMaxCachedPlans) {
+      plans_.erase(plan_order_.front());
+      plan_order_.erase(plan_order_.begin());
+    }
+  }
+  return it->second;
+}
+
+std::vector<Tensor> Executor::run(std::span<const Tensor> inputs) const {
+  check_inputs(inputs);
+  std::vector<Shape> shapes;
+  shapes.reserve(inputs.size());
+  for (const Tensor& t : inputs) shapes.push_back(t.shape());
+  return plan_for(shapes)->run(inputs);
+}
+
+InferredGraph Executor::infer(const std::vector<Shape>& input_shapes,
+                              std::size_t max_fold_bytes) const {
+  return infer_graph(*graph_, ops_, input_shapes, max_fold_bytes);
+}
+
+std::size_t Executor::arena_bytes(const std::vector<Shape>& input_shapes) const {
+  return plan_for(input_shapes)->arena_bytes();
+}
+
+}  // namespace nnload::graph

@@ -1,0 +1,59 @@
+// The executor: compiles a graph, for one set of concrete input shapes, into a plan (types
+// inferred, shape computations folded to constants, kernels chosen and weights pre-packed once,
+// intermediate buffers placed in one arena by liveness), caches plans per input shapes, and runs
+// them re-entrantly.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "graph/graph.hpp"
+#include "ops/op.hpp"
+
+namespace nnload::graph {
+
+class Plan;
+
+// Types of every value for given input shapes, and the values known without running the
+// model (graph constants and everything folded from them and from the input shapes).
+struct InferredGraph {
+  std::vector<ops::TensorType> types;  // indexed by value id
+  std::vector<bool> known;             // type inferred (false for values of unreachable nodes)
+  std::vector<Tensor> folded;          // defined where the value is known at compile time
+};
+
+class Executor {
+ public:
+  // Creates every node's op (attributes parsed once). Throws Error(unsupported) naming the first
+  // node nnload can't run, after validating the whole graph.
+  explicit Executor(std::shared_ptr<const Graph> graph);
+  ~Executor();
+
+  // Runs the graph; inputs in graph input order, outputs in graph output order (fresh tensors
+  // the caller owns). Re-entrant: many threads may call run() on one executor at once.
+  std::vector<Tensor> run(std::span<const Tensor> inputs) const;
+
+  // Shape inference alone (no kernels built), for summaries and metadata. Only computations
+  // on at most max_fold_bytes of known inputs are folded (shape arithmetic, not weights).
+  InferredGraph infer(const std::vector<Shape>& input_shapes,
+                      std::size_t max_fold_bytes = std::size_t{1} << 16) const;
+
+  const Graph& graph() const { return *graph_; }
+  // Bytes of intermediate memory the plan for these shapes uses per concurrent run.
+  std::size_t arena_bytes(const std::vector<Shape>& input_shapes) const;
+
+ private:
+  std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& input_shapes) const;
+  void check_inputs(std::span<const Tensor> inputs) const;
+
+  std::shared_ptr<const Graph> graph_;
+  std::vector<std::unique_ptr<ops::Op>> ops_;  // indexed by node
+  mutable std::mutex mutex_;
+  mutable std::map<std::vector<Shape>, std::shared_ptr<const Plan>> plans_;
+  mutable std::vector<std::vector<Shape>> plan_order_;  // oldest first, for eviction
+};
+
+}  // namespace nnload::graph

@@ -1,0 +1,18 @@
+// The load-time pipeline: order, simplify, precompute, then drop what no output needs.
+#include "graph/passes/passes.hpp"
+
+namespace nnload::graph::passes {
+
+void optimize(Graph& graph) {
+  sort_topologically(graph);
+  remove_identities(graph);
+  remove_dead_nodes(graph);
+  fold_constants(graph);
+  // Fusions run on the folded graph: BatchNormalization's scale and shift are constants now.
+  while (fold_scale_shift_into_conv(graph) > 0) fold_constants(graph);
+  fuse_matmul_bias(graph);
+  fuse_activation(graph);
+  remove_dead_nodes(graph);
+}
+
+}  // namespace nnload::graph::passes

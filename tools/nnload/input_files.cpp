@@ -1,0 +1,52 @@
+#include "input_files.hpp"
+
+#include <filesystem>
+
+#include "core/fail.hpp"
+#include "io/npy.hpp"
+#include "io/npz.hpp"
+
+namespace nnload::cli {
+
+namespace {
+
+bool is_npz(const std::string& file) { return std::filesystem::path(file).extension() == ".npz"; }
+
+std::vector<Tensor> from_npz(const Model& model, const std::string& file) {
+  const auto arrays = io::read_npz(file);
+  const std::vector<TensorInfo>& inputs = model.inputs();
+  if (inputs.size() == 1 && arrays.size() == 1) return {arrays[0].second};
+  std::vector<Tensor> ordered;
+  for (const TensorInfo& input : inputs) {
+    const Tensor* found = nullptr;
+    for (const auto& [name, tensor] : arrays) {
+      if (name == input.name) found = &tensor;
+    }
+    if (!found) {
+      std::vector<std::string> keys;
+      for (const auto& [name, tensor] : arrays) keys.push_back(name);
+      fail(ErrorCode::not_found, "{}: no array named '{}' for input '{}' (the file holds: {})", file, input.name,
+           input.name, fmt::join(keys, ", "));
+    }
+    ordered.push_back(*found);
+  }
+  return ordered;
+}
+
+}  // namespace
+
+std::vector<Tensor> read_inputs(const Model& model, const std::vector<std::string>& files) {
+  if (files.size() == 1 && is_npz(files[0])) return from_npz(model, files[0]);
+  if (files.size() != model.inputs().size()) {
+    fail(ErrorCode::invalid_argument, "the model takes {} input(s); {} file(s) given (use one .npz keyed by input name, or one .npy per input)",
+         model.inputs().size(), files.size());
+  }
+  std::vector<Tensor> inputs;
+  for (const std::string& file : files) {
+    if (is_npz(file)) fail(ErrorCode::invalid_argument, "{}: give a single .npz for all inputs, or .npy files", file);
+    inputs.push_back(io::read_npy(file));
+  }
+  return inputs;
+}
+
+}  // namespace nnload::cli
