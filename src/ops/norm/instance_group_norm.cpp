@@ -57,12 +57,16 @@ class GroupNormKernel final : public Kernel {
             for (std::int64_t j = 0; j < per_group; ++j) {
               const std::size_t k =
                   static_cast<std::size_t>(a_.per_channel_params ? group * per_group + j : group);
+              // x - mean in double: folding the mean into a float shift cancels badly when
+              // the group's deviation is small against its mean.
               const double scale = p.scale[k] * inv;
-              const T a = static_cast<T>(scale);
-              const T b = static_cast<T>(p.bias[k] - m.mean * scale);
+              const double mean = m.mean;
+              const T b = static_cast<T>(p.bias[k]);
               const T* xs = xr + j * spatial;
               T* ys = yr + j * spatial;
-              for (std::int64_t i = 0; i < spatial; ++i) ys[i] = xs[i] * a + b;
+              for (std::int64_t i = 0; i < spatial; ++i) {
+                ys[i] = static_cast<T>((static_cast<double>(xs[i]) - mean) * scale) + b;
+              }
             }
           }
         });

@@ -98,27 +98,29 @@ class LayerNormKernel final : public Kernel {
     void* mean_out = outputs.size() > 1 ? outputs[1].mutable_raw() : nullptr;
     void* inv_out = outputs.size() > 2 ? outputs[2].mutable_raw() : nullptr;
     const std::int64_t cols = g_.cols;
-    linalg::parallel_for(g_.rows,
-                         std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(1, cols)),
-                         [&](std::int64_t begin, std::int64_t end) {
-                           for (std::int64_t r = begin; r < end; ++r) {
-                             const linalg::Moments m = linalg::row_moments(x + r * cols, cols);
-                             const double inv = 1.0 / std::sqrt(m.variance + a_.epsilon);
-                             const T mean_t = static_cast<T>(m.mean);
-                             const T inv_t = static_cast<T>(inv);
-                             const T* s = scale->values.data() + r * scale->row_stride;
-                             const T* b = bias->values.data() + r * bias->row_stride;
-                             const T* xr = x + r * cols;
-                             T* yr = y + r * cols;
-                             for (std::int64_t i = 0; i < cols; ++i)
-                               yr[i] = (xr[i] - mean_t) * inv_t * s[i] + b[i];
-                             store(mean_out, r, m.mean);
-                             store(inv_out, r, inv);
-                           }
-                         });
+    const std::int64_t grain = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(1, cols));
+    linalg::parallel_for(g_.rows, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t r = begin; r < end; ++r) {
+        const linalg::Moments m = linalg::row_moments(x + r * cols, cols);
+        const double inv = 1.0 / std::sqrt(m.variance + a_.epsilon);
+        normalize_row(x + r * cols, y + r * cols, m.mean, inv,
+                      scale->values.data() + r * scale->row_stride,
+                      bias->values.data() + r * bias->row_stride);
+        store(mean_out, r, m.mean);
+        store(inv_out, r, inv);
+      }
+    });
   }
 
  private:
+  // Standardised in double (the spec's stash precision or better: x - mean in float cancels
+  // when a row's deviation is small against its mean), then scaled and shifted in T.
+  void normalize_row(const T* x, T* y, double mean, double inv, const T* s, const T* b) const {
+    for (std::int64_t i = 0; i < g_.cols; ++i) {
+      y[i] = static_cast<T>((static_cast<double>(x[i]) - mean) * inv) * s[i] + b[i];
+    }
+  }
+
   void store(void* out, std::int64_t r, double v) const {
     if (out == nullptr) return;
     if (a_.stash == DType::f64) {
