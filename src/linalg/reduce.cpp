@@ -48,8 +48,11 @@ std::int64_t ReducePlan::kept_offset(std::int64_t index) const {
   return offset;
 }
 
-RowWalker::RowWalker(const std::vector<AxisGroup>& groups, std::int64_t start)
-    : groups_(&groups), counters_(groups.size(), 0) {
+RowWalker::RowWalker(const std::vector<AxisGroup>& groups, std::int64_t start) : groups_(&groups) {
+  if (groups.size() > kInline) {
+    heap_.assign(groups.size(), 0);
+    counters_ = heap_.data();
+  }
   for (std::size_t g = groups.size(); g-- > 0;) {
     if (groups[g].size == 0) return;
     counters_[g] = start % groups[g].size;

@@ -57,13 +57,16 @@ class ReducePlan {
   std::int64_t rows_ = 1;
 };
 
-// Input offsets of consecutive rows of a list of reduced groups, from row `start` on.
+// Input offsets of consecutive rows of a list of reduced groups, from row `start` on. One is
+// made per output or tile, so its counters live inline (heap only past kInline groups).
 class RowWalker {
  public:
   RowWalker(const std::vector<AxisGroup>& groups, std::int64_t start);
+  RowWalker(const RowWalker&) = delete;  // counters_ may point into this object
+  RowWalker& operator=(const RowWalker&) = delete;
   std::int64_t offset() const { return offset_; }
   void next() {
-    for (std::size_t g = counters_.size(); g-- > 0;) {
+    for (std::size_t g = groups_->size(); g-- > 0;) {
       const AxisGroup& group = (*groups_)[g];
       offset_ += group.stride;
       if (++counters_[g] < group.size) return;
@@ -73,8 +76,11 @@ class RowWalker {
   }
 
  private:
+  static constexpr std::size_t kInline = 8;
   const std::vector<AxisGroup>* groups_;
-  std::vector<std::int64_t> counters_;
+  std::int64_t inline_[kInline] = {};
+  std::vector<std::int64_t> heap_;
+  std::int64_t* counters_ = inline_;
   std::int64_t offset_ = 0;
 };
 
@@ -95,11 +101,12 @@ inline std::int64_t available_threads() { return omp_in_parallel() ? 1 : omp_get
 // pointers they write through.
 
 // Reduces n contiguous elements. Independent lanes let the compiler vectorise any combine
-// (floating-point addition is not reassociated otherwise) and shorten rounding chains.
+// (floating-point addition is not reassociated otherwise) and shorten rounding chains; four
+// vectors' worth of lanes hide the combine's latency.
 template <class T, class R>
 typename R::Acc reduce_contiguous(const T* x, std::int64_t n, const R& r, std::int64_t o) {
   using Acc = typename R::Acc;
-  constexpr int kLanes = 16;
+  constexpr int kLanes = std::max<int>(16, static_cast<int>(256 / sizeof(Acc)));
   std::int64_t i = 0;
   Acc acc = r.init();
   if (n >= 2 * kLanes) {

@@ -80,6 +80,29 @@ TEST(LinalgReduce, SumOfIndicesOverMiddleAxis) {
     for (int k = 0; k < 4; ++k) EXPECT_EQ(y[i * 4 + k], 300.0 * i + 30 + 3 * k);
 }
 
+TEST(LinalgReduce, ManyAlternatingGroupsMatchABruteForceSum) {
+  // 18 axes of size 2, every other one reduced: 9 reduced groups, more than RowWalker keeps
+  // inline.
+  const Shape shape(18, 2);
+  std::vector<bool> reduced(18);
+  for (std::size_t i = 0; i < 18; ++i) reduced[i] = i % 2 == 0;
+  const std::int64_t n = 1 << 18;
+  std::vector<float> x(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) x[static_cast<std::size_t>(i)] = static_cast<float>(i % 97);
+  std::vector<double> expected(1 << 9, 0), y(1 << 9, -1);
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::int64_t o = 0;
+    for (int d = 0; d < 18; ++d) {
+      if (d % 2 == 1) o = o * 2 + ((i >> (17 - d)) & 1);
+    }
+    expected[static_cast<std::size_t>(o)] += x[static_cast<std::size_t>(i)];
+  }
+  const ReducePlan p(shape, reduced);
+  EXPECT_EQ(p.reduced().size(), 9u);
+  reduce(p, x.data(), CountingSum{y.data()});
+  EXPECT_EQ(y, expected);
+}
+
 TEST(MapWithOutput, PassesEachElementsOutputIndex) {
   std::vector<float> x(24, 0.f);
   std::vector<float> y(24, -1.f);
