@@ -65,16 +65,21 @@ std::vector<TensorType> infer_cast_like(const NoAttrs&, std::span<const InputInf
   return {{in[1].dtype, in[0].shape}};
 }
 
-// convert_value, except that float to integer saturates and maps NaN to 0 (a plain cast is
-// undefined there; numpy gives arbitrary values).
+// convert_value, except from floats to integers, where a plain cast is undefined out of range:
+// NaN gives 0, int32/int64 saturate, and the narrow types wrap from int64 as numpy's and ONNX
+// Runtime's casts do on x86 (-1.0 to uint8 is 255).
 template <class To, class From>
 To cast_value(From v) {
-  if constexpr (std::is_integral_v<To> && !std::is_same_v<To, bool> &&
-                (std::is_same_v<From, Float16> || std::is_same_v<From, BFloat16>)) {
-    return saturate_cast<To>(convert_value<float>(v));
-  } else if constexpr (std::is_integral_v<To> && !std::is_same_v<To, bool> &&
-                       std::is_floating_point_v<From>) {
-    return saturate_cast<To>(v);
+  constexpr bool kFromFloat = std::is_floating_point_v<From> || std::is_same_v<From, Float16> ||
+                              std::is_same_v<From, BFloat16>;
+  if constexpr (kFromFloat && std::is_integral_v<To> && !std::is_same_v<To, bool>) {
+    using Wide = std::conditional_t<std::is_same_v<From, double>, double, float>;
+    const Wide w = convert_value<Wide>(v);
+    if constexpr (sizeof(To) >= 4) {
+      return saturate_cast<To>(w);
+    } else {
+      return static_cast<To>(saturate_cast<std::int64_t>(w));
+    }
   } else {
     return convert_value<To>(v);
   }
