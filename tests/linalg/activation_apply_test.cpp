@@ -16,38 +16,54 @@ double reference(const Activation& a, double x) {
   const double beta = a.beta;
   const auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
   switch (a.kind) {
-    case ActivationKind::none: return x;
-    case ActivationKind::relu: return std::max(x, 0.0);
-    case ActivationKind::leaky_relu: return x >= 0 ? x : alpha * x;
-    case ActivationKind::clip: return std::min(std::max(x, alpha), beta);
-    case ActivationKind::sigmoid: return sigmoid(x);
-    case ActivationKind::hard_sigmoid: return std::max(0.0, std::min(1.0, alpha * x + beta));
-    case ActivationKind::hard_swish: return x * std::max(0.0, std::min(1.0, x / 6 + 0.5));
-    case ActivationKind::tanh: return std::tanh(x);
-    case ActivationKind::elu: return x >= 0 ? x : alpha * (std::exp(x) - 1);
-    case ActivationKind::selu: return beta * (x > 0 ? x : alpha * (std::exp(x) - 1));
-    case ActivationKind::softplus: return std::log(1 + std::exp(x));
-    case ActivationKind::softsign: return x / (1 + std::abs(x));
-    case ActivationKind::swish: return x * sigmoid(alpha * x);
-    case ActivationKind::mish: return x * std::tanh(std::log(1 + std::exp(x)));
-    case ActivationKind::gelu_erf: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    case ActivationKind::none:
+      return x;
+    case ActivationKind::relu:
+      return std::max(x, 0.0);
+    case ActivationKind::leaky_relu:
+      return x >= 0 ? x : alpha * x;
+    case ActivationKind::clip:
+      return std::min(std::max(x, alpha), beta);
+    case ActivationKind::sigmoid:
+      return sigmoid(x);
+    case ActivationKind::hard_sigmoid:
+      return std::max(0.0, std::min(1.0, alpha * x + beta));
+    case ActivationKind::hard_swish:
+      return x * std::max(0.0, std::min(1.0, x / 6 + 0.5));
+    case ActivationKind::tanh:
+      return std::tanh(x);
+    case ActivationKind::elu:
+      return x >= 0 ? x : alpha * (std::exp(x) - 1);
+    case ActivationKind::selu:
+      return beta * (x > 0 ? x : alpha * (std::exp(x) - 1));
+    case ActivationKind::softplus:
+      return std::log(1 + std::exp(x));
+    case ActivationKind::softsign:
+      return x / (1 + std::abs(x));
+    case ActivationKind::swish:
+      return x * sigmoid(alpha * x);
+    case ActivationKind::mish:
+      return x * std::tanh(std::log(1 + std::exp(x)));
+    case ActivationKind::gelu_erf:
+      return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
     case ActivationKind::gelu_tanh:
       return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
-    case ActivationKind::exp: return std::exp(x);
+    case ActivationKind::exp:
+      return std::exp(x);
   }
   return NAN;
 }
 
 std::vector<Activation> every_activation() {
   return {
-      {ActivationKind::none, 0, 0},         {ActivationKind::relu, 0, 0},
+      {ActivationKind::none, 0, 0},          {ActivationKind::relu, 0, 0},
       {ActivationKind::leaky_relu, 0.1f, 0}, {ActivationKind::clip, -1.5f, 2.5f},
-      {ActivationKind::sigmoid, 0, 0},      {ActivationKind::hard_sigmoid, 0.2f, 0.5f},
-      {ActivationKind::hard_swish, 0, 0},   {ActivationKind::tanh, 0, 0},
-      {ActivationKind::elu, 0.7f, 0},       {ActivationKind::selu, 1.6732632f, 1.050701f},
-      {ActivationKind::softplus, 0, 0},     {ActivationKind::softsign, 0, 0},
-      {ActivationKind::swish, 1.5f, 0},     {ActivationKind::mish, 0, 0},
-      {ActivationKind::gelu_erf, 0, 0},     {ActivationKind::gelu_tanh, 0, 0},
+      {ActivationKind::sigmoid, 0, 0},       {ActivationKind::hard_sigmoid, 0.2f, 0.5f},
+      {ActivationKind::hard_swish, 0, 0},    {ActivationKind::tanh, 0, 0},
+      {ActivationKind::elu, 0.7f, 0},        {ActivationKind::selu, 1.6732632f, 1.050701f},
+      {ActivationKind::softplus, 0, 0},      {ActivationKind::softsign, 0, 0},
+      {ActivationKind::swish, 1.5f, 0},      {ActivationKind::mish, 0, 0},
+      {ActivationKind::gelu_erf, 0, 0},      {ActivationKind::gelu_tanh, 0, 0},
       {ActivationKind::exp, 0, 0},
   };
 }

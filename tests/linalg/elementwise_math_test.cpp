@@ -24,9 +24,10 @@ double worst_relative_error(float lo, float hi, Fast fast, Exact exact, double f
 }
 
 TEST(ElementwiseMath, ExpIsWithinAFewUlp) {
-  EXPECT_LT(worst_relative_error(-87, 88.7f, [](float x) { return math::exp(x); },
-                                 [](double x) { return std::exp(x); }),
-            3e-7);
+  EXPECT_LT(
+      worst_relative_error(
+          -87, 88.7f, [](float x) { return math::exp(x); }, [](double x) { return std::exp(x); }),
+      3e-7);
 }
 
 TEST(ElementwiseMath, ExpLimits) {
@@ -42,9 +43,10 @@ TEST(ElementwiseMath, ExpLimits) {
 }
 
 TEST(ElementwiseMath, TanhIsWithinAFewUlp) {
-  EXPECT_LT(worst_relative_error(-12, 12, [](float x) { return math::tanh(x); },
-                                 [](double x) { return std::tanh(x); }),
-            5e-7);
+  EXPECT_LT(
+      worst_relative_error(
+          -12, 12, [](float x) { return math::tanh(x); }, [](double x) { return std::tanh(x); }),
+      5e-7);
   EXPECT_EQ(math::tanh(kInf), 1.0f);
   EXPECT_EQ(math::tanh(-kInf), -1.0f);
   EXPECT_EQ(math::tanh(1e-6f), 1e-6f);
@@ -52,8 +54,8 @@ TEST(ElementwiseMath, TanhIsWithinAFewUlp) {
 }
 
 TEST(ElementwiseMath, ErfIsWithinAFewUlp) {
-  EXPECT_LT(worst_relative_error(-6, 6, [](float x) { return math::erf(x); },
-                                 [](double x) { return std::erf(x); }),
+  EXPECT_LT(worst_relative_error(
+                -6, 6, [](float x) { return math::erf(x); }, [](double x) { return std::erf(x); }),
             5e-7);
   EXPECT_EQ(math::erf(kInf), 1.0f);
   EXPECT_EQ(math::erf(-kInf), -1.0f);

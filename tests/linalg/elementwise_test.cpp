@@ -53,12 +53,24 @@ TEST(ElementwisePlan, RejectsShapesThatDoNotBroadcast) {
 // large enough to run in parallel.
 TEST(ElementwiseBroadcast, MatchesReferenceOnShapePairs) {
   const std::vector<std::pair<Shape, Shape>> cases = {
-      {{2, 3, 4}, {3, 1}},      {{1}, {2, 3}},           {{2, 1, 4}, {3, 1}},
-      {{2, 3}, {2, 3}},         {{}, {5}},               {{5}, {}},
-      {{4, 1, 5}, {1, 3, 1}},   {{0, 3}, {3}},           {{3, 0}, {1}},
-      {{2, 3, 4, 5}, {3, 1, 1}}, {{6, 1}, {1, 7}},       {{1, 1, 1}, {2, 1, 3}},
-      {{64, 33, 129}, {33, 1}}, {{300, 257}, {257}},     {{7, 9000}, {7, 1}},
-      {{1, 70000}, {70000}},    {{50000, 3}, {50000, 1}}, {{3, 1, 2}, {3, 4, 1}},
+      {{2, 3, 4}, {3, 1}},
+      {{1}, {2, 3}},
+      {{2, 1, 4}, {3, 1}},
+      {{2, 3}, {2, 3}},
+      {{}, {5}},
+      {{5}, {}},
+      {{4, 1, 5}, {1, 3, 1}},
+      {{0, 3}, {3}},
+      {{3, 0}, {1}},
+      {{2, 3, 4, 5}, {3, 1, 1}},
+      {{6, 1}, {1, 7}},
+      {{1, 1, 1}, {2, 1, 3}},
+      {{64, 33, 129}, {33, 1}},
+      {{300, 257}, {257}},
+      {{7, 9000}, {7, 1}},
+      {{1, 70000}, {70000}},
+      {{50000, 3}, {50000, 1}},
+      {{3, 1, 2}, {3, 4, 1}},
   };
   unsigned seed = 1;
   for (const auto& [as, bs] : cases) {
@@ -68,8 +80,8 @@ TEST(ElementwiseBroadcast, MatchesReferenceOnShapePairs) {
     const Shape out_shape = broadcast_shapes(as, bs);
     const auto f = [](float x, float y) { return x * 3 - y; };
     Tensor out = Tensor::empty(DType::f32, out_shape);
-    broadcast_binary(a.data<float>(), as, b.data<float>(), bs, out.mutable_data<float>(),
-                     out_shape, f);
+    broadcast_binary(a.data<float>(), as, b.data<float>(), bs, out.mutable_data<float>(), out_shape,
+                     f);
     // Not bit-exact: the compiler may fuse x * 3 - y into an FMA in one loop and not the other.
     EXPECT_TRUE(testing::tensors_close(
         out, testing::reference_binary<float, float, float>(a, b, out_shape, f), 1e-6, 1e-6));
@@ -91,8 +103,8 @@ TEST(ElementwiseBroadcast, OutputMayBeTheFullSizeInput) {
   const Tensor b = random_tensor<float>({1000}, -1, 1, 4);
   const Tensor expected = testing::reference_binary<float, float, float>(
       a, b, a.shape(), [](float x, float y) { return x + y; });
-  broadcast_binary(a.data<float>(), a.shape(), b.data<float>(), b.shape(),
-                   a.mutable_data<float>(), a.shape(), [](float x, float y) { return x + y; });
+  broadcast_binary(a.data<float>(), a.shape(), b.data<float>(), b.shape(), a.mutable_data<float>(),
+                   a.shape(), [](float x, float y) { return x + y; });
   EXPECT_TRUE(testing::tensors_close(a, expected, 0, 0));
 }
 

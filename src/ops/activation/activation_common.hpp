@@ -26,7 +26,8 @@ void run_pointwise(const PointwiseAttrs& attrs, std::span<const Tensor> inputs,
 
 inline OpDef pointwise_row(std::string_view domain, std::string_view name, int since, int until,
                            ParseFn<PointwiseAttrs> parse) {
-  return {domain, name, since, until, ops::bind<PointwiseAttrs>(parse, infer_pointwise, run_pointwise)};
+  return {domain, name, since, until,
+          ops::bind<PointwiseAttrs>(parse, infer_pointwise, run_pointwise)};
 }
 
 // y = Fn{attrs}(x) for float32 and float64, for formulas with no linalg::Activation kind.
@@ -34,8 +35,7 @@ template <class Attrs, template <class> class Fn>
 void run_float_unary(const Attrs& attrs, std::span<const Tensor> in, std::span<Tensor> out) {
   elementwise::visit_masked<kFloatTypes>(in[0].dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    linalg::map_unary(in[0].data<T>(), out[0].mutable_data<T>(), in[0].numel(),
-                      Fn<T>::from(attrs));
+    linalg::map_unary(in[0].data<T>(), out[0].mutable_data<T>(), in[0].numel(), Fn<T>::from(attrs));
   });
 }
 

@@ -57,9 +57,9 @@ std::vector<TensorType> infer_prelu(const NoAttrs&, std::span<const InputInfo> i
 void run_prelu(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> out) {
   elementwise::visit_masked<elementwise::kSignedTypes>(in[0].dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    linalg::broadcast_binary(in[0].data<T>(), in[0].shape(), in[1].data<T>(), in[1].shape(),
-                             out[0].mutable_data<T>(), out[0].shape(),
-                             [](T x, T slope) { return x < T(0) ? elementwise::mul(x, slope) : x; });
+    linalg::broadcast_binary(
+        in[0].data<T>(), in[0].shape(), in[1].data<T>(), in[1].shape(), out[0].mutable_data<T>(),
+        out[0].shape(), [](T x, T slope) { return x < T(0) ? elementwise::mul(x, slope) : x; });
   });
 }
 

@@ -17,8 +17,7 @@ PointwiseAttrs parse_gelu(const graph::Node& node) {
   const std::string approximate = node.attrs.string_or("approximate", "none");
   if (approximate == "none") return {{ActivationKind::gelu_erf, 0, 0}};
   if (approximate == "tanh") return {{ActivationKind::gelu_tanh, 0, 0}};
-  fail(ErrorCode::invalid_argument, "approximate is '{}', expected 'none' or 'tanh'",
-       approximate);
+  fail(ErrorCode::invalid_argument, "approximate is '{}', expected 'none' or 'tanh'", approximate);
 }
 
 PointwiseAttrs parse_swish(const graph::Node& node) {

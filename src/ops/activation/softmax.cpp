@@ -121,8 +121,7 @@ void softmax_columns(const T* x, T* y, std::int64_t n, std::int64_t stride, std:
 template <Mode M>
 void run_softmax(const SoftmaxAttrs& attrs, std::span<const Tensor> in, std::span<Tensor> out) {
   const Shape& shape = in[0].shape();
-  const auto axis =
-      static_cast<std::size_t>(linalg::normalize_axis(attrs.axis, in[0].rank()));
+  const auto axis = static_cast<std::size_t>(linalg::normalize_axis(attrs.axis, in[0].rank()));
   std::int64_t outer = 1;
   std::int64_t n = 1;
   std::int64_t inner = 1;
@@ -158,8 +157,7 @@ void run_softmax(const SoftmaxAttrs& attrs, std::span<const Tensor> in, std::spa
         const std::int64_t o = task / column_blocks;
         const std::int64_t j0 = (task % column_blocks) * kColumns;
         const std::int64_t offset = o * block + j0;
-        softmax_columns<M>(x + offset, y + offset, n, inner,
-                           std::min(kColumns, inner - j0));
+        softmax_columns<M>(x + offset, y + offset, n, inner, std::min(kColumns, inner - j0));
       }
     });
   });
@@ -179,8 +177,8 @@ OpTable mode_rows(std::string_view name) {
 
 OpTable softmax_rows() {
   OpTable rows = mode_rows<Mode::softmax>("Softmax");
-  for (OpTable more : {mode_rows<Mode::log_softmax>("LogSoftmax"),
-                       mode_rows<Mode::hardmax>("Hardmax")}) {
+  for (OpTable more :
+       {mode_rows<Mode::log_softmax>("LogSoftmax"), mode_rows<Mode::hardmax>("Hardmax")}) {
     for (OpDef& row : more) rows.push_back(std::move(row));
   }
   return rows;

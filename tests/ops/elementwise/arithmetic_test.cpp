@@ -26,9 +26,9 @@ TEST(Add, RowAndColumnBroadcast) {
   EXPECT_TRUE(tensors_close(
       run1("Add", {make<float>({1, 2, 3, 4, 5, 6}, {2, 3}), make<float>({10, 20, 30}, {3})}),
       make<float>({11, 22, 33, 14, 25, 36}, {2, 3})));
-  EXPECT_TRUE(tensors_close(
-      run1("Add", {make<float>({1, 2}, {2, 1}), make<float>({10, 20, 30}, {1, 3})}),
-      make<float>({11, 21, 31, 12, 22, 32}, {2, 3})));
+  EXPECT_TRUE(
+      tensors_close(run1("Add", {make<float>({1, 2}, {2, 1}), make<float>({10, 20, 30}, {1, 3})}),
+                    make<float>({11, 21, 31, 12, 22, 32}, {2, 3})));
 }
 
 TEST(Add, IntegerOverflowWraps) {
@@ -39,8 +39,9 @@ TEST(Add, IntegerOverflowWraps) {
 }
 
 TEST(Sub, ScalarMinusMatrix) {
-  EXPECT_TRUE(tensors_close(run1("Sub", {make<float>({1}, {1}), make<float>({1, 2, 3, 4, 5, 6}, {2, 3})}),
-                            make<float>({0, -1, -2, -3, -4, -5}, {2, 3})));
+  EXPECT_TRUE(
+      tensors_close(run1("Sub", {make<float>({1}, {1}), make<float>({1, 2, 3, 4, 5, 6}, {2, 3})}),
+                    make<float>({0, -1, -2, -3, -4, -5}, {2, 3})));
 }
 
 TEST(Mul, Int64) {
@@ -124,7 +125,7 @@ TEST(Mod, Errors) {
 template <class T>
 void check_against_reference(const std::string& op, double lo, double hi) {
   const std::vector<std::pair<Shape, Shape>> cases = {
-      {{2, 3, 4}, {3, 1}}, {{1}, {2, 3}},       {{2, 1, 4}, {3, 1}},     {{0, 3}, {3}},
+      {{2, 3, 4}, {3, 1}}, {{1}, {2, 3}},          {{2, 1, 4}, {3, 1}},  {{0, 3}, {3}},
       {{5, 6}, {5, 6}},    {{2, 3, 4, 5}, {4, 1}}, {{40, 1000}, {1000}}, {{}, {}},
   };
   unsigned seed = 11;
@@ -143,13 +144,17 @@ void check_against_reference(const std::string& op, double lo, double hi) {
     const Shape out_shape = linalg::broadcast_shapes(as, bs);
     Tensor expected;
     if (op == "Add") {
-      expected = testing::reference_binary<T, T, T>(a, b, out_shape, [](T x, T y) { return T(x + y); });
+      expected =
+          testing::reference_binary<T, T, T>(a, b, out_shape, [](T x, T y) { return T(x + y); });
     } else if (op == "Sub") {
-      expected = testing::reference_binary<T, T, T>(a, b, out_shape, [](T x, T y) { return T(x - y); });
+      expected =
+          testing::reference_binary<T, T, T>(a, b, out_shape, [](T x, T y) { return T(x - y); });
     } else if (op == "Mul") {
-      expected = testing::reference_binary<T, T, T>(a, b, out_shape, [](T x, T y) { return T(x * y); });
+      expected =
+          testing::reference_binary<T, T, T>(a, b, out_shape, [](T x, T y) { return T(x * y); });
     } else if (op == "Div") {
-      expected = testing::reference_binary<T, T, T>(a, b, out_shape, [](T x, T y) { return T(x / y); });
+      expected =
+          testing::reference_binary<T, T, T>(a, b, out_shape, [](T x, T y) { return T(x / y); });
     }
     EXPECT_TRUE(tensors_close(run1(op, {a, b}), expected, 1e-6, 1e-6));
   }
@@ -174,9 +179,8 @@ TEST(Arithmetic, ModMatchesPythonOnRandomIntegers) {
     if (v == 0) v = 7;
   }
   const Tensor expected = testing::reference_binary<std::int32_t, std::int32_t, std::int32_t>(
-      a, b, {4, 50}, [](std::int32_t x, std::int32_t y) {
-        return static_cast<std::int32_t>(((x % y) + y) % y);
-      });
+      a, b, {4, 50},
+      [](std::int32_t x, std::int32_t y) { return static_cast<std::int32_t>(((x % y) + y) % y); });
   EXPECT_TRUE(tensors_close(run1("Mod", {a, b}), expected, 0, 0));
 }
 
@@ -184,17 +188,16 @@ TEST(Arithmetic, LegacyBroadcastAlignsAtAxis) {
   // Opset 6: B [3, 4] placed at axis 1 of A [2, 3, 4, 5].
   const Tensor a = random_tensor<float>({2, 3, 4, 5}, -1, 1, 5);
   const Tensor b = random_tensor<float>({3, 4}, -1, 1, 6);
-  const Tensor y = run1("Add", {a, b},
-                        attrs({{"broadcast", std::int64_t{1}}, {"axis", std::int64_t{1}}}), 6);
+  const Tensor y =
+      run1("Add", {a, b}, attrs({{"broadcast", std::int64_t{1}}, {"axis", std::int64_t{1}}}), 6);
   const Tensor expected = testing::reference_binary<float, float, float>(
       a, b.reshaped({3, 4, 1}), a.shape(), [](float x, float v) { return x + v; });
   EXPECT_TRUE(tensors_close(y, expected, 0, 0));
   // Suffix matching without axis, and a scalar B.
   const Tensor c = random_tensor<float>({4, 5}, -1, 1, 7);
-  EXPECT_TRUE(tensors_close(
-      run1("Mul", {a, c}, attrs({{"broadcast", std::int64_t{1}}}), 6),
-      testing::reference_binary<float, float, float>(a, c, a.shape(),
-                                                     [](float x, float v) { return x * v; })));
+  EXPECT_TRUE(tensors_close(run1("Mul", {a, c}, attrs({{"broadcast", std::int64_t{1}}}), 6),
+                            testing::reference_binary<float, float, float>(
+                                a, c, a.shape(), [](float x, float v) { return x * v; })));
   EXPECT_TRUE(tensors_close(
       run1("Sub", {a, make<float>({2}, {1})}, attrs({{"broadcast", std::int64_t{1}}}), 1),
       testing::reference_binary<float, float, float>(a, make<float>({2}, {1}), a.shape(),
@@ -205,8 +208,9 @@ TEST(Arithmetic, LegacyRejectsUnrequestedOrMisalignedBroadcast) {
   const Tensor a = random_tensor<float>({2, 3}, -1, 1, 5);
   const Tensor b = random_tensor<float>({3}, -1, 1, 6);
   EXPECT_THROW(run1("Add", {a, b}, {}, 6), Error);
-  EXPECT_THROW(run1("Add", {a, b}, attrs({{"broadcast", std::int64_t{1}}, {"axis", std::int64_t{0}}}), 6),
-               Error);
+  EXPECT_THROW(
+      run1("Add", {a, b}, attrs({{"broadcast", std::int64_t{1}}, {"axis", std::int64_t{0}}}), 6),
+      Error);
   // Opset 7 broadcasts the same pair numpy-style.
   EXPECT_EQ(run1("Add", {a, b}, {}, 7).shape(), (Shape{2, 3}));
 }
@@ -215,7 +219,7 @@ TEST(Arithmetic, Errors) {
   const Tensor f = make<float>({1, 2}, {2});
   EXPECT_THROW(run1("Add", {f, make<std::int32_t>({1, 2}, {2})}), Error);  // dtype mismatch
   EXPECT_THROW(run1("Add", {f, make<float>({1, 2, 3}, {3})}), Error);      // shapes
-  EXPECT_THROW(run1("Add", {f}), Error);                                    // one input
+  EXPECT_THROW(run1("Add", {f}), Error);                                   // one input
   EXPECT_THROW(run1("Add", {make<bool>({true}, {1}), make<bool>({true}, {1})}), Error);
   try {
     run1("Mul", {f.to(DType::f16), f.to(DType::f16)});

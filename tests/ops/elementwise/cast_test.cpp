@@ -16,7 +16,7 @@ using testing::tensors_close;
 
 // ONNX TensorProto.DataType numbers.
 const std::vector<std::pair<DType, std::int64_t>> kOnnxNumbers = {
-    {DType::f32, 1}, {DType::u8, 2},  {DType::i8, 3},       {DType::i16, 5},  {DType::i32, 6},
+    {DType::f32, 1}, {DType::u8, 2},      {DType::i8, 3},   {DType::i16, 5},  {DType::i32, 6},
     {DType::i64, 7}, {DType::boolean, 9}, {DType::f16, 10}, {DType::f64, 11}, {DType::bf16, 16},
 };
 
@@ -40,15 +40,16 @@ TEST(Cast, EveryDtypePair) {
 }
 
 TEST(Cast, FloatToIntegerTruncatesTowardZero) {
-  EXPECT_TRUE(tensors_close(
-      run1("Cast", {make<float>({-1.7f, -0.5f, 0.5f, 1.7f, 2.0f}, {5})}, attrs({{"to", std::int64_t{6}}})),
-      make<std::int32_t>({-1, 0, 0, 1, 2}, {5})));
+  EXPECT_TRUE(tensors_close(run1("Cast", {make<float>({-1.7f, -0.5f, 0.5f, 1.7f, 2.0f}, {5})},
+                                 attrs({{"to", std::int64_t{6}}})),
+                            make<std::int32_t>({-1, 0, 0, 1, 2}, {5})));
 }
 
 TEST(Cast, FloatToBoolIsNonZero) {
-  EXPECT_TRUE(tensors_close(
-      run1("Cast", {make<float>({0.0f, -0.0f, 0.1f, -2.0f, std::nanf("")}, {5})}, attrs({{"to", std::int64_t{9}}})),
-      make<bool>({false, false, true, true, true}, {5})));
+  EXPECT_TRUE(
+      tensors_close(run1("Cast", {make<float>({0.0f, -0.0f, 0.1f, -2.0f, std::nanf("")}, {5})},
+                         attrs({{"to", std::int64_t{9}}})),
+                    make<bool>({false, false, true, true, true}, {5})));
 }
 
 TEST(Cast, OutOfRangeFloatsHaveDefinedResults) {
@@ -67,13 +68,14 @@ TEST(Cast, OutOfRangeFloatsHaveDefinedResults) {
 }
 
 TEST(Cast, IntegerNarrowingWraps) {
-  EXPECT_TRUE(tensors_close(
-      run1("Cast", {make<std::int64_t>({300, -1, 127, -129}, {4})}, attrs({{"to", std::int64_t{3}}})),
-      make<std::int8_t>({44, -1, 127, 127}, {4})));
+  EXPECT_TRUE(tensors_close(run1("Cast", {make<std::int64_t>({300, -1, 127, -129}, {4})},
+                                 attrs({{"to", std::int64_t{3}}})),
+                            make<std::int8_t>({44, -1, 127, 127}, {4})));
 }
 
 TEST(Cast, ToFloat16Rounds) {
-  const Tensor y = run1("Cast", {make<float>({0.1f, 65504.0f, 70000.0f}, {3})}, attrs({{"to", std::int64_t{10}}}));
+  const Tensor y = run1("Cast", {make<float>({0.1f, 65504.0f, 70000.0f}, {3})},
+                        attrs({{"to", std::int64_t{10}}}));
   EXPECT_EQ(y.dtype(), DType::f16);
   EXPECT_FLOAT_EQ(static_cast<float>(y.value_as_double(0)), 0.099975586f);
   EXPECT_EQ(y.value_as_double(1), 65504.0);
@@ -81,9 +83,12 @@ TEST(Cast, ToFloat16Rounds) {
 }
 
 TEST(Cast, Opset1TakesATypeName) {
-  const Tensor y = run1("Cast", {make<std::int32_t>({1, 2}, {2})}, attrs({{"to", std::string("FLOAT")}}), 1);
+  const Tensor y =
+      run1("Cast", {make<std::int32_t>({1, 2}, {2})}, attrs({{"to", std::string("FLOAT")}}), 1);
   EXPECT_TRUE(tensors_close(y, make<float>({1, 2}, {2})));
-  EXPECT_THROW(run1("Cast", {make<std::int32_t>({1}, {1})}, attrs({{"to", std::string("STRING")}}), 1), Error);
+  EXPECT_THROW(
+      run1("Cast", {make<std::int32_t>({1}, {1})}, attrs({{"to", std::string("STRING")}}), 1),
+      Error);
 }
 
 TEST(Cast, SameDtypeCopiesAndZeroSizedWorks) {
@@ -91,18 +96,20 @@ TEST(Cast, SameDtypeCopiesAndZeroSizedWorks) {
   const Tensor y = run1("Cast", {x}, attrs({{"to", std::int64_t{1}}}));
   EXPECT_NE(y.raw(), x.raw());
   EXPECT_TRUE(tensors_close(y, x));
-  EXPECT_EQ(run1("Cast", {make<float>({}, {0})}, attrs({{"to", std::int64_t{7}}})).shape(), Shape{0});
+  EXPECT_EQ(run1("Cast", {make<float>({}, {0})}, attrs({{"to", std::int64_t{7}}})).shape(),
+            Shape{0});
 }
 
 TEST(Cast, Errors) {
   const Tensor x = make<float>({1}, {1});
-  EXPECT_THROW(run1("Cast", {x}), Error);                                  // no `to`
+  EXPECT_THROW(run1("Cast", {x}), Error);                                     // no `to`
   EXPECT_THROW(run1("Cast", {x}, attrs({{"to", std::int64_t{8}}})), Error);   // STRING
   EXPECT_THROW(run1("Cast", {x}, attrs({{"to", std::int64_t{12}}})), Error);  // UINT32
 }
 
 TEST(CastLike, TakesTheSecondInputsDtype) {
-  const Tensor y = run1("CastLike", {make<float>({1.9f, -2.5f}, {2}), make<std::int64_t>({0}, {1})});
+  const Tensor y =
+      run1("CastLike", {make<float>({1.9f, -2.5f}, {2}), make<std::int64_t>({0}, {1})});
   EXPECT_TRUE(tensors_close(y, make<std::int64_t>({1, -2}, {2})));
   EXPECT_THROW(run1("CastLike", {make<float>({1}, {1})}), Error);
   EXPECT_THROW(run1("CastLike", {make<float>({1}, {1}), make<float>({1}, {1})}, {}, 14), Error);

@@ -27,7 +27,8 @@ TEST(Compare, FloatLiterals) {
   EXPECT_TRUE(tensors_close(run1("Less", {a, b}), bools({true, false, false, false}, {4})));
   EXPECT_TRUE(tensors_close(run1("LessOrEqual", {a, b}), bools({true, true, false, false}, {4})));
   EXPECT_TRUE(tensors_close(run1("Greater", {a, b}), bools({false, false, true, false}, {4})));
-  EXPECT_TRUE(tensors_close(run1("GreaterOrEqual", {a, b}), bools({false, true, true, false}, {4})));
+  EXPECT_TRUE(
+      tensors_close(run1("GreaterOrEqual", {a, b}), bools({false, true, true, false}, {4})));
 }
 
 TEST(Compare, IntBroadcastAndBoolEqual) {
@@ -44,9 +45,10 @@ TEST(Compare, RandomBroadcastAgainstReference) {
   const Shape out{2, 3, 4};
   using I = std::int32_t;
   EXPECT_TRUE(tensors_close(run1("Less", {a, b}), testing::reference_binary<I, I, bool>(
-                                                       a, b, out, [](I x, I y) { return x < y; })));
-  EXPECT_TRUE(tensors_close(run1("Equal", {a, b}), testing::reference_binary<I, I, bool>(
-                                                        a, b, out, [](I x, I y) { return x == y; })));
+                                                      a, b, out, [](I x, I y) { return x < y; })));
+  EXPECT_TRUE(tensors_close(
+      run1("Equal", {a, b}),
+      testing::reference_binary<I, I, bool>(a, b, out, [](I x, I y) { return x == y; })));
   EXPECT_TRUE(tensors_close(
       run1("GreaterOrEqual", {a, b}),
       testing::reference_binary<I, I, bool>(a, b, out, [](I x, I y) { return x >= y; })));
@@ -72,8 +74,9 @@ TEST(Logic, TruthTables) {
 }
 
 TEST(Logic, Broadcast) {
-  EXPECT_TRUE(tensors_close(run1("And", {bools({true, false, true, true}, {2, 2}), bools({true, false}, {2})}),
-                            bools({true, false, true, false}, {2, 2})));
+  EXPECT_TRUE(tensors_close(
+      run1("And", {bools({true, false, true, true}, {2, 2}), bools({true, false}, {2})}),
+      bools({true, false, true, false}, {2, 2})));
 }
 
 TEST(Logic, RejectsNonBool) {
@@ -91,9 +94,10 @@ TEST(BitShift, LeftAndRight) {
   EXPECT_TRUE(tensors_close(run1("BitShift", {x, y}, attrs({{"direction", std::string("RIGHT")}})),
                             make<std::uint8_t>({8, 1, 0, 0}, {4})));
   // Overflowing bits fall off.
-  EXPECT_TRUE(tensors_close(run1("BitShift", {make<std::uint8_t>({200}, {1}), make<std::uint8_t>({1}, {1})},
-                                 attrs({{"direction", std::string("LEFT")}})),
-                            make<std::uint8_t>({144}, {1})));
+  EXPECT_TRUE(
+      tensors_close(run1("BitShift", {make<std::uint8_t>({200}, {1}), make<std::uint8_t>({1}, {1})},
+                         attrs({{"direction", std::string("LEFT")}})),
+                    make<std::uint8_t>({144}, {1})));
 }
 
 TEST(BitShift, Errors) {

@@ -31,7 +31,8 @@ TEST(Pow, ScalarExponentFastPathsMatchStdPow) {
 
 TEST(Pow, SqrtPathKeepsPowEdgeCases) {
   const float inf = std::numeric_limits<float>::infinity();
-  const Tensor y = run1("Pow", {make<float>({-0.0f, -inf, 4.0f, -4.0f}, {4}), make<float>({0.5f}, {1})});
+  const Tensor y =
+      run1("Pow", {make<float>({-0.0f, -inf, 4.0f, -4.0f}, {4}), make<float>({0.5f}, {1})});
   EXPECT_EQ(y.values<float>()[0], 0.0f);
   EXPECT_FALSE(std::signbit(y.values<float>()[0]));
   EXPECT_EQ(y.values<float>()[1], inf);
@@ -48,18 +49,18 @@ TEST(Pow, BroadcastExponent) {
 
 TEST(Pow, ExponentOfAnotherTypeOpset12) {
   // pow_types_float32_int64 and pow_types_int64_float32.
-  EXPECT_TRUE(tensors_close(
-      run1("Pow", {make<float>({1, 2, 3}, {3}), make<std::int64_t>({4, 5, 6}, {3})}),
-      make<float>({1, 32, 729}, {3})));
-  EXPECT_TRUE(tensors_close(
-      run1("Pow", {make<std::int64_t>({1, 2, 3}, {3}), make<float>({4, 5, 6}, {3})}),
-      make<std::int64_t>({1, 32, 729}, {3})));
-  EXPECT_TRUE(tensors_close(
-      run1("Pow", {make<double>({1.5, 2}, {2}), make<std::int32_t>({2}, {1})}),
-      make<double>({2.25, 4}, {2})));
-  EXPECT_TRUE(tensors_close(
-      run1("Pow", {make<std::int32_t>({4, 9, -8}, {3}), make<double>({0.5}, {})}),
-      make<std::int32_t>({2, 3, 0}, {3})));  // sqrt(-8) is NaN, which casts to 0
+  EXPECT_TRUE(
+      tensors_close(run1("Pow", {make<float>({1, 2, 3}, {3}), make<std::int64_t>({4, 5, 6}, {3})}),
+                    make<float>({1, 32, 729}, {3})));
+  EXPECT_TRUE(
+      tensors_close(run1("Pow", {make<std::int64_t>({1, 2, 3}, {3}), make<float>({4, 5, 6}, {3})}),
+                    make<std::int64_t>({1, 32, 729}, {3})));
+  EXPECT_TRUE(
+      tensors_close(run1("Pow", {make<double>({1.5, 2}, {2}), make<std::int32_t>({2}, {1})}),
+                    make<double>({2.25, 4}, {2})));
+  EXPECT_TRUE(
+      tensors_close(run1("Pow", {make<std::int32_t>({4, 9, -8}, {3}), make<double>({0.5}, {})}),
+                    make<std::int32_t>({2, 3, 0}, {3})));  // sqrt(-8) is NaN, which casts to 0
 }
 
 TEST(Pow, IntegerPowers) {

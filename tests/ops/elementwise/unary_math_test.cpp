@@ -41,12 +41,14 @@ TEST(UnaryMath, Literals) {
   }
   const Tensor unit = make<float>({-0.5f, 0.0f, 0.3f, 0.9f, 2.0f}, {5});
   EXPECT_TRUE(tensors_close(run1("Asin", {unit}),
-                            make<float>({-0.52359879f, 0, 0.30469266f, 1.11976957f, kNan}, {5}), 1e-6));
-  EXPECT_TRUE(tensors_close(run1("Acos", {unit}),
-                            make<float>({2.09439516f, 1.57079637f, 1.26610374f, 0.45102686f, kNan}, {5}),
+                            make<float>({-0.52359879f, 0, 0.30469266f, 1.11976957f, kNan}, {5}),
                             1e-6));
+  EXPECT_TRUE(tensors_close(
+      run1("Acos", {unit}),
+      make<float>({2.09439516f, 1.57079637f, 1.26610374f, 0.45102686f, kNan}, {5}), 1e-6));
   EXPECT_TRUE(tensors_close(run1("Atanh", {unit}),
-                            make<float>({-0.54930615f, 0, 0.30951962f, 1.47221935f, kNan}, {5}), 1e-6));
+                            make<float>({-0.54930615f, 0, 0.30951962f, 1.47221935f, kNan}, {5}),
+                            1e-6));
   EXPECT_TRUE(tensors_close(run1("Acosh", {make<float>({1, 1.5f, 3}, {3})}),
                             make<float>({0, 0.96242362f, 1.76274717f}, {3}), 1e-6));
   EXPECT_TRUE(tensors_close(run1("Log", {make<float>({0.5f, 1, 2, 10}, {4})}),
@@ -61,36 +63,41 @@ TEST(UnaryMath, Literals) {
 
 TEST(UnaryMath, RoundHalfToEven) {
   // The ONNX backend test round.
-  EXPECT_TRUE(tensors_close(
-      run1("Round", {make<float>({0.1f, 0.5f, 0.9f, 1.2f, 1.5f, 1.8f, 2.3f, 2.5f, 2.7f, -1.1f,
-                                  -1.5f, -1.9f, -2.2f, -2.5f, -2.8f},
-                                 {15})}),
-      make<float>({0, 0, 1, 1, 2, 2, 2, 2, 3, -1, -2, -2, -2, -2, -3}, {15}), 0, 0));
+  EXPECT_TRUE(
+      tensors_close(run1("Round", {make<float>({0.1f, 0.5f, 0.9f, 1.2f, 1.5f, 1.8f, 2.3f, 2.5f,
+                                                2.7f, -1.1f, -1.5f, -1.9f, -2.2f, -2.5f, -2.8f},
+                                               {15})}),
+                    make<float>({0, 0, 1, 1, 2, 2, 2, 2, 3, -1, -2, -2, -2, -2, -3}, {15}), 0, 0));
 }
 
 // Float ops against libm in double, on random data large enough to run in parallel.
 TEST(UnaryMath, RandomAgainstLibm) {
   const Tensor x = random_tensor<double>({300, 70}, -0.99, 0.99, 3);
   const std::vector<std::pair<const char*, double (*)(double)>> cases = {
-      {"Exp", [](double v) { return std::exp(v); }},   {"Sin", [](double v) { return std::sin(v); }},
-      {"Erf", [](double v) { return std::erf(v); }},   {"Atanh", [](double v) { return std::atanh(v); }},
+      {"Exp", [](double v) { return std::exp(v); }},
+      {"Sin", [](double v) { return std::sin(v); }},
+      {"Erf", [](double v) { return std::erf(v); }},
+      {"Atanh", [](double v) { return std::atanh(v); }},
       {"Floor", [](double v) { return std::floor(v * 10); }},
   };
   for (const auto& [op, fn] : cases) {
-    const Tensor input = std::string(op) == "Floor"
-                             ? testing::reference_unary<double, double>(x, [](double v) { return v * 10; })
-                             : x;
-    EXPECT_TRUE(tensors_close(run1(op, {input}), testing::reference_unary<double, double>(x, fn), 0, 1e-15))
+    const Tensor input = std::string(op) == "Floor" ? testing::reference_unary<double, double>(
+                                                          x, [](double v) { return v * 10; })
+                                                    : x;
+    EXPECT_TRUE(
+        tensors_close(run1(op, {input}), testing::reference_unary<double, double>(x, fn), 0, 1e-15))
         << op;
   }
   // float32 Exp and Erf use vectorised approximations: a few ulp from libm.
   const Tensor xf = random_tensor<float>({100000}, -20, 20, 4);
-  EXPECT_TRUE(tensors_close(run1("Exp", {xf}),
-                            testing::reference_unary<float, double>(xf, [](float v) { return std::exp(double(v)); }),
-                            0, 3e-7));
-  EXPECT_TRUE(tensors_close(run1("Erf", {xf}),
-                            testing::reference_unary<float, double>(xf, [](float v) { return std::erf(double(v)); }),
-                            1e-7, 5e-7));
+  EXPECT_TRUE(tensors_close(
+      run1("Exp", {xf}),
+      testing::reference_unary<float, double>(xf, [](float v) { return std::exp(double(v)); }), 0,
+      3e-7));
+  EXPECT_TRUE(tensors_close(
+      run1("Erf", {xf}),
+      testing::reference_unary<float, double>(xf, [](float v) { return std::erf(double(v)); }),
+      1e-7, 5e-7));
 }
 
 TEST(UnaryMath, IntegerAbsNegSign) {
@@ -122,7 +129,8 @@ TEST(IsNaN, Literal) {
 
 TEST(IsInf, DetectOptions) {
   const Tensor x = make<float>({-1.2f, kNan, kInf, 2.8f, -kInf, kInf}, {6});
-  EXPECT_TRUE(tensors_close(run1("IsInf", {x}), make<bool>({false, false, true, false, true, true}, {6})));
+  EXPECT_TRUE(
+      tensors_close(run1("IsInf", {x}), make<bool>({false, false, true, false, true, true}, {6})));
   EXPECT_TRUE(tensors_close(run1("IsInf", {x}, attrs({{"detect_negative", std::int64_t{0}}})),
                             make<bool>({false, false, true, false, false, true}, {6})));
   EXPECT_TRUE(tensors_close(run1("IsInf", {x}, attrs({{"detect_positive", std::int64_t{0}}})),

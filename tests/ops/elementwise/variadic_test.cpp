@@ -20,7 +20,8 @@ TEST(Sum, ThreeInputs) {
 }
 
 TEST(Sum, OneInputIsACopy) {
-  EXPECT_TRUE(tensors_close(run1("Sum", {make<float>({3, 0, 2}, {3})}), make<float>({3, 0, 2}, {3})));
+  EXPECT_TRUE(
+      tensors_close(run1("Sum", {make<float>({3, 0, 2}, {3})}), make<float>({3, 0, 2}, {3})));
 }
 
 TEST(Sum, BroadcastsAllInputs) {
@@ -40,9 +41,9 @@ TEST(Sum, BroadcastsAllInputs) {
 }
 
 TEST(Sum, Int32) {
-  EXPECT_TRUE(tensors_close(
-      run1("Sum", {make<std::int32_t>({1, 2}, {2}), make<std::int32_t>({10}, {1})}),
-      make<std::int32_t>({11, 12}, {2})));
+  EXPECT_TRUE(
+      tensors_close(run1("Sum", {make<std::int32_t>({1, 2}, {2}), make<std::int32_t>({10}, {1})}),
+                    make<std::int32_t>({11, 12}, {2})));
 }
 
 TEST(Mean, ThreeInputs) {
@@ -50,8 +51,9 @@ TEST(Mean, ThreeInputs) {
   EXPECT_TRUE(tensors_close(run1("Mean", {make<float>({3, 0, 2}, {3}), make<float>({1, 3, 4}, {3}),
                                           make<float>({2, 6, 6}, {3})}),
                             make<float>({2, 3, 4}, {3})));
-  EXPECT_TRUE(tensors_close(run1("Mean", {make<double>({1, 2}, {2, 1}), make<double>({3, 4, 5}, {3})}),
-                            make<double>({2, 2.5, 3, 2.5, 3, 3.5}, {2, 3})));
+  EXPECT_TRUE(
+      tensors_close(run1("Mean", {make<double>({1, 2}, {2, 1}), make<double>({3, 4, 5}, {3})}),
+                    make<double>({2, 2.5, 3, 2.5, 3, 3.5}, {2, 3})));
 }
 
 TEST(Max, ExampleAndBroadcast) {
@@ -93,13 +95,16 @@ TEST(Variadic, RandomAgainstReference) {
   const auto max = [](double x, double y) { return std::max(x, y); };
   const auto min = [](double x, double y) { return std::min(x, y); };
   EXPECT_TRUE(tensors_close(run1("Max", {a, b}),
-                            testing::reference_binary<double, double, double>(a, b, out, max), 0, 0));
+                            testing::reference_binary<double, double, double>(a, b, out, max), 0,
+                            0));
   EXPECT_TRUE(tensors_close(run1("Min", {a, b}),
-                            testing::reference_binary<double, double, double>(a, b, out, min), 0, 0));
+                            testing::reference_binary<double, double, double>(a, b, out, min), 0,
+                            0));
 }
 
 TEST(Variadic, ZeroSized) {
-  EXPECT_EQ(run1("Sum", {make<float>({}, {0, 3}), make<float>({1, 2, 3}, {3})}).shape(), (Shape{0, 3}));
+  EXPECT_EQ(run1("Sum", {make<float>({}, {0, 3}), make<float>({1, 2, 3}, {3})}).shape(),
+            (Shape{0, 3}));
 }
 
 TEST(Variadic, Errors) {
