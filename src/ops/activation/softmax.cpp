@@ -29,6 +29,50 @@ std::vector<TensorType> infer_softmax(const SoftmaxAttrs& attrs, std::span<const
   return {{in[0].dtype, in[0].shape}};
 }
 
+// Row reductions through kLanes partial results, one per lane of a plain loop the compiler
+// vectorises: a single scalar accumulator would stay scalar without -ffast-math (and
+// `omp simd reduction(max)` compiles to slow code on GCC 12).
+constexpr std::int64_t kLanes = 64;
+
+template <class T>
+T row_max(const T* x, std::int64_t n) {
+  T max = -std::numeric_limits<T>::infinity();
+  std::int64_t i = 0;
+  if (n >= kLanes) {
+    std::array<T, kLanes> lanes;
+    for (std::int64_t j = 0; j < kLanes; ++j) lanes[j] = x[j];
+    for (i = kLanes; i + kLanes <= n; i += kLanes) {
+      for (std::int64_t j = 0; j < kLanes; ++j)
+        lanes[j] = lanes[j] < x[i + j] ? x[i + j] : lanes[j];
+    }
+    for (std::int64_t j = 0; j < kLanes; ++j) max = std::max(max, lanes[j]);
+  }
+  for (; i < n; ++i) max = std::max(max, x[i]);
+  return max;
+}
+
+// Sum of exp(x[i] - shift), also stored to y[i] when Store.
+template <bool Store, class T>
+T row_sum_exp(const T* x, T* y, std::int64_t n, T shift) {
+  std::array<T, kLanes> lanes{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t j = 0; j < kLanes; ++j) {
+      const T e = linalg::math::exp(x[i + j] - shift);
+      if constexpr (Store) y[i + j] = e;
+      lanes[j] += e;
+    }
+  }
+  T sum = 0;
+  for (std::int64_t j = 0; j < kLanes; ++j) sum += lanes[j];
+  for (; i < n; ++i) {
+    const T e = linalg::math::exp(x[i] - shift);
+    if constexpr (Store) y[i] = e;
+    sum += e;
+  }
+  return sum;
+}
+
 // One softmax over n contiguous values.
 template <Mode M, class T>
 void softmax_row(const T* x, T* y, std::int64_t n) {
@@ -41,30 +85,20 @@ void softmax_row(const T* x, T* y, std::int64_t n) {
     y[best] = T(1);
     return;
   }
-  T max = -std::numeric_limits<T>::infinity();
-#pragma omp simd reduction(max : max)
-  for (std::int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
-  T sum = 0;
+  const T max = row_max(x, n);
   if constexpr (M == Mode::softmax) {
-#pragma omp simd reduction(+ : sum)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const T e = linalg::math::exp(x[i] - max);
-      y[i] = e;
-      sum += e;
-    }
-    const T scale = T(1) / sum;
+    const T scale = T(1) / row_sum_exp<true>(x, y, n, max);
     for (std::int64_t i = 0; i < n; ++i) y[i] *= scale;
   } else {
-#pragma omp simd reduction(+ : sum)
-    for (std::int64_t i = 0; i < n; ++i) sum += linalg::math::exp(x[i] - max);
-    const T log_sum = std::log(sum);
+    const T log_sum = std::log(row_sum_exp<false>(x, y, n, max));
     for (std::int64_t i = 0; i < n; ++i) y[i] = (x[i] - max) - log_sum;
   }
 }
 
 // Softmaxes down the columns [0, w) of an [n, stride] block: every loop runs across the
-// columns, so it vectorises however long the softmax axis is.
-constexpr std::int64_t kColumns = 64;
+// columns, so it vectorises however long the softmax axis is. Blocks are wide because the rows
+// lie `stride` apart, often a power of two, and narrow blocks pile onto a few cache sets.
+constexpr std::int64_t kColumns = 1024;
 
 template <Mode M, class T>
 void softmax_columns(const T* x, T* y, std::int64_t n, std::int64_t stride, std::int64_t w) {
