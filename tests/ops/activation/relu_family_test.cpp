@@ -147,3 +147,23 @@ TEST(ReluFamily, ZeroSizedAndErrors) {
 
 }  // namespace
 }  // namespace nnload::ops
+
+namespace nnload::ops {
+namespace {
+
+TEST(ReluFamily, OpsetRows) {
+  const Tensor x = testing::make<float>({-1, 1}, {2});
+  EXPECT_TRUE(
+      testing::tensors_close(testing::run1("Relu", {x}, {}, 1), testing::make<float>({0, 1}, {2})));
+  EXPECT_TRUE(testing::tensors_close(testing::run1("LeakyRelu", {x}, {}, 6),
+                                     testing::make<float>({-0.01f, 1}, {2})));
+  EXPECT_TRUE(testing::tensors_close(testing::run1("Elu", {x}, {}, 1),
+                                     testing::make<float>({-0.63212056f, 1}, {2})));
+  EXPECT_THROW(testing::run1("PRelu", {x, x}, {}, 6), Error);
+  EXPECT_THROW(testing::run1("ThresholdedRelu", {x}, {}, 9), Error);
+  EXPECT_THROW(testing::run1("Shrink", {x}, {}, 8), Error);
+  EXPECT_THROW(testing::run1("KerasRelu", {x}, {}, 2, "nnload"), Error);
+}
+
+}  // namespace
+}  // namespace nnload::ops

@@ -111,3 +111,58 @@ TEST(BitShift, Errors) {
 
 }  // namespace
 }  // namespace nnload::ops
+
+namespace nnload::ops {
+namespace {
+
+// Opset 1-6 rows of every binary op: equal shapes, or broadcast=1 with B aligned at axis.
+TEST(LegacyBinary, EveryOpAtOpset6) {
+  const Tensor a = testing::random_tensor<float>({2, 3, 4}, 1, 3, 1);
+  const Tensor b = testing::random_tensor<float>({2, 3}, 1, 3, 2);
+  const auto with_axis =
+      testing::attrs({{"broadcast", std::int64_t{1}}, {"axis", std::int64_t{-3}}});
+  const Tensor b3 = b.reshaped({2, 3, 1});
+  const auto check = [&](const char* op, auto fn) {
+    SCOPED_TRACE(op);
+    const Tensor expected = testing::reference_binary<float, float, float>(a, b3, a.shape(), fn);
+    const Tensor got = testing::run1(op, {a, b}, with_axis, 6);
+    EXPECT_TRUE(testing::tensors_close(got.to(DType::f32), expected, 1e-6, 1e-6));
+    EXPECT_THROW(testing::run1(op, {a, b}, {}, 6), Error);
+    EXPECT_EQ(testing::run1(op, {a, a}, {}, 1).shape(), a.shape());
+  };
+  check("Add", [](float x, float y) { return x + y; });
+  check("Sub", [](float x, float y) { return x - y; });
+  check("Mul", [](float x, float y) { return x * y; });
+  check("Div", [](float x, float y) { return x / y; });
+  check("Pow", [](float x, float y) { return std::pow(x, y); });
+  check("Less", [](float x, float y) { return float(x < y); });
+  check("Greater", [](float x, float y) { return float(x > y); });
+  check("Equal", [](float x, float y) { return float(x == y); });
+  const Tensor p = testing::random_tensor<bool>({2, 3, 4}, 0, 1, 3);
+  const Tensor q = testing::random_tensor<bool>({4}, 0, 1, 4);
+  const auto broadcast = testing::attrs({{"broadcast", std::int64_t{1}}});
+  for (const char* op : {"And", "Or", "Xor"}) {
+    SCOPED_TRACE(op);
+    const Tensor expected = testing::run1(op, {p, q}, {}, 7);
+    EXPECT_TRUE(testing::tensors_close(testing::run1(op, {p, q}, broadcast, 6), expected));
+    EXPECT_THROW(testing::run1(op, {p, q}, {}, 6), Error);
+  }
+}
+
+TEST(OpsetRows, VariadicAndUnaryAtOpset1) {
+  const Tensor a = testing::make<float>({1, -2}, {2});
+  EXPECT_TRUE(testing::tensors_close(testing::run1("Sum", {a, a}, {}, 1),
+                                     testing::make<float>({2, -4}, {2})));
+  EXPECT_TRUE(testing::tensors_close(testing::run1("Max", {a, a}, {}, 6), a));
+  EXPECT_TRUE(
+      testing::tensors_close(testing::run1("Abs", {a}, {}, 1), testing::make<float>({1, 2}, {2})));
+  EXPECT_TRUE(
+      testing::tensors_close(testing::run1("Not", {testing::make<bool>({true}, {1})}, {}, 1),
+                             testing::make<bool>({false}, {1})));
+  EXPECT_THROW(testing::run1("Sign", {a}, {}, 8), Error);
+  EXPECT_THROW(testing::run1("IsInf", {a}, {}, 9), Error);
+  EXPECT_THROW(testing::run1("BitShift", {a, a}, {}, 10), Error);
+}
+
+}  // namespace
+}  // namespace nnload::ops
