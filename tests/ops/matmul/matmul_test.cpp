@@ -148,6 +148,10 @@ TEST(NnloadMatMul, DenseWithBiasAndActivation) {
   const Tensor a3 = random_tensor({2, 3, 784}, 13);
   EXPECT_TRUE(tensors_close(run_op("MatMul", {a3, b, bias}, {}, 1, "nnload", 1)[0],
                             reference<float>(a3, b, &bias), 1e-4, 1e-4));
+  const Tensor ab = random_tensor({2, 3, 16}, 15), bb = random_tensor({2, 16, 8}, 16),
+               biasb = random_tensor({8}, 17);
+  EXPECT_TRUE(tensors_close(run_op("MatMul", {ab, bb, biasb}, {}, 1, "nnload", 1)[0],
+                            reference<float>(ab, bb, &biasb), 1e-4, 1e-4));
   const Tensor a1 = random_tensor({784}, 14);
   EXPECT_TRUE(tensors_close(run_op("MatMul", {a1, b, bias}, {}, 1, "nnload", 1)[0],
                             reference<float>(a1, b, &bias), 1e-4, 1e-4));
