@@ -48,7 +48,8 @@ AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)
     temp_ = candidate;
     return;
   }
-  fail(ErrorCode::invalid_argument, "{}: cannot find a free temporary file name in {}", name, dir.string());
+  fail(ErrorCode::invalid_argument, "{}: cannot find a free temporary file name in {}", name,
+       dir.string());
 }
 
 AtomicFile::~AtomicFile() {
@@ -59,7 +60,8 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::write(std::span<const std::byte> bytes) {
   if (bytes.empty()) return;
   if (stream_ == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), stream_) != bytes.size()) {
-    fail(ErrorCode::invalid_argument, "{}: write failed: {}", target_.string(), std::strerror(errno));
+    fail(ErrorCode::invalid_argument, "{}: write failed: {}", target_.string(),
+         std::strerror(errno));
   }
 }
 

@@ -13,7 +13,8 @@
 
 namespace nnload::io {
 
-static_assert(std::endian::native == std::endian::little, "nnload's readers assume a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "nnload's readers assume a little-endian host");
 
 // Every read checks the remaining length first and throws Error(corrupt) naming `what` (the file
 // or entry) and the absolute offset, so no reader built on it can run past its input.
@@ -90,7 +91,9 @@ class ByteReader {
   std::span<const std::byte> rest() const noexcept { return bytes_.subspan(pos_); }
 
  private:
-  std::string_view name() const noexcept { return what_.empty() ? std::string_view("input") : what_; }
+  std::string_view name() const noexcept {
+    return what_.empty() ? std::string_view("input") : what_;
+  }
 
   std::span<const std::byte> take(std::size_t n) {
     if (n > remaining()) {

@@ -36,14 +36,16 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& 
   if (file.fd < 0) {
     const int err = errno;
     if (err == ENOENT || err == ENOTDIR) fail(ErrorCode::not_found, "{}: no such file", name);
-    if (err == EISDIR) fail(ErrorCode::invalid_argument, "{}: is a directory, expected a file", name);
+    if (err == EISDIR)
+      fail(ErrorCode::invalid_argument, "{}: is a directory, expected a file", name);
     fail(ErrorCode::invalid_argument, "{}: cannot open: {}", name, std::strerror(err));
   }
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) {
     fail(ErrorCode::invalid_argument, "{}: cannot stat: {}", name, std::strerror(errno));
   }
-  if (S_ISDIR(st.st_mode)) fail(ErrorCode::invalid_argument, "{}: is a directory, expected a file", name);
+  if (S_ISDIR(st.st_mode))
+    fail(ErrorCode::invalid_argument, "{}: is a directory, expected a file", name);
   if (!S_ISREG(st.st_mode)) fail(ErrorCode::invalid_argument, "{}: is not a regular file", name);
   if (st.st_size < 0 ||
       static_cast<std::uint64_t>(st.st_size) > std::numeric_limits<std::size_t>::max()) {
@@ -54,7 +56,8 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& 
   if (size > 0) {
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd, 0);
     if (p == MAP_FAILED) {
-      fail(ErrorCode::invalid_argument, "{}: cannot map {} bytes: {}", name, size, std::strerror(errno));
+      fail(ErrorCode::invalid_argument, "{}: cannot map {} bytes: {}", name, size,
+           std::strerror(errno));
     }
     data = static_cast<const std::byte*>(p);
   }
@@ -68,14 +71,16 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
 }
 
-Tensor MappedFile::view(std::uint64_t offset, DType dtype, Shape shape, std::string_view what) const {
+Tensor MappedFile::view(std::uint64_t offset, DType dtype, Shape shape,
+                        std::string_view what) const {
   return view_bytes(shared_from_this(), bytes(), offset, dtype, std::move(shape), name(), what);
 }
 
 std::uint64_t checked_nbytes(DType dtype, const Shape& shape, std::string_view file) {
   std::uint64_t count = 1;
   for (std::int64_t d : shape) {
-    if (d < 0) fail(ErrorCode::corrupt, "{}: shape {} has a negative dimension", file, shape_to_list(shape));
+    if (d < 0)
+      fail(ErrorCode::corrupt, "{}: shape {} has a negative dimension", file, shape_to_list(shape));
     const auto ud = static_cast<std::uint64_t>(d);
     if (ud != 0 && count > std::numeric_limits<std::uint64_t>::max() / ud) {
       fail(ErrorCode::corrupt, "{}: shape {} has too many elements", file, shape_to_list(shape));
@@ -98,8 +103,8 @@ Tensor view_bytes(std::shared_ptr<const void> keep_alive, std::span<const std::b
     fail(ErrorCode::corrupt, "{}: {} needs {} bytes at offset {}, file ends at {}", file, label,
          nbytes, offset, bytes.size());
   }
-  const std::span<const std::byte> data = bytes.subspan(static_cast<std::size_t>(offset),
-                                                        static_cast<std::size_t>(nbytes));
+  const std::span<const std::byte> data =
+      bytes.subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(nbytes));
   const bool aligned = reinterpret_cast<std::uintptr_t>(data.data()) % dtype_size(dtype) == 0;
   if (!aligned || (dtype == DType::boolean && !all_bool_bytes(data))) {
     return copy_tensor(data, dtype, std::move(shape));
@@ -110,7 +115,8 @@ Tensor view_bytes(std::shared_ptr<const void> keep_alive, std::span<const std::b
 Tensor copy_tensor(std::span<const std::byte> data, DType dtype, Shape shape) {
   Tensor t = Tensor::empty(dtype, std::move(shape));
   if (data.size() != t.nbytes()) {
-    fail(ErrorCode::internal, "copy_tensor: {} bytes for a tensor of {} bytes", data.size(), t.nbytes());
+    fail(ErrorCode::internal, "copy_tensor: {} bytes for a tensor of {} bytes", data.size(),
+         t.nbytes());
   }
   if (data.empty()) return t;
   auto* out = static_cast<std::uint8_t*>(t.mutable_raw());

@@ -63,9 +63,11 @@ class HeaderParser {
     }
     ++i_;
     for (; i_ < s_.size(); ++i_) {
-      if (s_[i_] != ' ' && s_[i_] != '\n' && s_[i_] != '\r' && s_[i_] != '\t') bad("text after the dict");
+      if (s_[i_] != ' ' && s_[i_] != '\n' && s_[i_] != '\r' && s_[i_] != '\t')
+        bad("text after the dict");
     }
-    if (!have_descr || !have_order || !have_shape) bad("missing 'descr', 'fortran_order' or 'shape'");
+    if (!have_descr || !have_order || !have_shape)
+      bad("missing 'descr', 'fortran_order' or 'shape'");
     return h;
   }
 
@@ -82,7 +84,8 @@ class HeaderParser {
     ++i_;
   }
   void space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
   }
   std::string string_literal() {
     const char quote = peek();
@@ -158,15 +161,24 @@ void decode_descr(NpyHeader& h, std::string_view name) {
   if (order != '<' && order != '>' && order != '|' && order != '=') unsupported();
   const std::string_view code = std::string_view(d).substr(1);
   std::optional<DType> t;
-  if (code == "f2") t = DType::f16;
-  else if (code == "f4") t = DType::f32;
-  else if (code == "f8") t = DType::f64;
-  else if (code == "i1") t = DType::i8;
-  else if (code == "i2") t = DType::i16;
-  else if (code == "i4") t = DType::i32;
-  else if (code == "i8") t = DType::i64;
-  else if (code == "u1") t = DType::u8;
-  else if (code == "b1") t = DType::boolean;
+  if (code == "f2")
+    t = DType::f16;
+  else if (code == "f4")
+    t = DType::f32;
+  else if (code == "f8")
+    t = DType::f64;
+  else if (code == "i1")
+    t = DType::i8;
+  else if (code == "i2")
+    t = DType::i16;
+  else if (code == "i4")
+    t = DType::i32;
+  else if (code == "i8")
+    t = DType::i64;
+  else if (code == "u1")
+    t = DType::u8;
+  else if (code == "b1")
+    t = DType::boolean;
   if (!t) unsupported();
   if (order == '|' && dtype_size(*t) != 1) unsupported();
   h.dtype = *t;
@@ -209,7 +221,8 @@ Tensor fortran_to_c(const Tensor& f) {
 }
 
 Tensor finish(Tensor raw, const NpyHeader& h) {
-  if (h.big_endian) byteswap(raw.mutable_raw(), dtype_size(h.dtype), static_cast<std::size_t>(raw.numel()));
+  if (h.big_endian)
+    byteswap(raw.mutable_raw(), dtype_size(h.dtype), static_cast<std::size_t>(raw.numel()));
   if (h.fortran_order && h.shape.size() > 1) return fortran_to_c(raw);
   return raw;
 }
@@ -225,8 +238,8 @@ NpyHeader parse_npy_header(std::span<const std::byte> bytes, std::string_view na
   const std::uint8_t major = r.u8();
   const std::uint8_t minor = r.u8();
   if ((major != 1 && major != 2 && major != 3) || minor != 0) {
-    fail(ErrorCode::unsupported, "{}: .npy format version {}.{} is not supported (1.0, 2.0, 3.0 are)",
-         name, major, minor);
+    fail(ErrorCode::unsupported,
+         "{}: .npy format version {}.{} is not supported (1.0, 2.0, 3.0 are)", name, major, minor);
   }
   const std::uint64_t header_len = major == 1 ? r.u16() : r.u32();
   if (header_len > kMaxHeaderBytes || header_len > r.remaining()) {
@@ -239,8 +252,9 @@ NpyHeader parse_npy_header(std::span<const std::byte> bytes, std::string_view na
   h.data_offset = r.offset();
   h.data_bytes = checked_nbytes(h.dtype, h.shape, name);
   if (h.data_bytes > r.remaining()) {
-    fail(ErrorCode::corrupt, "{}: .npy header declares {} bytes of data (shape {}, {}), only {} are present",
-         name, h.data_bytes, shape_to_list(h.shape), h.descr, r.remaining());
+    fail(ErrorCode::corrupt,
+         "{}: .npy header declares {} bytes of data (shape {}, {}), only {} are present", name,
+         h.data_bytes, shape_to_list(h.shape), h.descr, r.remaining());
   }
   return h;
 }
@@ -268,22 +282,33 @@ Tensor load_npy(const std::filesystem::path& path) {
 
 std::string_view npy_descr(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "<f4";
-    case DType::f16: return "<f2";
-    case DType::bf16: return "<f4";
-    case DType::f64: return "<f8";
-    case DType::i8: return "|i1";
-    case DType::i16: return "<i2";
-    case DType::i32: return "<i4";
-    case DType::i64: return "<i8";
-    case DType::u8: return "|u1";
-    case DType::boolean: return "|b1";
+    case DType::f32:
+      return "<f4";
+    case DType::f16:
+      return "<f2";
+    case DType::bf16:
+      return "<f4";
+    case DType::f64:
+      return "<f8";
+    case DType::i8:
+      return "|i1";
+    case DType::i16:
+      return "<i2";
+    case DType::i32:
+      return "<i4";
+    case DType::i64:
+      return "<i8";
+    case DType::u8:
+      return "|u1";
+    case DType::boolean:
+      return "|b1";
   }
   fail(ErrorCode::internal, "npy_descr: invalid dtype {}", static_cast<int>(dtype));
 }
 
 std::vector<std::byte> npy_header(const Tensor& tensor) {
-  if (!tensor.defined()) fail(ErrorCode::invalid_argument, "cannot write an undefined tensor as .npy");
+  if (!tensor.defined())
+    fail(ErrorCode::invalid_argument, "cannot write an undefined tensor as .npy");
   std::string shape = "(";
   for (std::size_t i = 0; i < tensor.shape().size(); ++i) {
     if (i) shape += ", ";

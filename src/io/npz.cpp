@@ -31,7 +31,8 @@ std::vector<NamedTensor> read_npz(const ZipReader& zip, std::uint64_t max_entry_
   return out;
 }
 
-std::vector<NamedTensor> load_npz(const std::filesystem::path& path, std::uint64_t max_entry_bytes) {
+std::vector<NamedTensor> load_npz(const std::filesystem::path& path,
+                                  std::uint64_t max_entry_bytes) {
   return read_npz(ZipReader::open(path), max_entry_bytes);
 }
 
@@ -51,10 +52,13 @@ long ZCALLBACK out_seek(voidpf, voidpf stream, ZPOS64_T offset, int origin) {
   int whence = SEEK_SET;
   if (origin == ZLIB_FILEFUNC_SEEK_CUR) whence = SEEK_CUR;
   if (origin == ZLIB_FILEFUNC_SEEK_END) whence = SEEK_END;
-  return ::fseeko(static_cast<std::FILE*>(stream), static_cast<off_t>(offset), whence) == 0 ? 0 : -1;
+  return ::fseeko(static_cast<std::FILE*>(stream), static_cast<off_t>(offset), whence) == 0 ? 0
+                                                                                            : -1;
 }
 int ZCALLBACK out_close(voidpf, voidpf) { return 0; }  // the AtomicFile owns the stream
-int ZCALLBACK out_error(voidpf, voidpf stream) { return std::ferror(static_cast<std::FILE*>(stream)); }
+int ZCALLBACK out_error(voidpf, voidpf stream) {
+  return std::ferror(static_cast<std::FILE*>(stream));
+}
 
 struct ZipWriter {
   zipFile handle = nullptr;
@@ -81,7 +85,8 @@ void save_npz(const std::filesystem::path& path, const std::vector<NamedTensor>&
   io.zclose_file = out_close;
   io.zerror_file = out_error;
   ZipWriter zip{zipOpen2_64(file.stream(), APPEND_STATUS_CREATE, nullptr, &io)};
-  if (zip.handle == nullptr) fail(ErrorCode::invalid_argument, "{}: cannot start the zip archive", name);
+  if (zip.handle == nullptr)
+    fail(ErrorCode::invalid_argument, "{}: cannot start the zip archive", name);
 
   zip_fileinfo info{};
   info.tmz_date = {0, 0, 0, 1, 0, 1980};  // fixed, so equal inputs give equal files
@@ -107,8 +112,8 @@ void save_npz(const std::filesystem::path& path, const std::vector<NamedTensor>&
     // extra field so that the array data after the .npy header starts on a 64-byte boundary.
     const off_t pos = ::ftello(file.stream());
     if (pos < 0) fail(ErrorCode::invalid_argument, "{}: cannot tell the write position", name);
-    const std::uint64_t unpadded = static_cast<std::uint64_t>(pos) + 30 + entry.size() + 4 +
-                                   (zip64 ? 20 : 0) + header.size();
+    const std::uint64_t unpadded =
+        static_cast<std::uint64_t>(pos) + 30 + entry.size() + 4 + (zip64 ? 20 : 0) + header.size();
     const std::uint64_t pad = (kAlign - unpadded % kAlign) % kAlign;
     std::vector<unsigned char> extra(4 + pad, 0);
     extra[0] = kPaddingTag & 0xff;

@@ -1,5 +1,8 @@
 // ZipReader: lists and reads the entries of a zip archive (zip64 too) held in memory, usually a
-// mapped file, through libminizip with bounds-checked in-memory I/O.
+// mapped file. The directory and local headers are parsed here with bounds-checked reads;
+// libminizip only inflates deflated entries, from a one-entry archive rebuilt from checked values.
+// Debian's libminizip 1.1 cannot parse zip64 extra fields on 64-bit hosts (it compares sizes with
+// (unsigned long)-1), so it is not trusted with any size or offset.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +25,11 @@ struct ZipEntry {
   int method = 0;  // 0 stored, 8 deflated; others are listed but not read
   std::uint32_t crc32 = 0;
   bool encrypted = false;
-  // Where the entry's central-directory record sits, for going back to it.
+  std::uint16_t flags = 0;
+  // Absolute offset of the entry's local header in the archive's bytes.
+  std::uint64_t local_header_offset = 0;
+  // Where its central-directory record sits (relative to the archive's own start, as minizip
+  // counts it) and its position in the directory.
   std::uint64_t directory_offset = 0;
   std::uint64_t index = 0;
 
@@ -68,6 +75,9 @@ class ZipReader {
 
  private:
   void list();
+  std::vector<std::byte> inflate(const ZipEntry& entry) const;
+  std::uint64_t compressed_offset(const ZipEntry& entry) const;
+  std::span<const std::byte> compressed_data(const ZipEntry& entry) const;
 
   std::shared_ptr<const void> keep_alive_;
   std::span<const std::byte> bytes_;

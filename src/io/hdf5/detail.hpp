@@ -70,7 +70,8 @@ struct File::Impl {
 [[noreturn]] void h5_fail(const File& file, std::string_view path, std::string_view action);
 
 // Returns `id` when valid, else h5_fail(...).
-Id checked(hid_t id, Id::Closer close, const File& file, std::string_view path, std::string_view action);
+Id checked(hid_t id, Id::Closer close, const File& file, std::string_view path,
+           std::string_view action);
 void checked(herr_t status, const File& file, std::string_view path, std::string_view action);
 
 // How an HDF5 element type is read into a Tensor.

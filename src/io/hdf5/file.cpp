@@ -20,7 +20,8 @@ std::recursive_mutex& h5_mutex() {
   return m;
 }
 
-herr_t refuse_external_link(const char*, const char*, const char*, const char*, unsigned*, hid_t, void*) {
+herr_t refuse_external_link(const char*, const char*, const char*, const char*, unsigned*, hid_t,
+                            void*) {
   return -1;
 }
 
@@ -59,7 +60,8 @@ herr_t take_innermost(unsigned n, const H5E_error2_t* err, void* data) {
   if (n != 0) return 0;
   std::string text = err->desc != nullptr ? err->desc : "";
   char minor[256] = {0};
-  if (H5Eget_msg(err->min_num, nullptr, minor, sizeof minor) > 0 && text.find(minor) == std::string::npos) {
+  if (H5Eget_msg(err->min_num, nullptr, minor, sizeof minor) > 0 &&
+      text.find(minor) == std::string::npos) {
     text += text.empty() ? minor : std::string(" (") + minor + ")";
   }
   out->message = text;
@@ -76,7 +78,8 @@ void h5_fail(const File& file, std::string_view path, std::string_view action) {
   fail(ErrorCode::corrupt, "{}: {}: {} failed: {}", file.name(), path, action, inner.message);
 }
 
-Id checked(hid_t id, Id::Closer close, const File& file, std::string_view path, std::string_view action) {
+Id checked(hid_t id, Id::Closer close, const File& file, std::string_view path,
+           std::string_view action) {
   if (id < 0) h5_fail(file, path, action);
   return Id(id, close);
 }
@@ -87,9 +90,10 @@ void checked(herr_t status, const File& file, std::string_view path, std::string
 
 void check_plausible_size(const File& file, std::string_view where, std::uint64_t bytes) {
   const std::uint64_t size = file.size();
-  const std::uint64_t limit = size > (std::numeric_limits<std::uint64_t>::max() - kExpansionSlack) / kMaxExpansion
-                                  ? std::numeric_limits<std::uint64_t>::max()
-                                  : size * kMaxExpansion + kExpansionSlack;
+  const std::uint64_t limit =
+      size > (std::numeric_limits<std::uint64_t>::max() - kExpansionSlack) / kMaxExpansion
+          ? std::numeric_limits<std::uint64_t>::max()
+          : size * kMaxExpansion + kExpansionSlack;
   if (bytes > limit) {
     fail(ErrorCode::corrupt, "{}: {}: declares {} bytes of data, implausible for a {}-byte file",
          file.name(), where, bytes, size);
@@ -97,7 +101,8 @@ void check_plausible_size(const File& file, std::string_view where, std::uint64_
 }
 
 Id open_object(const File& file, const std::string& path) {
-  return checked(H5Oopen(file.impl().id, path.c_str(), safe_lapl()), H5Oclose, file, path, "opening the object");
+  return checked(H5Oopen(file.impl().id, path.c_str(), safe_lapl()), H5Oclose, file, path,
+                 "opening the object");
 }
 
 File::File(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -154,7 +159,8 @@ std::shared_ptr<File> open_image(std::shared_ptr<const void> keep_alive,
   H5Pset_fapl_core(fapl, 1 << 16, false);
   if (H5Pset_file_image(fapl, const_cast<std::byte*>(bytes.data()), bytes.size()) < 0) {
     H5Eclear2(H5E_DEFAULT);
-    fail(ErrorCode::invalid_argument, "{}: cannot hand {} bytes to libhdf5", impl->name, bytes.size());
+    fail(ErrorCode::invalid_argument, "{}: cannot hand {} bytes to libhdf5", impl->name,
+         bytes.size());
   }
   // The core driver treats equal names as the same file; every image gets its own.
   static std::atomic<std::uint64_t> counter{0};

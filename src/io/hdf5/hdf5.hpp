@@ -104,7 +104,8 @@ class Group : public Object {
 
  private:
   friend class File;
-  Group(std::shared_ptr<const File> file, std::string path) : Object(std::move(file), std::move(path)) {}
+  Group(std::shared_ptr<const File> file, std::string path)
+      : Object(std::move(file), std::move(path)) {}
 };
 
 class Dataset : public Object {

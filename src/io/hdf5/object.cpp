@@ -46,13 +46,16 @@ Kind kind_of(const File& file, const std::string& path) {
     H5L_info_t link{};
     checked(H5Lget_info(fid, prefix.c_str(), &link, safe_lapl()), file, prefix, "reading the link");
     if (link.type != H5L_TYPE_HARD && link.type != H5L_TYPE_SOFT) {
-      fail(ErrorCode::unsupported, "{}: {}: is an external or user-defined link, which nnload does not follow",
-           file.name(), prefix);
+      fail(ErrorCode::unsupported,
+           "{}: {}: is an external or user-defined link, which nnload does not follow", file.name(),
+           prefix);
     }
     H5O_info_t info{};
-    checked(H5Oget_info_by_name2(fid, prefix.c_str(), &info, H5O_INFO_BASIC, safe_lapl()), file, prefix,
-            "reading the object header");
-    kind = info.type == H5O_TYPE_GROUP ? Kind::group : info.type == H5O_TYPE_DATASET ? Kind::dataset : Kind::other;
+    checked(H5Oget_info_by_name2(fid, prefix.c_str(), &info, H5O_INFO_BASIC, safe_lapl()), file,
+            prefix, "reading the object header");
+    kind = info.type == H5O_TYPE_GROUP     ? Kind::group
+           : info.type == H5O_TYPE_DATASET ? Kind::dataset
+                                           : Kind::other;
     i = j + 1;
   }
   return kind;
@@ -83,11 +86,14 @@ Attribute open_attribute(const File& file, const std::string& path, const std::s
   const int rank = H5Sget_simple_extent_ndims(a.space);
   if (rank < 0) h5_fail(file, where, "reading the dataspace");
   hsize_t dims[H5S_MAX_RANK] = {0};
-  if (rank > 0) checked(H5Sget_simple_extent_dims(a.space, dims, nullptr), file, where, "reading the dataspace");
+  if (rank > 0)
+    checked(H5Sget_simple_extent_dims(a.space, dims, nullptr), file, where,
+            "reading the dataspace");
   for (int d = 0; d < rank; ++d) a.shape.push_back(static_cast<std::int64_t>(dims[d]));
   if (H5Sget_simple_extent_type(a.space) == H5S_NULL) a.shape = {0};
   const std::size_t size = H5Tget_size(a.type);
-  check_plausible_size(file, where, static_cast<std::uint64_t>(a.count) * std::max<std::size_t>(size, 1));
+  check_plausible_size(file, where,
+                       static_cast<std::uint64_t>(a.count) * std::max<std::size_t>(size, 1));
   return a;
 }
 
@@ -203,7 +209,8 @@ std::string Object::string_attribute(const std::string& name) const {
          describe_type(a.type));
   }
   if (a.count != 1) {
-    fail(ErrorCode::corrupt, "{}: {}: holds {} strings, expected one", file_->name(), where, a.count);
+    fail(ErrorCode::corrupt, "{}: {}: holds {} strings, expected one", file_->name(), where,
+         a.count);
   }
   return read_strings(*file_, where, a).front();
 }
@@ -288,7 +295,8 @@ Group Group::group(const std::string& relative_path) const {
   const std::string path = join_path(path_, relative_path);
   const Kind kind = kind_of(*file_, path);
   if (kind == Kind::missing) fail(ErrorCode::not_found, "{}: no group '{}'", file_->name(), path);
-  if (kind != Kind::group) fail(ErrorCode::not_found, "{}: '{}' is not a group", file_->name(), path);
+  if (kind != Kind::group)
+    fail(ErrorCode::not_found, "{}: '{}' is not a group", file_->name(), path);
   return Group(file_, path);
 }
 
@@ -297,7 +305,8 @@ Dataset Group::dataset(const std::string& relative_path) const {
   const std::string path = join_path(path_, relative_path);
   const Kind kind = kind_of(*file_, path);
   if (kind == Kind::missing) fail(ErrorCode::not_found, "{}: no dataset '{}'", file_->name(), path);
-  if (kind != Kind::dataset) fail(ErrorCode::not_found, "{}: '{}' is not a dataset", file_->name(), path);
+  if (kind != Kind::dataset)
+    fail(ErrorCode::not_found, "{}: '{}' is not a dataset", file_->name(), path);
   return Dataset(file_, path);
 }
 
@@ -315,12 +324,15 @@ OpenDataset open_dataset(const File& file, const std::string& path) {
   OpenDataset d;
   d.dataset = open_object(file, path);
   d.type = checked(H5Dget_type(d.dataset), H5Tclose, file, path, "reading the dataset's type");
-  d.space = checked(H5Dget_space(d.dataset), H5Sclose, file, path, "reading the dataset's dataspace");
-  d.dcpl = checked(H5Dget_create_plist(d.dataset), H5Pclose, file, path, "reading the dataset's layout");
+  d.space =
+      checked(H5Dget_space(d.dataset), H5Sclose, file, path, "reading the dataset's dataspace");
+  d.dcpl =
+      checked(H5Dget_create_plist(d.dataset), H5Pclose, file, path, "reading the dataset's layout");
   const int rank = H5Sget_simple_extent_ndims(d.space);
   if (rank < 0) h5_fail(file, path, "reading the dataset's dataspace");
   hsize_t dims[H5S_MAX_RANK] = {0};
-  if (rank > 0) checked(H5Sget_simple_extent_dims(d.space, dims, nullptr), file, path, "reading the dataspace");
+  if (rank > 0)
+    checked(H5Sget_simple_extent_dims(d.space, dims, nullptr), file, path, "reading the dataspace");
   for (int i = 0; i < rank; ++i) {
     if (dims[i] > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max())) {
       fail(ErrorCode::corrupt, "{}: {}: dimension {} is {}", file.name(), path, i, dims[i]);
@@ -335,17 +347,23 @@ OpenDataset open_dataset(const File& file, const std::string& path) {
 
 const char* layout_name(H5D_layout_t layout) {
   switch (layout) {
-    case H5D_COMPACT: return "compact";
-    case H5D_CONTIGUOUS: return "contiguous";
-    case H5D_CHUNKED: return "chunked";
-    case H5D_VIRTUAL: return "virtual";
-    default: return "unknown";
+    case H5D_COMPACT:
+      return "compact";
+    case H5D_CONTIGUOUS:
+      return "contiguous";
+    case H5D_CHUNKED:
+      return "chunked";
+    case H5D_VIRTUAL:
+      return "virtual";
+    default:
+      return "unknown";
   }
 }
 
 }  // namespace
 
-Dataset::Dataset(std::shared_ptr<const File> file, std::string path) : Object(std::move(file), std::move(path)) {
+Dataset::Dataset(std::shared_ptr<const File> file, std::string path)
+    : Object(std::move(file), std::move(path)) {
   Lock lock;
   OpenDataset d = open_dataset(*file_, path_);
   shape_ = d.shape;
@@ -364,7 +382,8 @@ Tensor Dataset::read() const {
   OpenDataset d = open_dataset(file, path_);
   ElementType et = classify(d.type, file, path_);
   if (d.layout == H5D_VIRTUAL) {
-    fail(ErrorCode::unsupported, "{}: {}: virtual datasets (data in other files) are not read", file.name(), path_);
+    fail(ErrorCode::unsupported, "{}: {}: virtual datasets (data in other files) are not read",
+         file.name(), path_);
   }
   if (d.layout != H5D_CONTIGUOUS && d.layout != H5D_CHUNKED && d.layout != H5D_COMPACT) {
     fail(ErrorCode::unsupported, "{}: {}: unknown dataset layout", file.name(), path_);
@@ -372,14 +391,17 @@ Tensor Dataset::read() const {
   const int external = H5Pget_external_count(d.dcpl);
   if (external < 0) h5_fail(file, path_, "reading the dataset's storage");
   if (external > 0) {
-    fail(ErrorCode::unsupported, "{}: {}: the data is stored in {} external file(s), which nnload does not read",
+    fail(ErrorCode::unsupported,
+         "{}: {}: the data is stored in {} external file(s), which nnload does not read",
          file.name(), path_, external);
   }
   const std::uint64_t memory_bytes = checked_nbytes(et.dtype, d.shape, file.name());
-  const std::uint64_t stored_bytes = checked_nbytes(DType::u8, d.shape, file.name()) * H5Tget_size(d.type);
+  const std::uint64_t stored_bytes =
+      checked_nbytes(DType::u8, d.shape, file.name()) * H5Tget_size(d.type);
   if (d.layout == H5D_CONTIGUOUS && stored_bytes > file.size()) {
-    fail(ErrorCode::corrupt, "{}: {}: contiguous dataset of shape {} needs {} bytes, the file has {}",
-         file.name(), path_, shape_to_list(d.shape), stored_bytes, file.size());
+    fail(ErrorCode::corrupt,
+         "{}: {}: contiguous dataset of shape {} needs {} bytes, the file has {}", file.name(),
+         path_, shape_to_list(d.shape), stored_bytes, file.size());
   }
   check_plausible_size(file, path_, memory_bytes);
   if (d.layout == H5D_CHUNKED) {
@@ -401,14 +423,14 @@ Tensor Dataset::read() const {
   if (d.layout == H5D_CONTIGUOUS && et.exact) {
     const haddr_t offset = H5Dget_offset(d.dataset);
     if (offset != HADDR_UNDEF && H5Dget_storage_size(d.dataset) >= stored_bytes) {
-      return view_bytes(file.impl().keep_alive, file.impl().bytes, offset, et.dtype, d.shape, file.name(),
-                        fmt::format("dataset '{}'", path_));
+      return view_bytes(file.impl().keep_alive, file.impl().bytes, offset, et.dtype, d.shape,
+                        file.name(), fmt::format("dataset '{}'", path_));
     }
     H5Eclear2(H5E_DEFAULT);
   }
   Tensor t = Tensor::empty(et.dtype, d.shape);
-  checked(H5Dread(d.dataset, et.memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.mutable_raw()), file, path_,
-          "reading the dataset");
+  checked(H5Dread(d.dataset, et.memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.mutable_raw()), file,
+          path_, "reading the dataset");
   if (et.from_uint64) check_uint64(t, file, path_);
   if (et.is_bool) normalize_bool(t);
   return t;

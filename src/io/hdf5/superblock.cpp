@@ -16,22 +16,41 @@ constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, 
 std::uint32_t rot(std::uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 
 void mix(std::uint32_t& a, std::uint32_t& b, std::uint32_t& c) {
-  a -= c; a ^= rot(c, 4);  c += b;
-  b -= a; b ^= rot(a, 6);  a += c;
-  c -= b; c ^= rot(b, 8);  b += a;
-  a -= c; a ^= rot(c, 16); c += b;
-  b -= a; b ^= rot(a, 19); a += c;
-  c -= b; c ^= rot(b, 4);  b += a;
+  a -= c;
+  a ^= rot(c, 4);
+  c += b;
+  b -= a;
+  b ^= rot(a, 6);
+  a += c;
+  c -= b;
+  c ^= rot(b, 8);
+  b += a;
+  a -= c;
+  a ^= rot(c, 16);
+  c += b;
+  b -= a;
+  b ^= rot(a, 19);
+  a += c;
+  c -= b;
+  c ^= rot(b, 4);
+  b += a;
 }
 
 void final_mix(std::uint32_t& a, std::uint32_t& b, std::uint32_t& c) {
-  c ^= b; c -= rot(b, 14);
-  a ^= c; a -= rot(c, 11);
-  b ^= a; b -= rot(a, 25);
-  c ^= b; c -= rot(b, 16);
-  a ^= c; a -= rot(c, 4);
-  b ^= a; b -= rot(a, 14);
-  c ^= b; c -= rot(b, 24);
+  c ^= b;
+  c -= rot(b, 14);
+  a ^= c;
+  a -= rot(c, 11);
+  b ^= a;
+  b -= rot(a, 25);
+  c ^= b;
+  c -= rot(b, 16);
+  a ^= c;
+  a -= rot(c, 4);
+  b ^= a;
+  b -= rot(a, 14);
+  c ^= b;
+  c -= rot(b, 24);
 }
 
 bool valid_size(int size) { return size == 2 || size == 4 || size == 8; }
@@ -97,7 +116,8 @@ Superblock validate_superblock(std::span<const std::byte> bytes, std::string_vie
       damaged(fmt::format("the {} address is undefined", what));
     }
     if (addr >= file_size - base) {
-      damaged(fmt::format("the {} address {} lies outside the {}-byte file", what, addr + base, file_size));
+      damaged(fmt::format("the {} address {} lies outside the {}-byte file", what, addr + base,
+                          file_size));
     }
   };
 
@@ -112,7 +132,8 @@ Superblock validate_superblock(std::span<const std::byte> bytes, std::string_vie
       damaged(fmt::format("sizes of offsets {} and lengths {} (expected 2, 4 or 8)", sb.offset_size,
                           sb.length_size));
     }
-    undefined = sb.offset_size == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * sb.offset_size)) - 1;
+    undefined =
+        sb.offset_size == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * sb.offset_size)) - 1;
     const std::uint16_t leaf_k = r.u16();
     const std::uint16_t internal_k = r.u16();
     if (leaf_k == 0 || internal_k == 0) damaged("a group B-tree rank of 0");
@@ -142,7 +163,8 @@ Superblock validate_superblock(std::span<const std::byte> bytes, std::string_vie
       damaged(fmt::format("sizes of offsets {} and lengths {} (expected 2, 4 or 8)", sb.offset_size,
                           sb.length_size));
     }
-    undefined = sb.offset_size == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * sb.offset_size)) - 1;
+    undefined =
+        sb.offset_size == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * sb.offset_size)) - 1;
     r.skip(1);  // file consistency flags
     address();  // base address
     check_inside(address(), "superblock extension", true);
@@ -150,9 +172,11 @@ Superblock validate_superblock(std::span<const std::byte> bytes, std::string_vie
     root = address();
     const std::size_t covered = r.offset();
     const std::uint32_t stored = r.u32();
-    const std::uint32_t computed = lookup3_checksum(bytes.subspan(static_cast<std::size_t>(base), covered));
+    const std::uint32_t computed =
+        lookup3_checksum(bytes.subspan(static_cast<std::size_t>(base), covered));
     if (stored != computed) {
-      damaged(fmt::format("checksum {:#010x} does not match its contents ({:#010x})", stored, computed));
+      damaged(fmt::format("checksum {:#010x} does not match its contents ({:#010x})", stored,
+                          computed));
     }
   }
   if (eof == undefined) damaged("the end-of-file address is undefined");
@@ -161,8 +185,10 @@ Superblock validate_superblock(std::span<const std::byte> bytes, std::string_vie
          name, eof + base, file_size);
   }
   check_inside(root, "root group object header", false);
-  if (root >= eof) damaged(fmt::format("the root group object header address {} is past the end-of-file address {}",
-                                       root + base, eof + base));
+  if (root >= eof)
+    damaged(
+        fmt::format("the root group object header address {} is past the end-of-file address {}",
+                    root + base, eof + base));
   sb.end_of_file = eof + base;
   sb.root_object_header = root + base;
   return sb;

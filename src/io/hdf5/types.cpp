@@ -46,18 +46,30 @@ bool is_h5py_bool(hid_t type) {
 
 const char* class_name(H5T_class_t c) {
   switch (c) {
-    case H5T_INTEGER: return "integer";
-    case H5T_FLOAT: return "float";
-    case H5T_TIME: return "time";
-    case H5T_STRING: return "string";
-    case H5T_BITFIELD: return "bitfield";
-    case H5T_OPAQUE: return "opaque";
-    case H5T_COMPOUND: return "compound";
-    case H5T_REFERENCE: return "reference";
-    case H5T_ENUM: return "enum";
-    case H5T_VLEN: return "variable-length sequence";
-    case H5T_ARRAY: return "array";
-    default: return "unknown";
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "float";
+    case H5T_TIME:
+      return "time";
+    case H5T_STRING:
+      return "string";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_VLEN:
+      return "variable-length sequence";
+    case H5T_ARRAY:
+      return "array";
+    default:
+      return "unknown";
   }
 }
 
@@ -67,13 +79,15 @@ std::string describe_type(hid_t type) {
   const H5T_class_t c = H5Tget_class(type);
   const std::size_t size = H5Tget_size(type);
   if (c == H5T_INTEGER) {
-    return fmt::format("{} {}-bit integer", H5Tget_sign(type) == H5T_SGN_NONE ? "unsigned" : "signed", size * 8);
+    return fmt::format("{} {}-bit integer",
+                       H5Tget_sign(type) == H5T_SGN_NONE ? "unsigned" : "signed", size * 8);
   }
   if (c == H5T_FLOAT) {
     std::size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
     H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize);
-    return fmt::format("{}-bit float (sign bit {}, {}-bit exponent at {}, {}-bit mantissa at {}, bias {})",
-                       size * 8, spos, esize, epos, msize, mpos, H5Tget_ebias(type));
+    return fmt::format(
+        "{}-bit float (sign bit {}, {}-bit exponent at {}, {}-bit mantissa at {}, bias {})",
+        size * 8, spos, esize, epos, msize, mpos, H5Tget_ebias(type));
   }
   return class_name(c);
 }
@@ -83,7 +97,8 @@ ElementType classify(hid_t type, const File& file, std::string_view where) {
   const std::size_t size = H5Tget_size(type);
   const H5T_order_t order = H5Tget_order(type);
   const auto unsupported = [&]() {
-    fail(ErrorCode::unsupported, "{}: {}: stored type {} is not supported", file.name(), where, describe_type(type));
+    fail(ErrorCode::unsupported, "{}: {}: stored type {} is not supported", file.name(), where,
+         describe_type(type));
   };
   ElementType out;
   if (c == H5T_FLOAT) {
@@ -94,9 +109,9 @@ ElementType classify(hid_t type, const File& file, std::string_view where) {
     }
     const std::size_t ebias = H5Tget_ebias(type);
     for (const FloatLayout& f : kFloats) {
-      if (f.size != size || f.spos != spos || f.epos != epos || f.esize != esize || f.mpos != mpos ||
-          f.msize != msize || f.ebias != ebias || H5Tget_precision(type) != size * 8 ||
-          H5Tget_offset(type) != 0) {
+      if (f.size != size || f.spos != spos || f.epos != epos || f.esize != esize ||
+          f.mpos != mpos || f.msize != msize || f.ebias != ebias ||
+          H5Tget_precision(type) != size * 8 || H5Tget_offset(type) != 0) {
         continue;
       }
       out.dtype = f.dtype;
@@ -113,15 +128,25 @@ ElementType classify(hid_t type, const File& file, std::string_view where) {
     const bool is_signed = H5Tget_sign(type) != H5T_SGN_NONE;
     hid_t memory = -1;
     switch (size) {
-      case 1: out.dtype = is_signed ? DType::i8 : DType::u8; memory = is_signed ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8; break;
-      case 2: out.dtype = is_signed ? DType::i16 : DType::i32; memory = is_signed ? H5T_NATIVE_INT16 : H5T_NATIVE_INT32; break;
-      case 4: out.dtype = is_signed ? DType::i32 : DType::i64; memory = is_signed ? H5T_NATIVE_INT32 : H5T_NATIVE_INT64; break;
+      case 1:
+        out.dtype = is_signed ? DType::i8 : DType::u8;
+        memory = is_signed ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8;
+        break;
+      case 2:
+        out.dtype = is_signed ? DType::i16 : DType::i32;
+        memory = is_signed ? H5T_NATIVE_INT16 : H5T_NATIVE_INT32;
+        break;
+      case 4:
+        out.dtype = is_signed ? DType::i32 : DType::i64;
+        memory = is_signed ? H5T_NATIVE_INT32 : H5T_NATIVE_INT64;
+        break;
       case 8:
         out.dtype = DType::i64;
         memory = is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64;
         out.from_uint64 = !is_signed;
         break;
-      default: unsupported();
+      default:
+        unsupported();
     }
     out.exact = (order == H5T_ORDER_LE || size == 1) && (is_signed || size == 1);
     out.memory_type = checked(H5Tcopy(memory), H5Tclose, file, where, "copying an integer type");
@@ -135,7 +160,8 @@ ElementType classify(hid_t type, const File& file, std::string_view where) {
     return out;
   }
   H5Eclear2(H5E_DEFAULT);
-  fail(ErrorCode::unsupported, "{}: {}: stored type {} is not supported", file.name(), where, describe_type(type));
+  fail(ErrorCode::unsupported, "{}: {}: stored type {} is not supported", file.name(), where,
+       describe_type(type));
 }
 
 }  // namespace nnload::io::hdf5
