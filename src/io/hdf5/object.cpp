@@ -26,10 +26,10 @@ std::string join_path(const std::string& base, const std::string& relative) {
   return out.empty() ? "/" : out;
 }
 
-enum class Kind { missing, group, dataset, other };
+enum class Kind { missing, group, dataset, external, other };
 
-// What an absolute path names, following soft links, refusing external ones, and never
-// failing for a missing component.
+// What an absolute path names, following soft links but never external ones (a file must not
+// make us open another file), and never failing for a missing component.
 Kind kind_of(const File& file, const std::string& path) {
   const hid_t fid = file.impl().id;
   if (path == "/") return Kind::group;
@@ -45,11 +45,7 @@ Kind kind_of(const File& file, const std::string& path) {
     if (exists == 0) return Kind::missing;
     H5L_info_t link{};
     checked(H5Lget_info(fid, prefix.c_str(), &link, safe_lapl()), file, prefix, "reading the link");
-    if (link.type != H5L_TYPE_HARD && link.type != H5L_TYPE_SOFT) {
-      fail(ErrorCode::unsupported,
-           "{}: {}: is an external or user-defined link, which nnload does not follow", file.name(),
-           prefix);
-    }
+    if (link.type != H5L_TYPE_HARD && link.type != H5L_TYPE_SOFT) return Kind::external;
     H5O_info_t info{};
     checked(H5Oget_info_by_name2(fid, prefix.c_str(), &info, H5O_INFO_BASIC, safe_lapl()), file,
             prefix, "reading the object header");
@@ -295,6 +291,11 @@ Group Group::group(const std::string& relative_path) const {
   const std::string path = join_path(path_, relative_path);
   const Kind kind = kind_of(*file_, path);
   if (kind == Kind::missing) fail(ErrorCode::not_found, "{}: no group '{}'", file_->name(), path);
+  if (kind == Kind::external) {
+    fail(ErrorCode::unsupported,
+         "{}: '{}' passes through an external link, which nnload does not follow", file_->name(),
+         path);
+  }
   if (kind != Kind::group)
     fail(ErrorCode::not_found, "{}: '{}' is not a group", file_->name(), path);
   return Group(file_, path);
@@ -305,6 +306,11 @@ Dataset Group::dataset(const std::string& relative_path) const {
   const std::string path = join_path(path_, relative_path);
   const Kind kind = kind_of(*file_, path);
   if (kind == Kind::missing) fail(ErrorCode::not_found, "{}: no dataset '{}'", file_->name(), path);
+  if (kind == Kind::external) {
+    fail(ErrorCode::unsupported,
+         "{}: '{}' passes through an external link, which nnload does not follow", file_->name(),
+         path);
+  }
   if (kind != Kind::dataset)
     fail(ErrorCode::not_found, "{}: '{}' is not a dataset", file_->name(), path);
   return Dataset(file_, path);

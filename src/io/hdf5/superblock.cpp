@@ -123,8 +123,7 @@ Superblock validate_superblock(std::span<const std::byte> bytes, std::string_vie
 
   std::uint64_t eof = 0, root = 0;
   if (sb.version <= 1) {
-    r.skip(4);  // free-space, root symbol-table and shared-header versions, reserved
-    r.skip(1);
+    r.skip(4);  // free-space and root symbol-table versions, reserved, shared-header version
     sb.offset_size = r.u8();
     sb.length_size = r.u8();
     r.skip(1);
@@ -179,17 +178,20 @@ Superblock validate_superblock(std::span<const std::byte> bytes, std::string_vie
                           computed));
     }
   }
+  // libhdf5 stores the end-of-file address counting the user block, unlike every other address
+  // (checked on files written with a user block).
   if (eof == undefined) damaged("the end-of-file address is undefined");
-  if (eof > file_size - base) {
+  if (eof > file_size) {
     fail(ErrorCode::corrupt, "{}: file is truncated: the superblock says {} bytes, the file has {}",
-         name, eof + base, file_size);
+         name, eof, file_size);
   }
   check_inside(root, "root group object header", false);
-  if (root >= eof)
+  if (root + base >= eof) {
     damaged(
         fmt::format("the root group object header address {} is past the end-of-file address {}",
-                    root + base, eof + base));
-  sb.end_of_file = eof + base;
+                    root + base, eof));
+  }
+  sb.end_of_file = eof;
   sb.root_object_header = root + base;
   return sb;
 }

@@ -14,7 +14,7 @@ struct Superblock {
   int version = 0;
   int offset_size = 8;
   int length_size = 8;
-  std::uint64_t end_of_file = 0;         // absolute
+  std::uint64_t end_of_file = 0;         // as stored: it counts the user block
   std::uint64_t root_object_header = 0;  // absolute
 };
 
