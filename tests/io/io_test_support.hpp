@@ -1,0 +1,147 @@
+// Helpers for the io tests: a scratch directory, whole-file reads and writes, and a tiny
+// hand-rolled zip writer for crafting archives minizip would never write.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace nnload::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("nnload-io-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  // Names of everything in the directory (to check nothing was left behind).
+  std::vector<std::string> listing() const {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(path_))
+      names.push_back(e.path().filename().string());
+    return names;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::vector<std::byte> read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::byte> out(chars.size());
+  if (!chars.empty()) std::memcpy(out.data(), chars.data(), chars.size());
+  return out;
+}
+
+inline void write_bytes(const std::filesystem::path& path, const std::vector<std::byte>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+}
+
+inline std::vector<std::byte> to_bytes(const std::string& s) {
+  std::vector<std::byte> out(s.size());
+  if (!s.empty()) std::memcpy(out.data(), s.data(), s.size());
+  return out;
+}
+
+inline std::uint32_t crc32(const std::vector<std::byte>& data) {
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (std::byte b : data) {
+    c ^= std::uint8_t(b);
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+struct RawZipEntry {
+  std::string name;
+  std::vector<std::byte> data;
+  std::size_t local_extra = 0;  // padding bytes in the local header's extra field
+  // Overrides written into the central directory (to lie about the entry).
+  std::int64_t declared_size = -1;
+  std::int64_t declared_crc = -1;
+};
+
+// A zip of stored entries, written field by field per APPNOTE (no zip64).
+inline std::vector<std::byte> make_stored_zip(const std::vector<RawZipEntry>& entries) {
+  std::vector<std::byte> out, central;
+  const auto put = [](std::vector<std::byte>& v, std::uint64_t value, int n) {
+    for (int i = 0; i < n; ++i) v.push_back(std::byte((value >> (8 * i)) & 0xff));
+  };
+  for (const RawZipEntry& e : entries) {
+    const std::uint64_t offset = out.size();
+    const std::uint32_t crc =
+        e.declared_crc >= 0 ? static_cast<std::uint32_t>(e.declared_crc) : crc32(e.data);
+    const std::uint64_t size =
+        e.declared_size >= 0 ? static_cast<std::uint64_t>(e.declared_size) : e.data.size();
+    put(out, 0x04034b50, 4);
+    put(out, 20, 2);
+    put(out, 0, 2);  // flags
+    put(out, 0, 2);  // stored
+    put(out, 0, 2);
+    put(out, 0x21, 2);
+    put(out, crc, 4);
+    put(out, size, 4);
+    put(out, size, 4);
+    put(out, e.name.size(), 2);
+    put(out, e.local_extra, 2);
+    for (char c : e.name) out.push_back(std::byte(c));
+    if (e.local_extra >= 4) {
+      put(out, 0x4e4e, 2);
+      put(out, e.local_extra - 4, 2);
+      out.insert(out.end(), e.local_extra - 4, std::byte{0});
+    } else {
+      out.insert(out.end(), e.local_extra, std::byte{0});
+    }
+    out.insert(out.end(), e.data.begin(), e.data.end());
+    put(central, 0x02014b50, 4);
+    put(central, 20, 2);
+    put(central, 20, 2);
+    put(central, 0, 2);
+    put(central, 0, 2);
+    put(central, 0, 2);
+    put(central, 0x21, 2);
+    put(central, crc, 4);
+    put(central, size, 4);
+    put(central, size, 4);
+    put(central, e.name.size(), 2);
+    put(central, 0, 2);  // extra
+    put(central, 0, 2);  // comment
+    put(central, 0, 2);  // disk
+    put(central, 0, 2);  // internal attributes
+    put(central, 0, 4);  // external attributes
+    put(central, offset, 4);
+    for (char c : e.name) central.push_back(std::byte(c));
+  }
+  const std::uint64_t central_offset = out.size();
+  out.insert(out.end(), central.begin(), central.end());
+  put(out, 0x06054b50, 4);
+  put(out, 0, 2);
+  put(out, 0, 2);
+  put(out, entries.size(), 2);
+  put(out, entries.size(), 2);
+  put(out, central.size(), 4);
+  put(out, central_offset, 4);
+  put(out, 0, 2);
+  return out;
+}
+
+}  // namespace nnload::testing
