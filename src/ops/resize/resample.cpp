@@ -15,20 +15,22 @@ double source_coordinate(const Options& o, const AxisSpec& a, std::int64_t index
   const double s = a.scale;
   const auto in = static_cast<double>(a.in);
   const auto out = static_cast<double>(a.out);
+  // The spec's reference measures the resized length as in * scale, unrounded, for these.
+  const double resized = s * in;
   switch (o.coord) {
     case Coord::half_pixel: return (x + 0.5) / s - 0.5;
     case Coord::half_pixel_symmetric: {
       // Centres the output on the input when in * scale is not a whole number of pixels.
-      const double adjustment = out / (s * in);
+      const double adjustment = out / resized;
       return in / 2 * (1 - adjustment) + (x + 0.5) / s - 0.5;
     }
     case Coord::pytorch_half_pixel: return a.out > 1 ? (x + 0.5) / s - 0.5 : 0.0;
-    case Coord::align_corners: return a.out > 1 ? x * (in - 1) / (out - 1) : 0.0;
+    case Coord::align_corners: return resized == 1 ? 0.0 : x * (in - 1) / (resized - 1);
     case Coord::asymmetric: return x / s;
     case Coord::tf_half_pixel_for_nn: return (x + 0.5) / s;
     case Coord::tf_crop_and_resize:
-      if (a.out > 1) return a.roi_start * (in - 1) + x * (a.roi_end - a.roi_start) * (in - 1) / (out - 1);
-      return 0.5 * (a.roi_start + a.roi_end) * (in - 1);
+      if (resized == 1) return 0.5 * (a.roi_start + a.roi_end) * (in - 1);
+      return a.roi_start * (in - 1) + x * (a.roi_end - a.roi_start) * (in - 1) / (resized - 1);
   }
   return x;
 }

@@ -70,16 +70,22 @@ PadAmounts pad_amounts(const PadAttrs& a, std::size_t rank, Get&& get) {
   return p;
 }
 
+// Negative pads crop first; the modes then pad what is left (the kept extent).
+std::int64_t kept(std::int64_t d, std::int64_t begin, std::int64_t end) {
+  return d - std::max<std::int64_t>(0, -begin) - std::max<std::int64_t>(0, -end);
+}
+
 Shape padded_shape(const PadAttrs& a, const Shape& in, const PadAmounts& p) {
   Shape out = in;
   for (std::size_t i = 0; i < in.size(); ++i) {
-    out[i] = in[i] + p.begin[i] + p.end[i];
-    if (out[i] < 0) {
-      fail(ErrorCode::shape, "Pad: pads {} and {} on a dimension of {} leave a negative size",
-           p.begin[i], p.end[i], in[i]);
+    const std::int64_t rest = kept(in[i], p.begin[i], p.end[i]);
+    if (rest < 0) {
+      fail(ErrorCode::shape, "Pad: pads {} and {} crop more than the {} elements of dimension {}",
+           p.begin[i], p.end[i], in[i], i);
     }
+    out[i] = rest + std::max<std::int64_t>(0, p.begin[i]) + std::max<std::int64_t>(0, p.end[i]);
     const bool grows = p.begin[i] > 0 || p.end[i] > 0;
-    if (a.mode != PadMode::constant && in[i] == 0 && grows) {
+    if (a.mode != PadMode::constant && rest == 0 && grows) {
       fail(ErrorCode::shape, "Pad: cannot pad an empty dimension {} in a non-constant mode", i);
     }
   }
@@ -103,31 +109,35 @@ std::vector<TensorType> infer_pad(const PadAttrs& a, std::span<const InputInfo> 
   return {{in[0].dtype, padded_shape(a, in[0].shape, p)}};
 }
 
-// Where output index o of a padded axis reads from: x = o - begin in input coordinates,
-// folded back into [0, d) per mode, or -1 for the constant.
-std::vector<std::int64_t> axis_map(PadMode mode, std::int64_t d, std::int64_t begin, std::int64_t out) {
+// Where output index o of a padded axis reads from: x = o - begin in the kept extent's
+// coordinates, folded back into it per mode, or -1 for the constant.
+std::vector<std::int64_t> axis_map(PadMode mode, std::int64_t d, std::int64_t begin, std::int64_t end,
+                                   std::int64_t out) {
+  const std::int64_t crop = std::max<std::int64_t>(0, -begin);
+  const std::int64_t n = kept(d, begin, end);
+  const std::int64_t pad = std::max<std::int64_t>(0, begin);
   std::vector<std::int64_t> map(static_cast<std::size_t>(out));
   for (std::int64_t o = 0; o < out; ++o) {
-    const std::int64_t x = o - begin;
+    const std::int64_t x = o - pad;
     std::int64_t m = x;
-    if (x < 0 || x >= d) {
+    if (x < 0 || x >= n) {
       switch (mode) {
         case PadMode::constant: m = -1; break;
-        case PadMode::edge: m = std::clamp<std::int64_t>(x, 0, d - 1); break;
-        case PadMode::wrap: m = ((x % d) + d) % d; break;
+        case PadMode::edge: m = std::clamp<std::int64_t>(x, 0, n - 1); break;
+        case PadMode::wrap: m = ((x % n) + n) % n; break;
         case PadMode::reflect: {
-          if (d == 1) {
+          if (n == 1) {
             m = 0;
             break;
           }
-          const std::int64_t period = 2 * (d - 1);
+          const std::int64_t period = 2 * (n - 1);
           m = ((x % period) + period) % period;
-          if (m >= d) m = period - m;
+          if (m >= n) m = period - m;
           break;
         }
       }
     }
-    map[static_cast<std::size_t>(o)] = m;
+    map[static_cast<std::size_t>(o)] = m < 0 ? -1 : m + crop;
   }
   return map;
 }
@@ -139,7 +149,7 @@ void run_pad(const PadAttrs& a, std::span<const Tensor> in, std::span<Tensor> ou
   });
   std::vector<std::vector<std::int64_t>> maps(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    maps[i] = axis_map(a.mode, s[i], p.begin[i], out[0].shape()[i]);
+    maps[i] = axis_map(a.mode, s[i], p.begin[i], p.end[i], out[0].shape()[i]);
   }
   alignas(8) unsigned char fill[8] = {};
   if (a.from_inputs && has_input(in, 2) && in[2].numel() > 0) {

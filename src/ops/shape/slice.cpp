@@ -60,6 +60,12 @@ SlicePlan plan_slice(const Shape& in, SliceArgs args) {
     step = std::clamp<std::int64_t>(step, -std::max<std::int64_t>(d, 1), std::max<std::int64_t>(d, 1));
     std::int64_t start = args.starts[i] < 0 ? args.starts[i] + d : args.starts[i];
     std::int64_t end = args.ends[i] < 0 ? args.ends[i] + d : args.ends[i];
+    // An end of INT_MAX means "to the last element" in either direction, as ONNX Runtime reads
+    // it; the spec's clamping alone would make a backward slice to INT_MAX empty.
+    if (args.ends[i] == std::numeric_limits<std::int64_t>::max() ||
+        args.ends[i] == std::numeric_limits<std::int32_t>::max()) {
+      end = step < 0 ? -1 : d;
+    }
     std::int64_t len = 0;
     if (d > 0 && step > 0) {
       start = std::clamp<std::int64_t>(start, 0, d);
