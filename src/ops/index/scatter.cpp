@@ -32,7 +32,13 @@ Reduction parse_reduction(const graph::Node& n, bool allow_max_min) {
        allow_max_min ? ", max or min" : " (max and min need opset 18)");
 }
 
-ScatterAttrs parse_scatter_11(const graph::Node& n) { return {n.attrs.int_or("axis", 0), Reduction::none}; }
+ScatterAttrs parse_scatter_11(const graph::Node& n) {
+  // A reduction before opset 16 would otherwise be silently ignored.
+  if (n.attrs.string_or("reduction", "none") != "none") {
+    fail(ErrorCode::invalid_argument, "reduction '{}' needs opset 16", n.attrs.get_string("reduction"));
+  }
+  return {n.attrs.int_or("axis", 0), Reduction::none};
+}
 ScatterAttrs parse_scatter_16(const graph::Node& n) {
   return {n.attrs.int_or("axis", 0), parse_reduction(n, false)};
 }
