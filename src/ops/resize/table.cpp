@@ -3,8 +3,10 @@
 
 namespace nnload::ops {
 
+OpTable resize_rows();  // resize.cpp
+
 const OpTable& resize_ops() {
-  static const OpTable table = {};
+  static const OpTable table = resize_rows();
   return table;
 }
 
