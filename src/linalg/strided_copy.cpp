@@ -138,10 +138,14 @@ void copy_dims(const E* src, E* dst, std::vector<Dim> dims) {
 template <class Fn>
 void by_element_size(std::size_t elem_size, Fn&& fn) {
   switch (elem_size) {
-    case 1: return fn(std::uint8_t{});
-    case 2: return fn(std::uint16_t{});
-    case 4: return fn(std::uint32_t{});
-    case 8: return fn(std::uint64_t{});
+    case 1:
+      return fn(std::uint8_t{});
+    case 2:
+      return fn(std::uint16_t{});
+    case 4:
+      return fn(std::uint32_t{});
+    case 8:
+      return fn(std::uint64_t{});
   }
   fail(ErrorCode::internal, "no element copy for elements of {} bytes", elem_size);
 }
@@ -241,7 +245,8 @@ void gather_rows(const E* src, const Shape& in_shape,
                  std::vector<std::size_t> index(rank - 1, 0);
                  std::int64_t rest = begin;
                  for (std::size_t k = rank - 1; k-- > 0;) {
-                   index[k] = static_cast<std::size_t>(rest % static_cast<std::int64_t>(maps[k].size()));
+                   index[k] =
+                       static_cast<std::size_t>(rest % static_cast<std::int64_t>(maps[k].size()));
                    rest /= static_cast<std::int64_t>(maps[k].size());
                  }
                  std::int64_t previous = -2;  // source offset of the row before, -1 for fill
@@ -272,8 +277,8 @@ void gather_rows(const E* src, const Shape& in_shape,
 }  // namespace
 
 void gather_axes(const void* src, const Shape& in_shape,
-                 std::span<const std::vector<std::int64_t>> maps, void* dst,
-                 std::size_t elem_size, const void* fill) {
+                 std::span<const std::vector<std::int64_t>> maps, void* dst, std::size_t elem_size,
+                 const void* fill) {
   if (maps.size() != in_shape.size()) {
     fail(ErrorCode::internal, "gather_axes: {} maps for shape {}", maps.size(),
          shape_to_list(in_shape));

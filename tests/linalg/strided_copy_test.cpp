@@ -57,13 +57,14 @@ TEST(Transpose, AllRank4PermutationsMatchTheDefinition) {
       for (int i = 0; i < 4; ++i) out_shape[i] = in_shape[perm[i]];
       Tensor out = Tensor::empty(dtype, out_shape);
       linalg::transpose(in.raw(), in_shape, perm, out.mutable_raw(), dtype_size(dtype));
-      const Tensor expected = reference_move(in, out_shape, [&](const std::vector<std::int64_t>& o) {
-        std::vector<std::int64_t> src(4);
-        for (int i = 0; i < 4; ++i) src[perm[i]] = o[i];
-        return std::optional<std::vector<std::int64_t>>(src);
-      });
-      ASSERT_TRUE(bytes_equal(out, expected)) << dtype_name(dtype) << " perm " << perm[0] << perm[1]
-                                              << perm[2] << perm[3];
+      const Tensor expected =
+          reference_move(in, out_shape, [&](const std::vector<std::int64_t>& o) {
+            std::vector<std::int64_t> src(4);
+            for (int i = 0; i < 4; ++i) src[perm[i]] = o[i];
+            return std::optional<std::vector<std::int64_t>>(src);
+          });
+      ASSERT_TRUE(bytes_equal(out, expected))
+          << dtype_name(dtype) << " perm " << perm[0] << perm[1] << perm[2] << perm[3];
     } while (std::next_permutation(perm.begin(), perm.end()));
   }
 }
@@ -105,7 +106,8 @@ TEST(GatherAxes, MapsWithFillMatchTheDefinition) {
     };
     const Tensor fill = random_tensor(dtype, {}, 99);
     Tensor out = Tensor::empty(dtype, {5, 3, 9});
-    linalg::gather_axes(in.raw(), in.shape(), maps, out.mutable_raw(), dtype_size(dtype), fill.raw());
+    linalg::gather_axes(in.raw(), in.shape(), maps, out.mutable_raw(), dtype_size(dtype),
+                        fill.raw());
     const Tensor expected = reference_move(
         in, out.shape(),
         [&](const std::vector<std::int64_t>& o) -> std::optional<std::vector<std::int64_t>> {

@@ -18,16 +18,21 @@ double source_coordinate(const Options& o, const AxisSpec& a, std::int64_t index
   // The spec's reference measures the resized length as in * scale, unrounded, for these.
   const double resized = s * in;
   switch (o.coord) {
-    case Coord::half_pixel: return (x + 0.5) / s - 0.5;
+    case Coord::half_pixel:
+      return (x + 0.5) / s - 0.5;
     case Coord::half_pixel_symmetric: {
       // Centres the output on the input when in * scale is not a whole number of pixels.
       const double adjustment = out / resized;
       return in / 2 * (1 - adjustment) + (x + 0.5) / s - 0.5;
     }
-    case Coord::pytorch_half_pixel: return a.out > 1 ? (x + 0.5) / s - 0.5 : 0.0;
-    case Coord::align_corners: return resized == 1 ? 0.0 : x * (in - 1) / (resized - 1);
-    case Coord::asymmetric: return x / s;
-    case Coord::tf_half_pixel_for_nn: return (x + 0.5) / s;
+    case Coord::pytorch_half_pixel:
+      return a.out > 1 ? (x + 0.5) / s - 0.5 : 0.0;
+    case Coord::align_corners:
+      return resized == 1 ? 0.0 : x * (in - 1) / (resized - 1);
+    case Coord::asymmetric:
+      return x / s;
+    case Coord::tf_half_pixel_for_nn:
+      return (x + 0.5) / s;
     case Coord::tf_crop_and_resize:
       if (resized == 1) return 0.5 * (a.roi_start + a.roi_end) * (in - 1);
       return a.roi_start * (in - 1) + x * (a.roi_end - a.roi_start) * (in - 1) / (resized - 1);
@@ -42,11 +47,21 @@ std::int64_t nearest_index(Nearest mode, double c, double scale) {
   const double frac = c - base;
   double r = base;
   switch (mode) {
-    case Nearest::round_prefer_floor: r = frac <= 0.5 ? base : base + 1; break;
-    case Nearest::round_prefer_ceil: r = frac < 0.5 ? base : base + 1; break;
-    case Nearest::floor: r = base; break;
-    case Nearest::ceil: r = std::ceil(c); break;
-    case Nearest::simple: r = scale < 1 ? std::ceil(c) : base; break;
+    case Nearest::round_prefer_floor:
+      r = frac <= 0.5 ? base : base + 1;
+      break;
+    case Nearest::round_prefer_ceil:
+      r = frac < 0.5 ? base : base + 1;
+      break;
+    case Nearest::floor:
+      r = base;
+      break;
+    case Nearest::ceil:
+      r = std::ceil(c);
+      break;
+    case Nearest::simple:
+      r = scale < 1 ? std::ceil(c) : base;
+      break;
   }
   return static_cast<std::int64_t>(r);
 }
@@ -95,7 +110,8 @@ AxisFilter axis_filter(const Options& o, const AxisSpec& a) {
     for (int k = 0; k < f.taps; ++k) {
       const double i = static_cast<double>(first + k);
       const double t = (i - ratio) * stretch;
-      w[k] = o.mode == Mode::cubic ? cubic_weight(t, o.cubic_coeff_a) : std::max(0.0, 1 - std::abs(t));
+      w[k] =
+          o.mode == Mode::cubic ? cubic_weight(t, o.cubic_coeff_a) : std::max(0.0, 1 - std::abs(t));
       idx[k] = static_cast<std::int64_t>(base + i);
       if (o.exclude_outside && (idx[k] < 0 || idx[k] >= a.in)) w[k] = 0;
       sum += w[k];
@@ -161,8 +177,8 @@ void filter_pass(const T* in, T* out, const Shape& cur, std::size_t axis, const 
 }
 
 template <class T>
-void interpolate(const Options& o, std::span<const AxisSpec> axes, std::span<const AxisFilter> filters,
-                 const Tensor& x, Tensor& y) {
+void interpolate(const Options& o, std::span<const AxisSpec> axes,
+                 std::span<const AxisFilter> filters, const Tensor& x, Tensor& y) {
   // Shrinking axes first keeps the intermediate tensors small.
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < axes.size(); ++i) {
@@ -215,12 +231,13 @@ void interpolate(const Options& o, std::span<const AxisSpec> axes, std::span<con
 
 void resample(const Options& o, std::span<const AxisSpec> axes, const Tensor& x, Tensor& y) {
   if (axes.size() != x.shape().size()) {
-    fail(ErrorCode::internal, "resample: {} axes for input {}", axes.size(), shape_to_list(x.shape()));
+    fail(ErrorCode::internal, "resample: {} axes for input {}", axes.size(),
+         shape_to_list(x.shape()));
   }
   if (y.numel() == 0) return;
   if (x.numel() == 0) {
-    fail(ErrorCode::shape, "Resize: cannot resize the empty input {} to {}", shape_to_list(x.shape()),
-         shape_to_list(y.shape()));
+    fail(ErrorCode::shape, "Resize: cannot resize the empty input {} to {}",
+         shape_to_list(x.shape()), shape_to_list(y.shape()));
   }
   std::vector<AxisFilter> filters;
   filters.reserve(axes.size());
@@ -240,10 +257,13 @@ void resample(const Options& o, std::span<const AxisSpec> axes, const Tensor& x,
     return;
   }
   switch (x.dtype()) {
-    case DType::f32: return interpolate<float>(o, axes, filters, x, y);
-    case DType::f64: return interpolate<double>(o, axes, filters, x, y);
+    case DType::f32:
+      return interpolate<float>(o, axes, filters, x, y);
+    case DType::f64:
+      return interpolate<double>(o, axes, filters, x, y);
     default:
-      fail(ErrorCode::unsupported, "Resize: {} interpolation of {} data is not supported (float32, float64)",
+      fail(ErrorCode::unsupported,
+           "Resize: {} interpolation of {} data is not supported (float32, float64)",
            o.mode == Mode::linear ? "linear" : "cubic", dtype_name(x.dtype()));
   }
 }
