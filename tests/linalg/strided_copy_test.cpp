@@ -96,6 +96,22 @@ TEST(Transpose, LargeTiledTransposesRoundTrip) {
   EXPECT_TRUE(bytes_equal(mt, mt_expected));
 }
 
+// Register blocks for every element size, with power-of-two strides and ragged edges.
+TEST(Transpose, BlockedPathForEveryElementSize) {
+  for (DType dtype : kSizes) {
+    for (const Shape& shape : {Shape{3, 40, 24}, Shape{2, 64, 128}, Shape{1, 13, 1024}}) {
+      const Tensor x = random_tensor(dtype, shape, 23);
+      const std::vector<std::int64_t> perm = {0, 2, 1};
+      Tensor y = Tensor::empty(dtype, {shape[0], shape[2], shape[1]});
+      linalg::transpose(x.raw(), shape, perm, y.mutable_raw(), dtype_size(dtype));
+      const Tensor expected = reference_move(x, y.shape(), [](const std::vector<std::int64_t>& o) {
+        return std::optional<std::vector<std::int64_t>>({o[0], o[2], o[1]});
+      });
+      ASSERT_TRUE(bytes_equal(y, expected)) << dtype_name(dtype) << " " << shape_to_list(shape);
+    }
+  }
+}
+
 TEST(GatherAxes, MapsWithFillMatchTheDefinition) {
   for (DType dtype : kSizes) {
     const Tensor in = random_tensor(dtype, {3, 4, 5}, 13);

@@ -174,9 +174,12 @@ void filter_pass(const T* in, T* out, const Shape& cur, std::size_t axis, const 
   const std::vector<T> weights(f.weight.begin(), f.weight.end());
   if (inner == 1) {
     switch (taps) {
-      case 2: return gather_rows<2>(in, out, outer, len, out_len, f.index.data(), weights.data(), taps);
-      case 4: return gather_rows<4>(in, out, outer, len, out_len, f.index.data(), weights.data(), taps);
-      default: return gather_rows<0>(in, out, outer, len, out_len, f.index.data(), weights.data(), taps);
+      case 2:
+        return gather_rows<2>(in, out, outer, len, out_len, f.index.data(), weights.data(), taps);
+      case 4:
+        return gather_rows<4>(in, out, outer, len, out_len, f.index.data(), weights.data(), taps);
+      default:
+        return gather_rows<0>(in, out, outer, len, out_len, f.index.data(), weights.data(), taps);
     }
   }
   // Otherwise every output row is a weighted sum of input rows: contiguous vector loops.
@@ -204,8 +207,9 @@ void filter_pass(const T* in, T* out, const Shape& cur, std::size_t axis, const 
 // The order of the separable passes, by a cost model: every output element of a pass costs its
 // taps, and a pass along the innermost axis (a gather, not a vector loop) four times as much.
 // Exhaustive for up to 4 resized axes (the usual 1 to 3 spatial ones), else shrinking first.
-std::vector<std::size_t> pass_order(std::span<const AxisSpec> axes, std::span<const AxisFilter> filters,
-                                    const Shape& shape, std::vector<std::size_t> order) {
+std::vector<std::size_t> pass_order(std::span<const AxisSpec> axes,
+                                    std::span<const AxisFilter> filters, const Shape& shape,
+                                    std::vector<std::size_t> order) {
   auto cost = [&](const std::vector<std::size_t>& o) {
     Shape cur = shape;
     double total = 0;
