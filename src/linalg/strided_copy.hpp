@@ -29,7 +29,7 @@ void transpose(const void* src, const Shape& in_shape, std::span<const std::int6
 // any of those map entries is -1. Every other entry must be in [0, in_shape[k]) (the caller
 // builds the maps; tile, pad and nearest resize are all such maps).
 void gather_axes(const void* src, const Shape& in_shape,
-                 std::span<const std::vector<std::int64_t>> maps, void* dst,
-                 std::size_t elem_size, const void* fill);
+                 std::span<const std::vector<std::int64_t>> maps, void* dst, std::size_t elem_size,
+                 const void* fill);
 
 }  // namespace nnload::linalg

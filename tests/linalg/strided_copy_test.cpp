@@ -57,13 +57,14 @@ TEST(Transpose, AllRank4PermutationsMatchTheDefinition) {
       for (int i = 0; i < 4; ++i) out_shape[i] = in_shape[perm[i]];
       Tensor out = Tensor::empty(dtype, out_shape);
       linalg::transpose(in.raw(), in_shape, perm, out.mutable_raw(), dtype_size(dtype));
-      const Tensor expected = reference_move(in, out_shape, [&](const std::vector<std::int64_t>& o) {
-        std::vector<std::int64_t> src(4);
-        for (int i = 0; i < 4; ++i) src[perm[i]] = o[i];
-        return std::optional<std::vector<std::int64_t>>(src);
-      });
-      ASSERT_TRUE(bytes_equal(out, expected)) << dtype_name(dtype) << " perm " << perm[0] << perm[1]
-                                              << perm[2] << perm[3];
+      const Tensor expected =
+          reference_move(in, out_shape, [&](const std::vector<std::int64_t>& o) {
+            std::vector<std::int64_t> src(4);
+            for (int i = 0; i < 4; ++i) src[perm[i]] = o[i];
+            return std::optional<std::vector<std::int64_t>>(src);
+          });
+      ASSERT_TRUE(bytes_equal(out, expected))
+          << dtype_name(dtype) << " perm " << perm[0] << perm[1] << perm[2] << perm[3];
     } while (std::next_permutation(perm.begin(), perm.end()));
   }
 }
@@ -95,6 +96,22 @@ TEST(Transpose, LargeTiledTransposesRoundTrip) {
   EXPECT_TRUE(bytes_equal(mt, mt_expected));
 }
 
+// Register blocks for every element size, with power-of-two strides and ragged edges.
+TEST(Transpose, BlockedPathForEveryElementSize) {
+  for (DType dtype : kSizes) {
+    for (const Shape& shape : {Shape{3, 40, 24}, Shape{2, 64, 128}, Shape{1, 13, 1024}}) {
+      const Tensor x = random_tensor(dtype, shape, 23);
+      const std::vector<std::int64_t> perm = {0, 2, 1};
+      Tensor y = Tensor::empty(dtype, {shape[0], shape[2], shape[1]});
+      linalg::transpose(x.raw(), shape, perm, y.mutable_raw(), dtype_size(dtype));
+      const Tensor expected = reference_move(x, y.shape(), [](const std::vector<std::int64_t>& o) {
+        return std::optional<std::vector<std::int64_t>>({o[0], o[2], o[1]});
+      });
+      ASSERT_TRUE(bytes_equal(y, expected)) << dtype_name(dtype) << " " << shape_to_list(shape);
+    }
+  }
+}
+
 TEST(GatherAxes, MapsWithFillMatchTheDefinition) {
   for (DType dtype : kSizes) {
     const Tensor in = random_tensor(dtype, {3, 4, 5}, 13);
@@ -105,7 +122,8 @@ TEST(GatherAxes, MapsWithFillMatchTheDefinition) {
     };
     const Tensor fill = random_tensor(dtype, {}, 99);
     Tensor out = Tensor::empty(dtype, {5, 3, 9});
-    linalg::gather_axes(in.raw(), in.shape(), maps, out.mutable_raw(), dtype_size(dtype), fill.raw());
+    linalg::gather_axes(in.raw(), in.shape(), maps, out.mutable_raw(), dtype_size(dtype),
+                        fill.raw());
     const Tensor expected = reference_move(
         in, out.shape(),
         [&](const std::vector<std::int64_t>& o) -> std::optional<std::vector<std::int64_t>> {

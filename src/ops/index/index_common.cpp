@@ -6,13 +6,15 @@ namespace nnload::ops {
 
 void check_index_dtype(DType dtype, const char* op, const char* what) {
   if (dtype != DType::i32 && dtype != DType::i64) {
-    fail(ErrorCode::shape, "{}: '{}' has dtype {}, expected int32 or int64", op, what, dtype_name(dtype));
+    fail(ErrorCode::shape, "{}: '{}' has dtype {}, expected int32 or int64", op, what,
+         dtype_name(dtype));
   }
 }
 
 std::int64_t wrap_index(std::int64_t index, std::int64_t dim, const char* op) {
   if (index < -dim || index >= dim) {
-    fail(ErrorCode::invalid_argument, "{}: index {} is out of range for a dimension of size {}", op, index, dim);
+    fail(ErrorCode::invalid_argument, "{}: index {} is out of range for a dimension of size {}", op,
+         index, dim);
   }
   return index < 0 ? index + dim : index;
 }

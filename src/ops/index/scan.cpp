@@ -37,7 +37,8 @@ void visit_summable(DType dtype, Fn&& fn) {
 
 std::int64_t cumsum_axis(const Tensor& axis, std::int64_t rank) {
   if (axis.numel() != 1 || axis.rank() > 1) {
-    fail(ErrorCode::shape, "CumSum: axis has shape {}, expected a scalar", shape_to_list(axis.shape()));
+    fail(ErrorCode::shape, "CumSum: axis has shape {}, expected a scalar",
+         shape_to_list(axis.shape()));
   }
   return linalg::normalize_axis(int_scalar(axis, "CumSum", "axis"), rank, "CumSum: axis");
 }
@@ -46,10 +47,12 @@ std::vector<TensorType> infer_cumsum(const CumSumAttrs&, std::span<const InputIn
   check_input_count(in, 2, 2, "CumSum");
   visit_summable(in[0].dtype, [](auto) {});
   if (in[1].dtype != DType::i32 && in[1].dtype != DType::i64) {
-    fail(ErrorCode::shape, "CumSum: axis has dtype {}, expected int32 or int64", dtype_name(in[1].dtype));
+    fail(ErrorCode::shape, "CumSum: axis has dtype {}, expected int32 or int64",
+         dtype_name(in[1].dtype));
   }
   if (in[0].shape.empty()) fail(ErrorCode::shape, "CumSum: input is a scalar, expected rank >= 1");
-  if (in[1].value != nullptr) cumsum_axis(*in[1].value, static_cast<std::int64_t>(in[0].shape.size()));
+  if (in[1].value != nullptr)
+    cumsum_axis(*in[1].value, static_cast<std::int64_t>(in[0].shape.size()));
   return {{in[0].dtype, in[0].shape}};
 }
 
@@ -67,28 +70,30 @@ void run_cumsum(const CumSumAttrs& a, std::span<const Tensor> in, std::span<Tens
     T* y = out[0].mutable_data<T>();
     // Each outer slice is len rows of `inner` elements; row j adds row j - 1 (or j + 1 when
     // reversed), so the inner loop is a contiguous vector add.
-    linalg::parallel_for(outer, std::max<std::int64_t>(1, 16384 / (len * inner)), [&](std::int64_t b, std::int64_t e) {
-      for (std::int64_t o = b; o < e; ++o) {
-        const T* xs = x + o * len * inner;
-        T* ys = y + o * len * inner;
-        for (std::int64_t step = 0; step < len; ++step) {
-          const std::int64_t j = a.reverse ? len - 1 - step : step;
-          const std::int64_t prev = a.reverse ? j + 1 : j - 1;
-          T* row = ys + j * inner;
-          if (step == 0) {
-            if (a.exclusive) {
-              std::fill(row, row + inner, T{0});
-            } else {
-              std::copy(xs + j * inner, xs + (j + 1) * inner, row);
-            }
-            continue;
-          }
-          const T* add = xs + (a.exclusive ? prev : j) * inner;
-          const T* before = ys + prev * inner;
-          for (std::int64_t i = 0; i < inner; ++i) row[i] = static_cast<T>(before[i] + add[i]);
-        }
-      }
-    });
+    linalg::parallel_for(outer, std::max<std::int64_t>(1, 16384 / (len * inner)),
+                         [&](std::int64_t b, std::int64_t e) {
+                           for (std::int64_t o = b; o < e; ++o) {
+                             const T* xs = x + o * len * inner;
+                             T* ys = y + o * len * inner;
+                             for (std::int64_t step = 0; step < len; ++step) {
+                               const std::int64_t j = a.reverse ? len - 1 - step : step;
+                               const std::int64_t prev = a.reverse ? j + 1 : j - 1;
+                               T* row = ys + j * inner;
+                               if (step == 0) {
+                                 if (a.exclusive) {
+                                   std::fill(row, row + inner, T{0});
+                                 } else {
+                                   std::copy(xs + j * inner, xs + (j + 1) * inner, row);
+                                 }
+                                 continue;
+                               }
+                               const T* add = xs + (a.exclusive ? prev : j) * inner;
+                               const T* before = ys + prev * inner;
+                               for (std::int64_t i = 0; i < inner; ++i)
+                                 row[i] = static_cast<T>(before[i] + add[i]);
+                             }
+                           }
+                         });
   });
 }
 
@@ -129,8 +134,8 @@ void run_nonzero(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> o
   std::vector<std::int64_t> flat;
   const std::int64_t count = count_nonzero(in[0], &flat);
   if (out[0].shape()[1] != count) {
-    fail(ErrorCode::shape, "NonZero: the input has {} non-zero elements, the plan expected {}", count,
-         out[0].shape()[1]);
+    fail(ErrorCode::shape, "NonZero: the input has {} non-zero elements, the plan expected {}",
+         count, out[0].shape()[1]);
   }
   const Shape s = in[0].shape().empty() ? Shape{1} : in[0].shape();
   std::int64_t* o = out[0].mutable_data<std::int64_t>();
@@ -147,8 +152,10 @@ void run_nonzero(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> o
 
 OpTable scan_ops() {
   return {
-      {"", "CumSum", 11, graph::kLatestOpset, ops::bind<CumSumAttrs>(parse_cumsum, infer_cumsum, run_cumsum)},
-      {"", "NonZero", 9, graph::kLatestOpset, ops::bind<NoAttrs>(parse_no_attrs, infer_nonzero, run_nonzero)},
+      {"", "CumSum", 11, graph::kLatestOpset,
+       ops::bind<CumSumAttrs>(parse_cumsum, infer_cumsum, run_cumsum)},
+      {"", "NonZero", 9, graph::kLatestOpset,
+       ops::bind<NoAttrs>(parse_no_attrs, infer_nonzero, run_nonzero)},
   };
 }
 

@@ -35,7 +35,8 @@ Reduction parse_reduction(const graph::Node& n, bool allow_max_min) {
 ScatterAttrs parse_scatter_11(const graph::Node& n) {
   // A reduction before opset 16 would otherwise be silently ignored.
   if (n.attrs.string_or("reduction", "none") != "none") {
-    fail(ErrorCode::invalid_argument, "reduction '{}' needs opset 16", n.attrs.get_string("reduction"));
+    fail(ErrorCode::invalid_argument, "reduction '{}' needs opset 16",
+         n.attrs.get_string("reduction"));
   }
   return {n.attrs.int_or("axis", 0), Reduction::none};
 }
@@ -49,7 +50,8 @@ ScatterAttrs parse_scatter_18(const graph::Node& n) {
 void check_reduction_dtype(Reduction r, DType dtype, const char* op) {
   if (r == Reduction::none) return;
   if (dtype == DType::boolean || dtype == DType::f16 || dtype == DType::bf16) {
-    fail(ErrorCode::unsupported, "{}: reduction on {} data is not supported", op, dtype_name(dtype));
+    fail(ErrorCode::unsupported, "{}: reduction on {} data is not supported", op,
+         dtype_name(dtype));
   }
 }
 
@@ -57,7 +59,9 @@ void check_reduction_dtype(Reduction r, DType dtype, const char* op) {
 template <class T>
 void apply(Reduction r, T* dst, const T* src, std::int64_t count) {
   switch (r) {
-    case Reduction::none: std::memcpy(dst, src, static_cast<std::size_t>(count) * sizeof(T)); return;
+    case Reduction::none:
+      std::memcpy(dst, src, static_cast<std::size_t>(count) * sizeof(T));
+      return;
     case Reduction::add:
       if constexpr (!std::is_same_v<T, bool> && std::is_arithmetic_v<T>) {
         for (std::int64_t i = 0; i < count; ++i) dst[i] = static_cast<T>(dst[i] + src[i]);
@@ -105,12 +109,13 @@ std::vector<TensorType> infer_scatter_nd(const ScatterAttrs& a, std::span<const 
   check_index_dtype(in[1].dtype, "ScatterND", "indices");
   check_reduction_dtype(a.reduction, in[0].dtype, "ScatterND");
   if (data.empty() || ind.empty()) {
-    fail(ErrorCode::shape, "ScatterND: data {} and indices {} need rank >= 1", shape_to_list(data), shape_to_list(ind));
+    fail(ErrorCode::shape, "ScatterND: data {} and indices {} need rank >= 1", shape_to_list(data),
+         shape_to_list(ind));
   }
   const std::int64_t k = ind.back();
   if (k < 0 || k > static_cast<std::int64_t>(data.size())) {
-    fail(ErrorCode::shape, "ScatterND: indices {} address {} dimensions of data {}", shape_to_list(ind), k,
-         shape_to_list(data));
+    fail(ErrorCode::shape, "ScatterND: indices {} address {} dimensions of data {}",
+         shape_to_list(ind), k, shape_to_list(data));
   }
   Shape expected(ind.begin(), ind.end() - 1);
   expected.insert(expected.end(), data.begin() + k, data.end());
@@ -128,8 +133,9 @@ void run_scatter_nd(const ScatterAttrs& a, std::span<const Tensor> in, std::span
   const std::vector<std::int64_t> strides = linalg::contiguous_strides(data);
   std::int64_t slice = 1;
   for (std::size_t d = k; d < data.size(); ++d) slice *= data[d];
-  const std::size_t tuples = k == 0 ? static_cast<std::size_t>(in[2].numel() / std::max<std::int64_t>(slice, 1))
-                                    : raw.size() / k;
+  const std::size_t tuples =
+      k == 0 ? static_cast<std::size_t>(in[2].numel() / std::max<std::int64_t>(slice, 1))
+             : raw.size() / k;
   std::vector<std::int64_t> offsets(tuples, 0);
   for (std::size_t t = 0; t < tuples; ++t) {
     for (std::size_t j = 0; j < k; ++j) {
@@ -139,7 +145,8 @@ void run_scatter_nd(const ScatterAttrs& a, std::span<const Tensor> in, std::span
   scatter(a, in[0], offsets, slice, in[2], out[0]);
 }
 
-std::vector<TensorType> infer_scatter_elements(const ScatterAttrs& a, std::span<const InputInfo> in) {
+std::vector<TensorType> infer_scatter_elements(const ScatterAttrs& a,
+                                               std::span<const InputInfo> in) {
   check_input_count(in, 3, 3, "ScatterElements");
   const Shape& data = in[0].shape;
   const Shape& ind = in[1].shape;
@@ -150,10 +157,12 @@ std::vector<TensorType> infer_scatter_elements(const ScatterAttrs& a, std::span<
          shape_to_list(ind), shape_to_list(data));
   }
   if (in[2].shape != ind || in[2].dtype != in[0].dtype) {
-    fail(ErrorCode::shape, "ScatterElements: updates are {} {}, expected {} {}", dtype_name(in[2].dtype),
-         shape_to_list(in[2].shape), dtype_name(in[0].dtype), shape_to_list(ind));
+    fail(ErrorCode::shape, "ScatterElements: updates are {} {}, expected {} {}",
+         dtype_name(in[2].dtype), shape_to_list(in[2].shape), dtype_name(in[0].dtype),
+         shape_to_list(ind));
   }
-  const auto axis = linalg::normalize_axis(a.axis, static_cast<std::int64_t>(data.size()), "ScatterElements: axis");
+  const auto axis = linalg::normalize_axis(a.axis, static_cast<std::int64_t>(data.size()),
+                                           "ScatterElements: axis");
   for (std::size_t d = 0; d < data.size(); ++d) {
     if (static_cast<std::int64_t>(d) != axis && ind[d] > data[d]) {
       fail(ErrorCode::shape, "ScatterElements: indices {} is larger than data {} on dimension {}",
@@ -163,7 +172,8 @@ std::vector<TensorType> infer_scatter_elements(const ScatterAttrs& a, std::span<
   return {{in[0].dtype, data}};
 }
 
-void run_scatter_elements(const ScatterAttrs& a, std::span<const Tensor> in, std::span<Tensor> out) {
+void run_scatter_elements(const ScatterAttrs& a, std::span<const Tensor> in,
+                          std::span<Tensor> out) {
   const Shape& data = in[0].shape();
   const auto axis = static_cast<std::size_t>(linalg::normalize_axis(a.axis, in[0].rank()));
   const std::vector<std::int64_t> idx = wrapped_indices(in[1], data[axis], "ScatterElements");
@@ -175,13 +185,20 @@ void run_scatter_elements(const ScatterAttrs& a, std::span<const Tensor> in, std
 
 OpTable scatter_ops() {
   return {
-      {"", "ScatterND", 11, 15, ops::bind<ScatterAttrs>(parse_scatter_11, infer_scatter_nd, run_scatter_nd)},
-      {"", "ScatterND", 16, 17, ops::bind<ScatterAttrs>(parse_scatter_16, infer_scatter_nd, run_scatter_nd)},
-      {"", "ScatterND", 18, graph::kLatestOpset, ops::bind<ScatterAttrs>(parse_scatter_18, infer_scatter_nd, run_scatter_nd)},
-      {"", "ScatterElements", 11, 15, ops::bind<ScatterAttrs>(parse_scatter_11, infer_scatter_elements, run_scatter_elements)},
-      {"", "ScatterElements", 16, 17, ops::bind<ScatterAttrs>(parse_scatter_16, infer_scatter_elements, run_scatter_elements)},
-      {"", "ScatterElements", 18, graph::kLatestOpset, ops::bind<ScatterAttrs>(parse_scatter_18, infer_scatter_elements, run_scatter_elements)},
-      {"", "Scatter", 9, 10, ops::bind<ScatterAttrs>(parse_scatter_11, infer_scatter_elements, run_scatter_elements)},
+      {"", "ScatterND", 11, 15,
+       ops::bind<ScatterAttrs>(parse_scatter_11, infer_scatter_nd, run_scatter_nd)},
+      {"", "ScatterND", 16, 17,
+       ops::bind<ScatterAttrs>(parse_scatter_16, infer_scatter_nd, run_scatter_nd)},
+      {"", "ScatterND", 18, graph::kLatestOpset,
+       ops::bind<ScatterAttrs>(parse_scatter_18, infer_scatter_nd, run_scatter_nd)},
+      {"", "ScatterElements", 11, 15,
+       ops::bind<ScatterAttrs>(parse_scatter_11, infer_scatter_elements, run_scatter_elements)},
+      {"", "ScatterElements", 16, 17,
+       ops::bind<ScatterAttrs>(parse_scatter_16, infer_scatter_elements, run_scatter_elements)},
+      {"", "ScatterElements", 18, graph::kLatestOpset,
+       ops::bind<ScatterAttrs>(parse_scatter_18, infer_scatter_elements, run_scatter_elements)},
+      {"", "Scatter", 9, 10,
+       ops::bind<ScatterAttrs>(parse_scatter_11, infer_scatter_elements, run_scatter_elements)},
   };
 }
 

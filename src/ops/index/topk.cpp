@@ -26,9 +26,12 @@ struct TopKAttrs {
 TopKAttrs parse_topk_1(const graph::Node& n) {
   return {n.attrs.int_or("axis", -1), false, n.attrs.get_int("k"), true, true};
 }
-TopKAttrs parse_topk_10(const graph::Node& n) { return {n.attrs.int_or("axis", -1), true, 0, true, true}; }
+TopKAttrs parse_topk_10(const graph::Node& n) {
+  return {n.attrs.int_or("axis", -1), true, 0, true, true};
+}
 TopKAttrs parse_topk_11(const graph::Node& n) {
-  return {n.attrs.int_or("axis", -1), true, 0, n.attrs.int_or("largest", 1) != 0, n.attrs.int_or("sorted", 1) != 0};
+  return {n.attrs.int_or("axis", -1), true, 0, n.attrs.int_or("largest", 1) != 0,
+          n.attrs.int_or("sorted", 1) != 0};
 }
 
 template <class Fn>
@@ -46,7 +49,8 @@ std::int64_t topk_k(const TopKAttrs& a, const Tensor* k_input, std::int64_t dim)
   std::int64_t k = a.k;
   if (a.k_from_input) {
     if (k_input->numel() != 1) {
-      fail(ErrorCode::shape, "TopK: K has shape {}, expected one value", shape_to_list(k_input->shape()));
+      fail(ErrorCode::shape, "TopK: K has shape {}, expected one value",
+           shape_to_list(k_input->shape()));
     }
     k = int_scalar(*k_input, "TopK", "K");
   }
@@ -94,26 +98,28 @@ void run_topk(const TopKAttrs& a, std::span<const Tensor> in, std::span<Tensor> 
       if (above(q.first, p.first)) return !largest;
       return p.second < q.second;
     };
-    linalg::parallel_for(outer * inner, std::max<std::int64_t>(1, 16384 / dim), [&](std::int64_t b, std::int64_t e) {
-      std::vector<std::pair<T, std::int64_t>> items(static_cast<std::size_t>(dim));
-      for (std::int64_t u = b; u < e; ++u) {
-        const std::int64_t o = u / inner;
-        const std::int64_t i = u % inner;
-        const T* row = x + o * dim * inner + i;
-        for (std::int64_t j = 0; j < dim; ++j) items[static_cast<std::size_t>(j)] = {row[j * inner], j};
-        if (k == 1) {
-          std::swap(items[0], *std::min_element(items.begin(), items.end(), before));
-        } else {
-          std::partial_sort(items.begin(), items.begin() + k, items.end(), before);
-        }
-        T* vrow = values + o * k * inner + i;
-        std::int64_t* irow = indices + o * k * inner + i;
-        for (std::int64_t j = 0; j < k; ++j) {
-          vrow[j * inner] = items[static_cast<std::size_t>(j)].first;
-          irow[j * inner] = items[static_cast<std::size_t>(j)].second;
-        }
-      }
-    });
+    linalg::parallel_for(
+        outer * inner, std::max<std::int64_t>(1, 16384 / dim), [&](std::int64_t b, std::int64_t e) {
+          std::vector<std::pair<T, std::int64_t>> items(static_cast<std::size_t>(dim));
+          for (std::int64_t u = b; u < e; ++u) {
+            const std::int64_t o = u / inner;
+            const std::int64_t i = u % inner;
+            const T* row = x + o * dim * inner + i;
+            for (std::int64_t j = 0; j < dim; ++j)
+              items[static_cast<std::size_t>(j)] = {row[j * inner], j};
+            if (k == 1) {
+              std::swap(items[0], *std::min_element(items.begin(), items.end(), before));
+            } else {
+              std::partial_sort(items.begin(), items.begin() + k, items.end(), before);
+            }
+            T* vrow = values + o * k * inner + i;
+            std::int64_t* irow = indices + o * k * inner + i;
+            for (std::int64_t j = 0; j < k; ++j) {
+              vrow[j * inner] = items[static_cast<std::size_t>(j)].first;
+              irow[j * inner] = items[static_cast<std::size_t>(j)].second;
+            }
+          }
+        });
   });
 }
 
@@ -123,7 +129,8 @@ OpTable topk_ops() {
   return {
       {"", "TopK", 1, 9, ops::bind<TopKAttrs>(parse_topk_1, infer_topk, run_topk)},
       {"", "TopK", 10, 10, ops::bind<TopKAttrs>(parse_topk_10, infer_topk, run_topk)},
-      {"", "TopK", 11, graph::kLatestOpset, ops::bind<TopKAttrs>(parse_topk_11, infer_topk, run_topk)},
+      {"", "TopK", 11, graph::kLatestOpset,
+       ops::bind<TopKAttrs>(parse_topk_11, infer_topk, run_topk)},
   };
 }
 

@@ -57,28 +57,38 @@ ResizeAttrs parse_old(const graph::Node& n, const char* op, Layout layout) {
   if (layout == Layout::upsample_attribute) a.scales = n.attrs.get_floats("scales");
   return a;
 }
-ResizeAttrs parse_upsample_7(const graph::Node& n) { return parse_old(n, "Upsample", Layout::upsample_attribute); }
-ResizeAttrs parse_upsample_9(const graph::Node& n) { return parse_old(n, "Upsample", Layout::scales_input); }
-ResizeAttrs parse_resize_10(const graph::Node& n) { return parse_old(n, "Resize", Layout::scales_input); }
+ResizeAttrs parse_upsample_7(const graph::Node& n) {
+  return parse_old(n, "Upsample", Layout::upsample_attribute);
+}
+ResizeAttrs parse_upsample_9(const graph::Node& n) {
+  return parse_old(n, "Upsample", Layout::scales_input);
+}
+ResizeAttrs parse_resize_10(const graph::Node& n) {
+  return parse_old(n, "Resize", Layout::scales_input);
+}
 
 ResizeAttrs parse_resize(const graph::Node& n, int opset) {
   ResizeAttrs a;
   a.options.mode = parse_mode(n, true, "Resize");
   const std::string coord = n.attrs.string_or("coordinate_transformation_mode", "half_pixel");
   const std::pair<const char*, Coord> coords[] = {
-      {"half_pixel", Coord::half_pixel},       {"pytorch_half_pixel", Coord::pytorch_half_pixel},
-      {"align_corners", Coord::align_corners}, {"asymmetric", Coord::asymmetric},
+      {"half_pixel", Coord::half_pixel},
+      {"pytorch_half_pixel", Coord::pytorch_half_pixel},
+      {"align_corners", Coord::align_corners},
+      {"asymmetric", Coord::asymmetric},
       {"tf_crop_and_resize", Coord::tf_crop_and_resize},
   };
   bool found = false;
   for (const auto& [name, value] : coords) {
     if (coord == name) a.options.coord = value, found = true;
   }
-  if (coord == "tf_half_pixel_for_nn" && opset <= 12) a.options.coord = Coord::tf_half_pixel_for_nn, found = true;
-  if (coord == "half_pixel_symmetric" && opset >= 19) a.options.coord = Coord::half_pixel_symmetric, found = true;
+  if (coord == "tf_half_pixel_for_nn" && opset <= 12)
+    a.options.coord = Coord::tf_half_pixel_for_nn, found = true;
+  if (coord == "half_pixel_symmetric" && opset >= 19)
+    a.options.coord = Coord::half_pixel_symmetric, found = true;
   if (!found) {
-    fail(ErrorCode::invalid_argument, "Resize: coordinate_transformation_mode '{}' is not valid at opset {}",
-         coord, opset);
+    fail(ErrorCode::invalid_argument,
+         "Resize: coordinate_transformation_mode '{}' is not valid at opset {}", coord, opset);
   }
   const std::string nearest = n.attrs.string_or("nearest_mode", "round_prefer_floor");
   if (nearest == "round_prefer_floor") {
@@ -107,7 +117,8 @@ ResizeAttrs parse_resize(const graph::Node& n, int opset) {
     } else if (policy == "not_smaller") {
       a.policy = AspectPolicy::not_smaller;
     } else {
-      fail(ErrorCode::invalid_argument, "Resize: keep_aspect_ratio_policy '{}' is not valid", policy);
+      fail(ErrorCode::invalid_argument, "Resize: keep_aspect_ratio_policy '{}' is not valid",
+           policy);
     }
   }
   return a;
@@ -140,29 +151,36 @@ std::vector<AxisSpec> plan_axes(const ResizeAttrs& a, const Shape& in, const Giv
   std::vector<double> scales = a.scales;
   if (g.scales != nullptr) scales = float_values(*g.scales, op, "scales");
   const bool have_sizes = g.sizes != nullptr;
-  if (!scales.empty() && have_sizes) fail(ErrorCode::invalid_argument, "{}: both scales and sizes are given; expected one", op);
-  if (scales.empty() && !have_sizes) fail(ErrorCode::invalid_argument, "{}: neither scales nor sizes is given", op);
+  if (!scales.empty() && have_sizes)
+    fail(ErrorCode::invalid_argument, "{}: both scales and sizes are given; expected one", op);
+  if (scales.empty() && !have_sizes)
+    fail(ErrorCode::invalid_argument, "{}: neither scales nor sizes is given", op);
   if (!scales.empty()) {
     if (scales.size() != axes.size()) {
       fail(ErrorCode::shape, "{}: {} scales for {} axes", op, scales.size(), axes.size());
     }
     for (std::size_t i = 0; i < axes.size(); ++i) {
       const double s = static_cast<double>(static_cast<float>(scales[i]));  // scales are float32
-      if (!(s > 0) || !std::isfinite(s)) fail(ErrorCode::invalid_argument, "{}: scale {} must be positive", op, scales[i]);
+      if (!(s > 0) || !std::isfinite(s))
+        fail(ErrorCode::invalid_argument, "{}: scale {} must be positive", op, scales[i]);
       if (a.layout != Layout::roi_scales_sizes && std::string_view(op) == "Upsample" && s < 1) {
         fail(ErrorCode::invalid_argument, "Upsample: scale {} is below 1", s);
       }
       AxisSpec& sp = spec[static_cast<std::size_t>(axes[i])];
       const double out = std::floor(static_cast<double>(sp.in) * s);
-      if (out > 1e15) fail(ErrorCode::shape, "{}: scale {} makes dimension {} too large", op, s, sp.in);
+      if (out > 1e15)
+        fail(ErrorCode::shape, "{}: scale {} makes dimension {} too large", op, s, sp.in);
       sp.out = static_cast<std::int64_t>(out);
       sp.scale = s;
     }
   } else {
     const std::vector<std::int64_t> sizes = int_values(*g.sizes, op, "sizes");
-    if (sizes.size() != axes.size()) fail(ErrorCode::shape, "{}: {} sizes for {} axes", op, sizes.size(), axes.size());
+    if (sizes.size() != axes.size())
+      fail(ErrorCode::shape, "{}: {} sizes for {} axes", op, sizes.size(), axes.size());
     for (std::int64_t s : sizes) {
-      if (s < 0) fail(ErrorCode::invalid_argument, "{}: sizes [{}] has a negative entry", op, fmt::join(sizes, ", "));
+      if (s < 0)
+        fail(ErrorCode::invalid_argument, "{}: sizes [{}] has a negative entry", op,
+             fmt::join(sizes, ", "));
     }
     double common = a.policy == AspectPolicy::not_larger ? INFINITY : 0;
     for (std::size_t i = 0; i < axes.size(); ++i) {
@@ -171,28 +189,33 @@ std::vector<AxisSpec> plan_axes(const ResizeAttrs& a, const Shape& in, const Giv
       if (sp.in == 0) continue;  // only a size of 0 fits; checked below
       const double ratio = static_cast<double>(sizes[i]) / static_cast<double>(sp.in);
       sp.scale = ratio;
-      common = a.policy == AspectPolicy::not_larger ? std::min(common, ratio) : std::max(common, ratio);
+      common =
+          a.policy == AspectPolicy::not_larger ? std::min(common, ratio) : std::max(common, ratio);
     }
     if (a.policy != AspectPolicy::stretch) {
       for (std::int64_t axis : axes) {
         AxisSpec& sp = spec[static_cast<std::size_t>(axis)];
         if (sp.in == 0) continue;
         const double out = common * static_cast<double>(sp.in) + 0.5;
-        if (!(out < 1e15)) fail(ErrorCode::shape, "{}: sizes [{}] give a dimension too large", op, fmt::join(sizes, ", "));
+        if (!(out < 1e15))
+          fail(ErrorCode::shape, "{}: sizes [{}] give a dimension too large", op,
+               fmt::join(sizes, ", "));
         sp.scale = common;
         sp.out = static_cast<std::int64_t>(out);
       }
     }
   }
   for (const AxisSpec& sp : spec) {
-    if (sp.in == 0 && sp.out != 0) fail(ErrorCode::shape, "{}: cannot resize an empty dimension to {}", op, sp.out);
+    if (sp.in == 0 && sp.out != 0)
+      fail(ErrorCode::shape, "{}: cannot resize an empty dimension to {}", op, sp.out);
   }
   if (a.options.coord == Coord::tf_crop_and_resize) {
-    if (g.roi == nullptr) fail(ErrorCode::invalid_argument, "Resize: tf_crop_and_resize needs the roi input");
+    if (g.roi == nullptr)
+      fail(ErrorCode::invalid_argument, "Resize: tf_crop_and_resize needs the roi input");
     const std::vector<double> roi = float_values(*g.roi, op, "roi");
     if (roi.size() != 2 * axes.size()) {
-      fail(ErrorCode::shape, "Resize: roi has {} values, expected {} (start and end per axis)", roi.size(),
-           2 * axes.size());
+      fail(ErrorCode::shape, "Resize: roi has {} values, expected {} (start and end per axis)",
+           roi.size(), 2 * axes.size());
     }
     for (std::size_t i = 0; i < axes.size(); ++i) {
       spec[static_cast<std::size_t>(axes[i])].roi_start = roi[i];
@@ -207,7 +230,9 @@ const Tensor* given(const Tensor* t) { return t != nullptr && t->numel() > 0 ? t
 std::vector<TensorType> infer_resize(const ResizeAttrs& a, std::span<const InputInfo> in) {
   Given g;
   switch (a.layout) {
-    case Layout::upsample_attribute: check_input_count(in, 1, 1, a.op); break;
+    case Layout::upsample_attribute:
+      check_input_count(in, 1, 1, a.op);
+      break;
     case Layout::scales_input:
       check_input_count(in, 2, 2, a.op);
       g.scales = given(&constant_input(in, 1, a.op, "scales"));
@@ -223,7 +248,8 @@ std::vector<TensorType> infer_resize(const ResizeAttrs& a, std::span<const Input
       break;
   }
   if (a.options.mode != Mode::nearest && in[0].dtype != DType::f32 && in[0].dtype != DType::f64) {
-    fail(ErrorCode::unsupported, "{}: linear and cubic modes need float32 or float64 data, found {}", a.op,
+    fail(ErrorCode::unsupported,
+         "{}: linear and cubic modes need float32 or float64 data, found {}", a.op,
          dtype_name(in[0].dtype));
   }
   const std::vector<AxisSpec> spec = plan_axes(a, in[0].shape, g);
@@ -254,7 +280,8 @@ OpTable resize_rows() {
       {"", "Resize", 11, 12, ops::bind<ResizeAttrs>(parse_resize_11, infer_resize, run_resize)},
       {"", "Resize", 13, 17, ops::bind<ResizeAttrs>(parse_resize_13, infer_resize, run_resize)},
       {"", "Resize", 18, 18, ops::bind<ResizeAttrs>(parse_resize_18, infer_resize, run_resize)},
-      {"", "Resize", 19, graph::kLatestOpset, ops::bind<ResizeAttrs>(parse_resize_19, infer_resize, run_resize)},
+      {"", "Resize", 19, graph::kLatestOpset,
+       ops::bind<ResizeAttrs>(parse_resize_19, infer_resize, run_resize)},
   };
 }
 

@@ -56,7 +56,8 @@ std::vector<TensorType> infer_concat(const ConcatAttrs& a, std::span<const Input
   const auto rank = static_cast<std::int64_t>(first.size());
   if (rank == 0) fail(ErrorCode::shape, "Concat: inputs are scalars, expected rank >= 1");
   if (!a.negative_axis && a.axis < 0) {
-    fail(ErrorCode::invalid_argument, "Concat: axis {} must not be negative before opset 11", a.axis);
+    fail(ErrorCode::invalid_argument, "Concat: axis {} must not be negative before opset 11",
+         a.axis);
   }
   if (a.axis < -rank || a.axis >= rank) {
     fail(ErrorCode::invalid_argument, "Concat: axis {} is out of range for rank {}", a.axis, rank);
@@ -68,16 +69,17 @@ std::vector<TensorType> infer_concat(const ConcatAttrs& a, std::span<const Input
     if (!in[i].present) fail(ErrorCode::invalid_argument, "Concat: input {} is missing", i);
     const Shape& s = in[i].shape;
     if (in[i].dtype != in[0].dtype) {
-      fail(ErrorCode::shape, "Concat: input {} has dtype {}, input 0 has {}", i, dtype_name(in[i].dtype),
-           dtype_name(in[0].dtype));
+      fail(ErrorCode::shape, "Concat: input {} has dtype {}, input 0 has {}", i,
+           dtype_name(in[i].dtype), dtype_name(in[0].dtype));
     }
     if (static_cast<std::int64_t>(s.size()) != rank) {
       fail(ErrorCode::shape, "Concat: input {} has rank {}, expected {}", i, s.size(), rank);
     }
     for (std::int64_t d = 0; d < rank; ++d) {
       if (d != axis && s[static_cast<std::size_t>(d)] != first[static_cast<std::size_t>(d)]) {
-        fail(ErrorCode::shape, "Concat: input {} has shape {}, input 0 has {}; only axis {} may differ",
-             i, shape_to_list(s), shape_to_list(first), axis);
+        fail(ErrorCode::shape,
+             "Concat: input {} has shape {}, input 0 has {}; only axis {} may differ", i,
+             shape_to_list(s), shape_to_list(first), axis);
       }
     }
     out[static_cast<std::size_t>(axis)] += s[static_cast<std::size_t>(axis)];
@@ -129,7 +131,8 @@ std::vector<std::int64_t> split_sizes(const SplitAttrs& a, std::span<const Input
                                       std::int64_t dim) {
   std::vector<std::int64_t> sizes = a.split;
   // Opset 1 also took `split` as an optional second input.
-  if (has_input(in, 1)) sizes = int_values(constant_input(in, 1, "Split", "split"), "Split", "split");
+  if (has_input(in, 1))
+    sizes = int_values(constant_input(in, 1, "Split", "split"), "Split", "split");
   const auto n = static_cast<std::int64_t>(a.outputs);
   if (n <= 0) fail(ErrorCode::invalid_argument, "Split: the node has no outputs");
   if (sizes.empty()) {
@@ -153,12 +156,14 @@ std::vector<std::int64_t> split_sizes(const SplitAttrs& a, std::span<const Input
   }
   std::int64_t sum = 0;
   for (std::int64_t s : sizes) {
-    if (s < 0) fail(ErrorCode::invalid_argument, "Split: split [{}] has a negative size", fmt::join(sizes, ", "));
+    if (s < 0)
+      fail(ErrorCode::invalid_argument, "Split: split [{}] has a negative size",
+           fmt::join(sizes, ", "));
     sum += s;
   }
   if (sum != dim) {
-    fail(ErrorCode::shape, "Split: split [{}] sums to {}, the dimension is {}", fmt::join(sizes, ", "),
-         sum, dim);
+    fail(ErrorCode::shape, "Split: split [{}] sums to {}, the dimension is {}",
+         fmt::join(sizes, ", "), sum, dim);
   }
   return sizes;
 }
@@ -202,10 +207,12 @@ OpTable concat_split_ops() {
   return {
       {"", "Concat", 1, 3, ops::bind<ConcatAttrs>(parse_concat_1, infer_concat, run_concat)},
       {"", "Concat", 4, 10, ops::bind<ConcatAttrs>(parse_concat_4, infer_concat, run_concat)},
-      {"", "Concat", 11, graph::kLatestOpset, ops::bind<ConcatAttrs>(parse_concat_11, infer_concat, run_concat)},
+      {"", "Concat", 11, graph::kLatestOpset,
+       ops::bind<ConcatAttrs>(parse_concat_11, infer_concat, run_concat)},
       {"", "Split", 1, 12, ops::bind<SplitAttrs>(parse_split_1, infer_split, run_split)},
       {"", "Split", 13, 17, ops::bind<SplitAttrs>(parse_split_13, infer_split, run_split)},
-      {"", "Split", 18, graph::kLatestOpset, ops::bind<SplitAttrs>(parse_split_18, infer_split, run_split)},
+      {"", "Split", 18, graph::kLatestOpset,
+       ops::bind<SplitAttrs>(parse_split_18, infer_split, run_split)},
   };
 }
 

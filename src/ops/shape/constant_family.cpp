@@ -30,7 +30,9 @@ ShapeAttrs parse_shape_15(const graph::Node& n) {
 }
 
 std::pair<std::int64_t, std::int64_t> shape_range(const ShapeAttrs& a, std::int64_t rank) {
-  auto clamp = [&](std::int64_t v) { return std::clamp<std::int64_t>(v < 0 ? v + rank : v, 0, rank); };
+  auto clamp = [&](std::int64_t v) {
+    return std::clamp<std::int64_t>(v < 0 ? v + rank : v, 0, rank);
+  };
   const std::int64_t start = clamp(a.start);
   const std::int64_t end = clamp(a.end.value_or(rank));
   return {start, std::max(start, end)};
@@ -45,7 +47,8 @@ std::vector<TensorType> infer_shape(const ShapeAttrs& a, std::span<const InputIn
 void run_shape(const ShapeAttrs& a, std::span<const Tensor> in, std::span<Tensor> out) {
   const auto [start, end] = shape_range(a, in[0].rank());
   std::int64_t* o = out[0].mutable_data<std::int64_t>();
-  for (std::int64_t i = start; i < end; ++i) o[i - start] = in[0].shape()[static_cast<std::size_t>(i)];
+  for (std::int64_t i = start; i < end; ++i)
+    o[i - start] = in[0].shape()[static_cast<std::size_t>(i)];
 }
 
 std::vector<TensorType> infer_size(const NoAttrs&, std::span<const InputInfo> in) {
@@ -66,10 +69,14 @@ void fill_elements(void* dst, std::int64_t count, const void* value, std::size_t
     std::fill(static_cast<E*>(dst), static_cast<E*>(dst) + count, v);
   };
   switch (elem_size) {
-    case 1: return fill(std::uint8_t{});
-    case 2: return fill(std::uint16_t{});
-    case 4: return fill(std::uint32_t{});
-    case 8: return fill(std::uint64_t{});
+    case 1:
+      return fill(std::uint8_t{});
+    case 2:
+      return fill(std::uint16_t{});
+    case 4:
+      return fill(std::uint32_t{});
+    case 8:
+      return fill(std::uint64_t{});
   }
   fail(ErrorCode::internal, "fill_elements: elements of {} bytes", elem_size);
 }
@@ -93,16 +100,20 @@ std::vector<TensorType> infer_constant_of_shape(const ConstantOfShapeAttrs& a,
   check_input_count(in, 1, 1, "ConstantOfShape");
   const Tensor& shape = constant_input(in, 0, "ConstantOfShape", "input");
   if (shape.rank() != 1) {
-    fail(ErrorCode::shape, "ConstantOfShape: input has shape {}, expected 1-D", shape_to_list(shape.shape()));
+    fail(ErrorCode::shape, "ConstantOfShape: input has shape {}, expected 1-D",
+         shape_to_list(shape.shape()));
   }
   const std::vector<std::int64_t> dims = int_values(shape, "ConstantOfShape", "input");
   for (std::int64_t d : dims) {
-    if (d < 0) fail(ErrorCode::shape, "ConstantOfShape: shape [{}] has a negative dimension", fmt::join(dims, ", "));
+    if (d < 0)
+      fail(ErrorCode::shape, "ConstantOfShape: shape [{}] has a negative dimension",
+           fmt::join(dims, ", "));
   }
   return {{a.value.dtype(), Shape(dims.begin(), dims.end())}};
 }
 
-void run_constant_of_shape(const ConstantOfShapeAttrs& a, std::span<const Tensor>, std::span<Tensor> out) {
+void run_constant_of_shape(const ConstantOfShapeAttrs& a, std::span<const Tensor>,
+                           std::span<Tensor> out) {
   fill_elements(out[0].mutable_raw(), out[0].numel(), a.value.raw(), dtype_size(a.value.dtype()));
 }
 
@@ -113,7 +124,8 @@ struct ConstantAttrs {
 ConstantAttrs parse_constant(const graph::Node& n) {
   const char* const unsupported[] = {"sparse_value", "value_string", "value_strings"};
   for (const char* name : unsupported) {
-    if (n.attrs.has(name)) fail(ErrorCode::unsupported, "Constant: attribute '{}' is not supported", name);
+    if (n.attrs.has(name))
+      fail(ErrorCode::unsupported, "Constant: attribute '{}' is not supported", name);
   }
   int given = 0;
   Tensor value;
@@ -127,7 +139,8 @@ ConstantAttrs parse_constant(const graph::Node& n) {
   }
   if (n.attrs.has("value_floats")) {
     const std::vector<double> v = n.attrs.get_floats("value_floats");
-    value = Tensor::from_vector(std::vector<float>(v.begin(), v.end()), {static_cast<std::int64_t>(v.size())});
+    value = Tensor::from_vector(std::vector<float>(v.begin(), v.end()),
+                                {static_cast<std::int64_t>(v.size())});
     ++given;
   }
   if (n.attrs.has("value_int")) {
@@ -141,7 +154,8 @@ ConstantAttrs parse_constant(const graph::Node& n) {
   }
   if (given != 1) {
     fail(ErrorCode::invalid_argument,
-         "Constant: {} value attributes, expected exactly one of value, value_float(s), value_int(s)",
+         "Constant: {} value attributes, expected exactly one of value, value_float(s), "
+         "value_int(s)",
          given);
   }
   return {value};
@@ -160,8 +174,11 @@ void run_constant(const ConstantAttrs& a, std::span<const Tensor>, std::span<Ten
 template <class T>
 std::int64_t range_count(T start, T limit, T delta) {
   if constexpr (std::is_floating_point_v<T>) {
-    const double n = std::ceil(static_cast<double>(static_cast<T>(limit - start)) / static_cast<double>(delta));
-    if (!std::isfinite(n)) fail(ErrorCode::invalid_argument, "Range: start {}, limit {}, delta {} give no finite count", start, limit, delta);
+    const double n =
+        std::ceil(static_cast<double>(static_cast<T>(limit - start)) / static_cast<double>(delta));
+    if (!std::isfinite(n))
+      fail(ErrorCode::invalid_argument, "Range: start {}, limit {}, delta {} give no finite count",
+           start, limit, delta);
     return n > 0 ? static_cast<std::int64_t>(n) : 0;
   } else {
     const __int128 diff = static_cast<__int128>(limit) - start;
@@ -176,12 +193,20 @@ std::int64_t range_count(T start, T limit, T delta) {
 template <class Fn>
 void visit_range_dtype(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::f32: return fn(TypeTag<float>{});
-    case DType::f64: return fn(TypeTag<double>{});
-    case DType::i16: return fn(TypeTag<std::int16_t>{});
-    case DType::i32: return fn(TypeTag<std::int32_t>{});
-    case DType::i64: return fn(TypeTag<std::int64_t>{});
-    default: fail(ErrorCode::unsupported, "Range: dtype {} is not supported (float, double, int16, int32, int64)", dtype_name(dtype));
+    case DType::f32:
+      return fn(TypeTag<float>{});
+    case DType::f64:
+      return fn(TypeTag<double>{});
+    case DType::i16:
+      return fn(TypeTag<std::int16_t>{});
+    case DType::i32:
+      return fn(TypeTag<std::int32_t>{});
+    case DType::i64:
+      return fn(TypeTag<std::int64_t>{});
+    default:
+      fail(ErrorCode::unsupported,
+           "Range: dtype {} is not supported (float, double, int16, int32, int64)",
+           dtype_name(dtype));
   }
 }
 
@@ -190,11 +215,12 @@ std::vector<TensorType> infer_range(const NoAttrs&, std::span<const InputInfo> i
   const char* names[] = {"start", "limit", "delta"};
   for (std::size_t i = 0; i < 3; ++i) {
     if (in[i].dtype != in[0].dtype) {
-      fail(ErrorCode::shape, "Range: '{}' has dtype {}, 'start' has {}", names[i], dtype_name(in[i].dtype),
-           dtype_name(in[0].dtype));
+      fail(ErrorCode::shape, "Range: '{}' has dtype {}, 'start' has {}", names[i],
+           dtype_name(in[i].dtype), dtype_name(in[0].dtype));
     }
     if (shape_size(in[i].shape) != 1) {
-      fail(ErrorCode::shape, "Range: '{}' has shape {}, expected a scalar", names[i], shape_to_list(in[i].shape));
+      fail(ErrorCode::shape, "Range: '{}' has shape {}, expected a scalar", names[i],
+           shape_to_list(in[i].shape));
     }
   }
   std::int64_t n = 0;
@@ -215,7 +241,8 @@ void run_range(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> out
     const T start = in[0].data<T>()[0];
     const T delta = in[2].data<T>()[0];
     T* o = out[0].mutable_data<T>();
-    for (std::int64_t i = 0; i < out[0].numel(); ++i) o[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+    for (std::int64_t i = 0; i < out[0].numel(); ++i)
+      o[i] = static_cast<T>(start + static_cast<T>(i) * delta);
   });
 }
 
@@ -224,11 +251,17 @@ void run_range(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> out
 OpTable constant_family_ops() {
   return {
       {"", "Shape", 1, 14, ops::bind<ShapeAttrs>(parse_shape_1, infer_shape, run_shape)},
-      {"", "Shape", 15, graph::kLatestOpset, ops::bind<ShapeAttrs>(parse_shape_15, infer_shape, run_shape)},
-      {"", "Size", 1, graph::kLatestOpset, ops::bind<NoAttrs>(parse_no_attrs, infer_size, run_size)},
-      {"", "ConstantOfShape", 9, graph::kLatestOpset, ops::bind<ConstantOfShapeAttrs>(parse_constant_of_shape, infer_constant_of_shape, run_constant_of_shape)},
-      {"", "Constant", 1, graph::kLatestOpset, ops::bind<ConstantAttrs>(parse_constant, infer_constant, run_constant)},
-      {"", "Range", 11, graph::kLatestOpset, ops::bind<NoAttrs>(parse_no_attrs, infer_range, run_range)},
+      {"", "Shape", 15, graph::kLatestOpset,
+       ops::bind<ShapeAttrs>(parse_shape_15, infer_shape, run_shape)},
+      {"", "Size", 1, graph::kLatestOpset,
+       ops::bind<NoAttrs>(parse_no_attrs, infer_size, run_size)},
+      {"", "ConstantOfShape", 9, graph::kLatestOpset,
+       ops::bind<ConstantOfShapeAttrs>(parse_constant_of_shape, infer_constant_of_shape,
+                                       run_constant_of_shape)},
+      {"", "Constant", 1, graph::kLatestOpset,
+       ops::bind<ConstantAttrs>(parse_constant, infer_constant, run_constant)},
+      {"", "Range", 11, graph::kLatestOpset,
+       ops::bind<NoAttrs>(parse_no_attrs, infer_range, run_range)},
   };
 }
 

@@ -14,22 +14,26 @@ namespace {
 
 std::vector<std::int64_t> shape_argument(const Tensor& t, const char* op, const char* what) {
   if (t.rank() != 1) {
-    fail(ErrorCode::shape, "{}: '{}' has shape {}, expected 1-D", op, what, shape_to_list(t.shape()));
+    fail(ErrorCode::shape, "{}: '{}' has shape {}, expected 1-D", op, what,
+         shape_to_list(t.shape()));
   }
   return int_values(t, op, what);
 }
 
 std::vector<TensorType> infer_expand(const NoAttrs&, std::span<const InputInfo> in) {
   check_input_count(in, 2, 2, "Expand");
-  const std::vector<std::int64_t> shape = shape_argument(constant_input(in, 1, "Expand", "shape"), "Expand", "shape");
+  const std::vector<std::int64_t> shape =
+      shape_argument(constant_input(in, 1, "Expand", "shape"), "Expand", "shape");
   for (std::int64_t d : shape) {
-    if (d < 0) fail(ErrorCode::shape, "Expand: shape [{}] has a negative dimension", fmt::join(shape, ", "));
+    if (d < 0)
+      fail(ErrorCode::shape, "Expand: shape [{}] has a negative dimension", fmt::join(shape, ", "));
   }
   return {{in[0].dtype, linalg::broadcast_shapes(in[0].shape, Shape(shape.begin(), shape.end()))}};
 }
 
 void run_expand(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> out) {
-  const std::vector<std::int64_t> strides = linalg::broadcast_strides(in[0].shape(), out[0].shape());
+  const std::vector<std::int64_t> strides =
+      linalg::broadcast_strides(in[0].shape(), out[0].shape());
   linalg::strided_copy(in[0].raw(), strides, out[0].shape(), out[0].mutable_raw(),
                        dtype_size(in[0].dtype()));
 }
@@ -41,7 +45,9 @@ std::vector<std::int64_t> tile_repeats(const Tensor& t, std::size_t rank) {
          fmt::join(repeats, ", "), repeats.size(), rank);
   }
   for (std::int64_t r : repeats) {
-    if (r < 0) fail(ErrorCode::invalid_argument, "Tile: repeats [{}] has a negative entry", fmt::join(repeats, ", "));
+    if (r < 0)
+      fail(ErrorCode::invalid_argument, "Tile: repeats [{}] has a negative entry",
+           fmt::join(repeats, ", "));
   }
   return repeats;
 }
@@ -69,15 +75,18 @@ void run_tile(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> out)
     maps[i].resize(static_cast<std::size_t>(n));
     for (std::int64_t j = 0; j < n; ++j) maps[i][static_cast<std::size_t>(j)] = j % s[i];
   }
-  linalg::gather_axes(in[0].raw(), s, maps, out[0].mutable_raw(), dtype_size(in[0].dtype()), nullptr);
+  linalg::gather_axes(in[0].raw(), s, maps, out[0].mutable_raw(), dtype_size(in[0].dtype()),
+                      nullptr);
 }
 
 }  // namespace
 
 OpTable expand_tile_ops() {
   return {
-      {"", "Expand", 8, graph::kLatestOpset, ops::bind<NoAttrs>(parse_no_attrs, infer_expand, run_expand)},
-      {"", "Tile", 6, graph::kLatestOpset, ops::bind<NoAttrs>(parse_no_attrs, infer_tile, run_tile)},
+      {"", "Expand", 8, graph::kLatestOpset,
+       ops::bind<NoAttrs>(parse_no_attrs, infer_expand, run_expand)},
+      {"", "Tile", 6, graph::kLatestOpset,
+       ops::bind<NoAttrs>(parse_no_attrs, infer_tile, run_tile)},
   };
 }
 

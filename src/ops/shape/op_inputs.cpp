@@ -11,11 +11,13 @@ namespace nnload::ops {
 void check_input_count(std::span<const InputInfo> in, std::size_t min, std::size_t max,
                        const char* op) {
   if (in.size() < min || in.size() > max) {
-    if (min == max) fail(ErrorCode::invalid_argument, "{}: {} inputs, expected {}", op, in.size(), min);
+    if (min == max)
+      fail(ErrorCode::invalid_argument, "{}: {} inputs, expected {}", op, in.size(), min);
     fail(ErrorCode::invalid_argument, "{}: {} inputs, expected {} to {}", op, in.size(), min, max);
   }
   for (std::size_t i = 0; i < min; ++i) {
-    if (!in[i].present) fail(ErrorCode::invalid_argument, "{}: required input {} is missing", op, i);
+    if (!in[i].present)
+      fail(ErrorCode::invalid_argument, "{}: required input {} is missing", op, i);
   }
 }
 

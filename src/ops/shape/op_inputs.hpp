@@ -24,7 +24,8 @@ void check_input_count(std::span<const InputInfo> in, std::size_t min, std::size
                        const char* op);
 
 // The compile-time value of input i. The executor folds shape computations to constants
-// before inferring, so an unknown value here means nnload cannot plan this node: Error(unsupported).
+// before inferring, so an unknown value here means nnload cannot plan this node:
+// Error(unsupported).
 const Tensor& constant_input(std::span<const InputInfo> in, std::size_t i, const char* op,
                              const char* what);
 

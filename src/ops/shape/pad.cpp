@@ -35,10 +35,12 @@ PadMode parse_mode(const graph::Node& n, bool allow_wrap) {
 }
 
 PadAttrs parse_pad_1(const graph::Node& n) {
-  return {false, n.attrs.get_ints("paddings"), n.attrs.float_or("value", 0), parse_mode(n, false), false};
+  return {false, n.attrs.get_ints("paddings"), n.attrs.float_or("value", 0), parse_mode(n, false),
+          false};
 }
 PadAttrs parse_pad_2(const graph::Node& n) {
-  return {false, n.attrs.get_ints("pads"), n.attrs.float_or("value", 0), parse_mode(n, false), false};
+  return {false, n.attrs.get_ints("pads"), n.attrs.float_or("value", 0), parse_mode(n, false),
+          false};
 }
 PadAttrs parse_pad_11(const graph::Node& n) { return {true, {}, 0, parse_mode(n, false), false}; }
 PadAttrs parse_pad_18(const graph::Node& n) { return {true, {}, 0, parse_mode(n, false), true}; }
@@ -96,8 +98,8 @@ std::vector<TensorType> infer_pad(const PadAttrs& a, std::span<const InputInfo> 
   if (a.from_inputs) {
     check_input_count(in, 2, a.axes_input ? 4 : 3, "Pad");
     if (has_input(in, 2) && in[2].dtype != in[0].dtype) {
-      fail(ErrorCode::shape, "Pad: constant_value has dtype {}, data has {}", dtype_name(in[2].dtype),
-           dtype_name(in[0].dtype));
+      fail(ErrorCode::shape, "Pad: constant_value has dtype {}, data has {}",
+           dtype_name(in[2].dtype), dtype_name(in[0].dtype));
     }
   } else {
     check_input_count(in, 1, 1, "Pad");
@@ -111,8 +113,8 @@ std::vector<TensorType> infer_pad(const PadAttrs& a, std::span<const InputInfo> 
 
 // Where output index o of a padded axis reads from: x = o - begin in the kept extent's
 // coordinates, folded back into it per mode, or -1 for the constant.
-std::vector<std::int64_t> axis_map(PadMode mode, std::int64_t d, std::int64_t begin, std::int64_t end,
-                                   std::int64_t out) {
+std::vector<std::int64_t> axis_map(PadMode mode, std::int64_t d, std::int64_t begin,
+                                   std::int64_t end, std::int64_t out) {
   const std::int64_t crop = std::max<std::int64_t>(0, -begin);
   const std::int64_t n = kept(d, begin, end);
   const std::int64_t pad = std::max<std::int64_t>(0, begin);
@@ -122,9 +124,15 @@ std::vector<std::int64_t> axis_map(PadMode mode, std::int64_t d, std::int64_t be
     std::int64_t m = x;
     if (x < 0 || x >= n) {
       switch (mode) {
-        case PadMode::constant: m = -1; break;
-        case PadMode::edge: m = std::clamp<std::int64_t>(x, 0, n - 1); break;
-        case PadMode::wrap: m = ((x % n) + n) % n; break;
+        case PadMode::constant:
+          m = -1;
+          break;
+        case PadMode::edge:
+          m = std::clamp<std::int64_t>(x, 0, n - 1);
+          break;
+        case PadMode::wrap:
+          m = ((x % n) + n) % n;
+          break;
         case PadMode::reflect: {
           if (n == 1) {
             m = 0;

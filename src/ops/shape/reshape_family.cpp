@@ -47,7 +47,8 @@ Shape reshape_target(const Shape& in, std::span<const std::int64_t> spec, bool a
   const std::int64_t total = shape_size(in);
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
-      if (infer_at >= 0) fail(ErrorCode::shape, "Reshape: shape [{}] has more than one -1", fmt::join(spec, ", "));
+      if (infer_at >= 0)
+        fail(ErrorCode::shape, "Reshape: shape [{}] has more than one -1", fmt::join(spec, ", "));
       infer_at = static_cast<std::int64_t>(i);
       continue;
     }
@@ -58,14 +59,16 @@ Shape reshape_target(const Shape& in, std::span<const std::int64_t> spec, bool a
       }
       out[i] = in[i];
     }
-    if (out[i] < 0) fail(ErrorCode::shape, "Reshape: shape [{}] has a negative dimension", fmt::join(spec, ", "));
+    if (out[i] < 0)
+      fail(ErrorCode::shape, "Reshape: shape [{}] has a negative dimension", fmt::join(spec, ", "));
   }
   if (infer_at >= 0) {
     Shape others = out;
     others.erase(others.begin() + infer_at);
     const std::int64_t known = shape_size(others);
     if (known == 0) {
-      fail(ErrorCode::shape, "Reshape: shape [{}] has a -1 next to a 0 dimension, so it is ambiguous",
+      fail(ErrorCode::shape,
+           "Reshape: shape [{}] has a -1 next to a 0 dimension, so it is ambiguous",
            fmt::join(spec, ", "));
     }
     if (total % known != 0) {
@@ -89,9 +92,11 @@ std::vector<TensorType> infer_reshape(const ReshapeAttrs& a, std::span<const Inp
   check_input_count(in, 2, 2, "Reshape");
   const Tensor& spec = constant_input(in, 1, "Reshape", "shape");
   if (spec.rank() != 1) {
-    fail(ErrorCode::shape, "Reshape: 'shape' has shape {}, expected 1-D", shape_to_list(spec.shape()));
+    fail(ErrorCode::shape, "Reshape: 'shape' has shape {}, expected 1-D",
+         shape_to_list(spec.shape()));
   }
-  return {{in[0].dtype, reshape_target(in[0].shape, int_values(spec, "Reshape", "shape"), a.allowzero)}};
+  return {{in[0].dtype,
+           reshape_target(in[0].shape, int_values(spec, "Reshape", "shape"), a.allowzero)}};
 }
 
 // Flatten: opset 1..10 takes axis in [0, rank], 11+ also negative axes.
@@ -131,8 +136,8 @@ AxesAttrs parse_axes_attribute(const graph::Node& n) {
 AxesAttrs parse_axes_input(const graph::Node&) { return {true, false, {}}; }
 
 // The axes an op was given, from its attribute or its (constant) second input; nullopt: none.
-std::optional<std::vector<std::int64_t>> given_axes(const AxesAttrs& a, std::span<const InputInfo> in,
-                                                    const char* op) {
+std::optional<std::vector<std::int64_t>> given_axes(const AxesAttrs& a,
+                                                    std::span<const InputInfo> in, const char* op) {
   if (!a.from_input) {
     check_input_count(in, 1, 1, op);
     if (!a.has_axes) return std::nullopt;
@@ -141,7 +146,9 @@ std::optional<std::vector<std::int64_t>> given_axes(const AxesAttrs& a, std::spa
   check_input_count(in, 1, 2, op);
   if (!has_input(in, 1)) return std::nullopt;
   const Tensor& axes = constant_input(in, 1, op, "axes");
-  if (axes.rank() > 1) fail(ErrorCode::shape, "{}: 'axes' has shape {}, expected 1-D", op, shape_to_list(axes.shape()));
+  if (axes.rank() > 1)
+    fail(ErrorCode::shape, "{}: 'axes' has shape {}, expected 1-D", op,
+         shape_to_list(axes.shape()));
   return int_values(axes, op, "axes");
 }
 
@@ -158,9 +165,11 @@ std::vector<TensorType> infer_squeeze(const AxesAttrs& a, std::span<const InputI
   const std::vector<std::int64_t> drop =
       normalize_axes(*axes, static_cast<std::int64_t>(s.size()), "Squeeze");
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dropped = std::find(drop.begin(), drop.end(), static_cast<std::int64_t>(i)) != drop.end();
+    const bool dropped =
+        std::find(drop.begin(), drop.end(), static_cast<std::int64_t>(i)) != drop.end();
     if (dropped && s[i] != 1) {
-      fail(ErrorCode::shape, "Squeeze: dimension {} of {} is {}, expected 1", i, shape_to_list(s), s[i]);
+      fail(ErrorCode::shape, "Squeeze: dimension {} of {} is {}, expected 1", i, shape_to_list(s),
+           s[i]);
     }
     if (!dropped) out.push_back(s[i]);
   }
@@ -189,16 +198,26 @@ std::vector<TensorType> infer_unsqueeze(const AxesAttrs& a, std::span<const Inpu
 
 OpTable reshape_family_ops() {
   return {
-      {"", "Identity", 1, graph::kLatestOpset, bind_alias<NoAttrs>(parse_no_attrs, infer_identity, run_alias, 0)},
-      {"", "Reshape", 1, 4, bind_alias<ReshapeAttrs>(parse_reshape_1, infer_reshape, run_alias_with, 0)},
-      {"", "Reshape", 5, 13, bind_alias<ReshapeAttrs>(parse_reshape_5, infer_reshape, run_alias_with, 0)},
-      {"", "Reshape", 14, graph::kLatestOpset, bind_alias<ReshapeAttrs>(parse_reshape_14, infer_reshape, run_alias_with, 0)},
-      {"", "Flatten", 1, 10, bind_alias<FlattenAttrs>(parse_flatten_1, infer_flatten, run_alias_with, 0)},
-      {"", "Flatten", 11, graph::kLatestOpset, bind_alias<FlattenAttrs>(parse_flatten_11, infer_flatten, run_alias_with, 0)},
-      {"", "Squeeze", 1, 12, bind_alias<AxesAttrs>(parse_axes_attribute, infer_squeeze, run_alias_with, 0)},
-      {"", "Squeeze", 13, graph::kLatestOpset, bind_alias<AxesAttrs>(parse_axes_input, infer_squeeze, run_alias_with, 0)},
-      {"", "Unsqueeze", 1, 12, bind_alias<AxesAttrs>(parse_axes_attribute, infer_unsqueeze, run_alias_with, 0)},
-      {"", "Unsqueeze", 13, graph::kLatestOpset, bind_alias<AxesAttrs>(parse_axes_input, infer_unsqueeze, run_alias_with, 0)},
+      {"", "Identity", 1, graph::kLatestOpset,
+       bind_alias<NoAttrs>(parse_no_attrs, infer_identity, run_alias, 0)},
+      {"", "Reshape", 1, 4,
+       bind_alias<ReshapeAttrs>(parse_reshape_1, infer_reshape, run_alias_with, 0)},
+      {"", "Reshape", 5, 13,
+       bind_alias<ReshapeAttrs>(parse_reshape_5, infer_reshape, run_alias_with, 0)},
+      {"", "Reshape", 14, graph::kLatestOpset,
+       bind_alias<ReshapeAttrs>(parse_reshape_14, infer_reshape, run_alias_with, 0)},
+      {"", "Flatten", 1, 10,
+       bind_alias<FlattenAttrs>(parse_flatten_1, infer_flatten, run_alias_with, 0)},
+      {"", "Flatten", 11, graph::kLatestOpset,
+       bind_alias<FlattenAttrs>(parse_flatten_11, infer_flatten, run_alias_with, 0)},
+      {"", "Squeeze", 1, 12,
+       bind_alias<AxesAttrs>(parse_axes_attribute, infer_squeeze, run_alias_with, 0)},
+      {"", "Squeeze", 13, graph::kLatestOpset,
+       bind_alias<AxesAttrs>(parse_axes_input, infer_squeeze, run_alias_with, 0)},
+      {"", "Unsqueeze", 1, 12,
+       bind_alias<AxesAttrs>(parse_axes_attribute, infer_unsqueeze, run_alias_with, 0)},
+      {"", "Unsqueeze", 13, graph::kLatestOpset,
+       bind_alias<AxesAttrs>(parse_axes_input, infer_unsqueeze, run_alias_with, 0)},
   };
 }
 

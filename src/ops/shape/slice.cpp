@@ -45,11 +45,13 @@ SlicePlan plan_slice(const Shape& in, SliceArgs args) {
   }
   if (args.steps.empty()) args.steps.assign(n, 1);
   if (args.axes.size() != n || args.steps.size() != n) {
-    fail(ErrorCode::invalid_argument, "Slice: {} starts, {} axes and {} steps; expected equal counts",
-         n, args.axes.size(), args.steps.size());
+    fail(ErrorCode::invalid_argument,
+         "Slice: {} starts, {} axes and {} steps; expected equal counts", n, args.axes.size(),
+         args.steps.size());
   }
   const std::vector<std::int64_t> axes = normalize_axes(args.axes, rank, "Slice");
-  SlicePlan plan{in, std::vector<std::int64_t>(in.size(), 0), std::vector<std::int64_t>(in.size(), 1)};
+  SlicePlan plan{in, std::vector<std::int64_t>(in.size(), 0),
+                 std::vector<std::int64_t>(in.size(), 1)};
   for (std::size_t i = 0; i < n; ++i) {
     const auto axis = static_cast<std::size_t>(axes[i]);
     const std::int64_t d = in[axis];
@@ -57,7 +59,8 @@ SlicePlan plan_slice(const Shape& in, SliceArgs args) {
     if (step == 0) fail(ErrorCode::invalid_argument, "Slice: step 0 on axis {}", axes[i]);
     // A step longer than the dimension takes one element either way; bounding it keeps the
     // stride arithmetic below from overflowing.
-    step = std::clamp<std::int64_t>(step, -std::max<std::int64_t>(d, 1), std::max<std::int64_t>(d, 1));
+    step =
+        std::clamp<std::int64_t>(step, -std::max<std::int64_t>(d, 1), std::max<std::int64_t>(d, 1));
     std::int64_t start = args.starts[i] < 0 ? args.starts[i] + d : args.starts[i];
     std::int64_t end = args.ends[i] < 0 ? args.ends[i] + d : args.ends[i];
     // An end of INT_MAX means "to the last element" in either direction, as ONNX Runtime reads
@@ -104,7 +107,8 @@ std::vector<TensorType> infer_slice(const SliceAttrs& a, std::span<const InputIn
     if (!has_input(in, i)) return std::vector<std::int64_t>{};
     const Tensor& t = constant_input(in, i, "Slice", what);
     if (t.rank() != 1) {
-      fail(ErrorCode::shape, "Slice: '{}' has shape {}, expected 1-D", what, shape_to_list(t.shape()));
+      fail(ErrorCode::shape, "Slice: '{}' has shape {}, expected 1-D", what,
+           shape_to_list(t.shape()));
     }
     return int_values(t, "Slice", what);
   });
@@ -129,8 +133,9 @@ void run_slice(const SliceAttrs& a, std::span<const Tensor> in, std::span<Tensor
     offset += plan.first[i] * in_strides[i];
     strides[i] = plan.step[i] * in_strides[i];
   }
-  linalg::strided_copy(static_cast<const char*>(in[0].raw()) + offset * static_cast<std::int64_t>(elem),
-                       strides, plan.out, out[0].mutable_raw(), elem);
+  linalg::strided_copy(
+      static_cast<const char*>(in[0].raw()) + offset * static_cast<std::int64_t>(elem), strides,
+      plan.out, out[0].mutable_raw(), elem);
 }
 
 }  // namespace
@@ -138,7 +143,8 @@ void run_slice(const SliceAttrs& a, std::span<const Tensor> in, std::span<Tensor
 OpTable slice_ops() {
   return {
       {"", "Slice", 1, 9, ops::bind<SliceAttrs>(parse_slice_1, infer_slice, run_slice)},
-      {"", "Slice", 10, graph::kLatestOpset, ops::bind<SliceAttrs>(parse_slice_10, infer_slice, run_slice)},
+      {"", "Slice", 10, graph::kLatestOpset,
+       ops::bind<SliceAttrs>(parse_slice_10, infer_slice, run_slice)},
   };
 }
 

@@ -44,13 +44,15 @@ std::vector<TensorType> infer_transpose(const TransposeAttrs& a, std::span<const
   check_input_count(in, 1, 1, "Transpose");
   const std::vector<std::int64_t> perm = resolve_perm(a, in[0].shape.size());
   Shape out(perm.size());
-  for (std::size_t i = 0; i < perm.size(); ++i) out[i] = in[0].shape[static_cast<std::size_t>(perm[i])];
+  for (std::size_t i = 0; i < perm.size(); ++i)
+    out[i] = in[0].shape[static_cast<std::size_t>(perm[i])];
   return {{in[0].dtype, out}};
 }
 
 void run_transpose(const TransposeAttrs& a, std::span<const Tensor> in, std::span<Tensor> out) {
   const std::vector<std::int64_t> perm = resolve_perm(a, in[0].shape().size());
-  linalg::transpose(in[0].raw(), in[0].shape(), perm, out[0].mutable_raw(), dtype_size(in[0].dtype()));
+  linalg::transpose(in[0].raw(), in[0].shape(), perm, out[0].mutable_raw(),
+                    dtype_size(in[0].dtype()));
 }
 
 // DepthToSpace and SpaceToDepth are a reshape to 6-D, a transpose and a reshape back.
@@ -90,7 +92,8 @@ std::vector<TensorType> infer_depth_to_space(const BlockAttrs& a, std::span<cons
   const Shape& s = in[0].shape;
   const std::int64_t bb = a.blocksize * a.blocksize;
   if (s[1] % bb != 0) {
-    fail(ErrorCode::shape, "DepthToSpace: {} channels are not divisible by blocksize^2 = {}", s[1], bb);
+    fail(ErrorCode::shape, "DepthToSpace: {} channels are not divisible by blocksize^2 = {}", s[1],
+         bb);
   }
   return {{in[0].dtype, {s[0], s[1] / bb, s[2] * a.blocksize, s[3] * a.blocksize}}};
 }
@@ -116,8 +119,8 @@ std::vector<TensorType> infer_space_to_depth(const BlockAttrs& a, std::span<cons
   check_rank4(in[0], "SpaceToDepth");
   const Shape& s = in[0].shape;
   if (s[2] % a.blocksize != 0 || s[3] % a.blocksize != 0) {
-    fail(ErrorCode::shape, "SpaceToDepth: spatial size {}x{} is not divisible by blocksize {}", s[2],
-         s[3], a.blocksize);
+    fail(ErrorCode::shape, "SpaceToDepth: spatial size {}x{} is not divisible by blocksize {}",
+         s[2], s[3], a.blocksize);
   }
   return {{in[0].dtype,
            {s[0], s[1] * a.blocksize * a.blocksize, s[2] / a.blocksize, s[3] / a.blocksize}}};
@@ -135,10 +138,14 @@ void run_space_to_depth(const BlockAttrs& a, std::span<const Tensor> in, std::sp
 
 OpTable transpose_family_ops() {
   return {
-      {"", "Transpose", 1, graph::kLatestOpset, ops::bind<TransposeAttrs>(parse_transpose, infer_transpose, run_transpose)},
-      {"", "DepthToSpace", 1, 10, ops::bind<BlockAttrs>(parse_block, infer_depth_to_space, run_depth_to_space)},
-      {"", "DepthToSpace", 11, graph::kLatestOpset, ops::bind<BlockAttrs>(parse_depth_to_space_11, infer_depth_to_space, run_depth_to_space)},
-      {"", "SpaceToDepth", 1, graph::kLatestOpset, ops::bind<BlockAttrs>(parse_block, infer_space_to_depth, run_space_to_depth)},
+      {"", "Transpose", 1, graph::kLatestOpset,
+       ops::bind<TransposeAttrs>(parse_transpose, infer_transpose, run_transpose)},
+      {"", "DepthToSpace", 1, 10,
+       ops::bind<BlockAttrs>(parse_block, infer_depth_to_space, run_depth_to_space)},
+      {"", "DepthToSpace", 11, graph::kLatestOpset,
+       ops::bind<BlockAttrs>(parse_depth_to_space_11, infer_depth_to_space, run_depth_to_space)},
+      {"", "SpaceToDepth", 1, graph::kLatestOpset,
+       ops::bind<BlockAttrs>(parse_block, infer_space_to_depth, run_space_to_depth)},
   };
 }
 

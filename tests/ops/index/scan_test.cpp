@@ -22,9 +22,10 @@ TEST(CumSum, SpecExamples) {
                           f64s({0, 1, 3, 6, 10}, {5})));
   EXPECT_TRUE(bytes_equal(run1("CumSum", {x, axis(0)}, attrs({{"reverse", std::int64_t{1}}})),
                           f64s({15, 14, 12, 9, 5}, {5})));
-  EXPECT_TRUE(bytes_equal(
-      run1("CumSum", {x, axis(0)}, attrs({{"exclusive", std::int64_t{1}}, {"reverse", std::int64_t{1}}})),
-      f64s({14, 12, 9, 5, 0}, {5})));
+  EXPECT_TRUE(
+      bytes_equal(run1("CumSum", {x, axis(0)},
+                       attrs({{"exclusive", std::int64_t{1}}, {"reverse", std::int64_t{1}}})),
+                  f64s({14, 12, 9, 5, 0}, {5})));
   const Tensor m = f64s({1, 2, 3, 4, 5, 6}, {2, 3});
   EXPECT_TRUE(bytes_equal(run1("CumSum", {m, axis(0)}), f64s({1, 2, 3, 5, 7, 9}, {2, 3})));
   EXPECT_TRUE(bytes_equal(run1("CumSum", {m, axis(1)}), f64s({1, 3, 6, 4, 9, 15}, {2, 3})));
@@ -35,12 +36,14 @@ TEST(CumSum, SpecExamples) {
 TEST(CumSum, EveryAxisAndModeAgainstLoop) {
   const Shape shape = {3, 4, 5};
   Tensor x = Tensor::empty(DType::i64, shape);
-  for (std::int64_t i = 0; i < x.numel(); ++i) x.mutable_data<std::int64_t>()[i] = (i * 7919) % 23 - 11;
+  for (std::int64_t i = 0; i < x.numel(); ++i)
+    x.mutable_data<std::int64_t>()[i] = (i * 7919) % 23 - 11;
   for (std::int32_t a = 0; a < 3; ++a) {
     for (int exclusive = 0; exclusive < 2; ++exclusive) {
       for (int reverse = 0; reverse < 2; ++reverse) {
-        const Tensor y = run1("CumSum", {x, axis(a)},
-                              attrs({{"exclusive", std::int64_t{exclusive}}, {"reverse", std::int64_t{reverse}}}));
+        const Tensor y = run1(
+            "CumSum", {x, axis(a)},
+            attrs({{"exclusive", std::int64_t{exclusive}}, {"reverse", std::int64_t{reverse}}}));
         for (std::int64_t i = 0; i < x.numel(); ++i) {
           Ints pos = testing::unravel(i, shape);
           std::int64_t sum = 0;
@@ -52,7 +55,8 @@ TEST(CumSum, EveryAxisAndModeAgainstLoop) {
               sum += x.data<std::int64_t>()[testing::ravel(q, shape)];
             }
           }
-          ASSERT_EQ(y.data<std::int64_t>()[i], sum) << "axis " << a << " exclusive " << exclusive << " reverse " << reverse;
+          ASSERT_EQ(y.data<std::int64_t>()[i], sum)
+              << "axis " << a << " exclusive " << exclusive << " reverse " << reverse;
         }
       }
     }

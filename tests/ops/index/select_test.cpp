@@ -18,10 +18,12 @@ Tensor bools(std::vector<bool> v, Shape s) { return Tensor::from_vector<bool>(v,
 
 TEST(Where, SpecExamples) {
   const Tensor c = bools({true, false, true, true}, {2, 2});
-  EXPECT_TRUE(bytes_equal(run1("Where", {c, f32s({1, 2, 3, 4}, {2, 2}), f32s({9, 8, 7, 6}, {2, 2})}),
-                          f32s({1, 8, 3, 4}, {2, 2})));
-  EXPECT_TRUE(bytes_equal(run1("Where", {c, i64s({1, 2, 3, 4}).reshaped({2, 2}), i64s({9, 8, 7, 6}).reshaped({2, 2})}),
-                          i64s({1, 8, 3, 4}).reshaped({2, 2})));
+  EXPECT_TRUE(
+      bytes_equal(run1("Where", {c, f32s({1, 2, 3, 4}, {2, 2}), f32s({9, 8, 7, 6}, {2, 2})}),
+                  f32s({1, 8, 3, 4}, {2, 2})));
+  EXPECT_TRUE(bytes_equal(
+      run1("Where", {c, i64s({1, 2, 3, 4}).reshaped({2, 2}), i64s({9, 8, 7, 6}).reshaped({2, 2})}),
+      i64s({1, 8, 3, 4}).reshaped({2, 2})));
 }
 
 // Three-way broadcasting against a loop, for every dtype.
@@ -32,8 +34,12 @@ TEST(Where, BroadcastsAllThreeInputs) {
     const Tensor y = random_tensor(dtype, {5, 1}, 3);
     const Tensor out = run1("Where", {c, x, y});
     const Shape shape = {3, 2, 5, 4};
-    const Tensor from_x = reference_move(x, shape, [](const Ints& o) { return std::optional<Ints>({o[1], 0, 0}); });
-    const Tensor from_y = reference_move(y, shape, [](const Ints& o) { return std::optional<Ints>({o[2], 0}); });
+    const Tensor from_x = reference_move(x, shape, [](const Ints& o) {
+      return std::optional<Ints>({o[1], 0, 0});
+    });
+    const Tensor from_y = reference_move(y, shape, [](const Ints& o) {
+      return std::optional<Ints>({o[2], 0});
+    });
     Tensor expected = Tensor::empty(dtype, shape);
     const std::size_t elem = dtype_size(dtype);
     for (std::int64_t i = 0; i < expected.numel(); ++i) {
@@ -45,14 +51,19 @@ TEST(Where, BroadcastsAllThreeInputs) {
     ASSERT_TRUE(bytes_equal(out, expected)) << dtype_name(dtype);
   }
   // Scalars and zero-sized.
-  EXPECT_TRUE(bytes_equal(run1("Where", {bools({false}, {}), Tensor::scalar(1.0f), f32s({2, 3}, {2})}), f32s({2, 3}, {2})));
-  EXPECT_EQ(run1("Where", {bools({}, {0}), Tensor::scalar(1.0f), Tensor::scalar(2.0f)}).shape(), (Shape{0}));
+  EXPECT_TRUE(
+      bytes_equal(run1("Where", {bools({false}, {}), Tensor::scalar(1.0f), f32s({2, 3}, {2})}),
+                  f32s({2, 3}, {2})));
+  EXPECT_EQ(run1("Where", {bools({}, {0}), Tensor::scalar(1.0f), Tensor::scalar(2.0f)}).shape(),
+            (Shape{0}));
 }
 
 TEST(Where, RejectsBadInputs) {
-  EXPECT_THROW(run1("Where", {f32s({1}, {1}), f32s({1}, {1}), f32s({2}, {1})}), Error);  // float condition
+  EXPECT_THROW(run1("Where", {f32s({1}, {1}), f32s({1}, {1}), f32s({2}, {1})}),
+               Error);  // float condition
   EXPECT_THROW(run1("Where", {bools({true}, {1}), f32s({1}, {1}), i64s({2})}), Error);
-  EXPECT_THROW(run1("Where", {bools({true, false}, {2}), f32s({1, 2, 3}, {3}), f32s({2}, {1})}), Error);
+  EXPECT_THROW(run1("Where", {bools({true, false}, {2}), f32s({1, 2, 3}, {3}), f32s({2}, {1})}),
+               Error);
 }
 
 TEST(OneHot, SpecExamples) {
@@ -84,7 +95,8 @@ TEST(OneHot, SpecExamples) {
     }
   }
   // Before opset 11 negative indices are out of range: all off.
-  const Tensor y9 = run1("OneHot", {i64s({-1}), Tensor::scalar(std::int64_t{3}), f32s({0, 1}, {2})}, {}, 9);
+  const Tensor y9 =
+      run1("OneHot", {i64s({-1}), Tensor::scalar(std::int64_t{3}), f32s({0, 1}, {2})}, {}, 9);
   EXPECT_TRUE(bytes_equal(y9, f32s({0, 0, 0}, {1, 3})));
 }
 
@@ -92,7 +104,8 @@ TEST(OneHot, AxisZeroNegativeAxisAndOutOfRange) {
   const Tensor values = f32s({-1, 5}, {2});
   const Tensor ind = i64s({2, 10, -1, 0}).reshaped({2, 2});
   for (std::int64_t axis : {0, -3, 1, 2, -1}) {
-    const Tensor y = run1("OneHot", {ind, Tensor::scalar(std::int32_t{3}), values}, attrs({{"axis", axis}}));
+    const Tensor y =
+        run1("OneHot", {ind, Tensor::scalar(std::int32_t{3}), values}, attrs({{"axis", axis}}));
     const std::int64_t a = axis < 0 ? axis + 3 : axis;
     Shape out = {2, 2};
     out.insert(out.begin() + a, 3);
@@ -108,7 +121,9 @@ TEST(OneHot, AxisZeroNegativeAxisAndOutOfRange) {
   }
   EXPECT_THROW(run1("OneHot", {ind, Tensor::scalar(0.0f), values}), Error);
   EXPECT_THROW(run1("OneHot", {ind, Tensor::scalar(3.0f), f32s({1, 2, 3}, {3})}), Error);
-  EXPECT_THROW(run1("OneHot", {ind, Tensor::scalar(3.0f), values}, attrs({{"axis", std::int64_t{3}}})), Error);
+  EXPECT_THROW(
+      run1("OneHot", {ind, Tensor::scalar(3.0f), values}, attrs({{"axis", std::int64_t{3}}})),
+      Error);
 }
 
 Tensor trilu_input() {
@@ -116,19 +131,25 @@ Tensor trilu_input() {
 }
 
 TEST(Trilu, SpecExamples) {
-  EXPECT_TRUE(bytes_equal(run1("Trilu", {trilu_input()}),
-                          i64s({4, 7, 3, 7, 9, 0, 2, 8, 6, 9, 0, 0, 0, 8, 7, 0, 0, 0, 2, 4}).reshaped({4, 5})));
-  EXPECT_TRUE(bytes_equal(run1("Trilu", {trilu_input(), Tensor::scalar(std::int64_t{1})}),
-                          i64s({0, 7, 3, 7, 9, 0, 0, 8, 6, 9, 0, 0, 0, 8, 7, 0, 0, 0, 0, 4}).reshaped({4, 5})));
+  EXPECT_TRUE(bytes_equal(
+      run1("Trilu", {trilu_input()}),
+      i64s({4, 7, 3, 7, 9, 0, 2, 8, 6, 9, 0, 0, 0, 8, 7, 0, 0, 0, 2, 4}).reshaped({4, 5})));
+  EXPECT_TRUE(bytes_equal(
+      run1("Trilu", {trilu_input(), Tensor::scalar(std::int64_t{1})}),
+      i64s({0, 7, 3, 7, 9, 0, 0, 8, 6, 9, 0, 0, 0, 8, 7, 0, 0, 0, 0, 4}).reshaped({4, 5})));
   const auto lower = attrs({{"upper", std::int64_t{0}}});
-  EXPECT_TRUE(bytes_equal(run1("Trilu", {trilu_input()}, lower),
-                          i64s({4, 0, 0, 0, 0, 1, 2, 0, 0, 0, 9, 4, 0, 0, 0, 4, 3, 4, 2, 0}).reshaped({4, 5})));
-  EXPECT_TRUE(bytes_equal(run1("Trilu", {trilu_input(), Tensor::scalar(std::int64_t{-1})}, lower),
-                          i64s({0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 9, 4, 0, 0, 0, 4, 3, 4, 0, 0}).reshaped({4, 5})));
+  EXPECT_TRUE(bytes_equal(
+      run1("Trilu", {trilu_input()}, lower),
+      i64s({4, 0, 0, 0, 0, 1, 2, 0, 0, 0, 9, 4, 0, 0, 0, 4, 3, 4, 2, 0}).reshaped({4, 5})));
+  EXPECT_TRUE(bytes_equal(
+      run1("Trilu", {trilu_input(), Tensor::scalar(std::int64_t{-1})}, lower),
+      i64s({0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 9, 4, 0, 0, 0, 4, 3, 4, 0, 0}).reshaped({4, 5})));
   // k far outside the matrix: everything or nothing.
-  EXPECT_TRUE(bytes_equal(run1("Trilu", {trilu_input(), Tensor::scalar(std::int64_t{-100})}), trilu_input()));
-  EXPECT_TRUE(bytes_equal(run1("Trilu", {trilu_input(), Tensor::scalar(std::numeric_limits<std::int64_t>::max())}),
-                          Tensor::zeros(DType::i64, {4, 5})));
+  EXPECT_TRUE(bytes_equal(run1("Trilu", {trilu_input(), Tensor::scalar(std::int64_t{-100})}),
+                          trilu_input()));
+  EXPECT_TRUE(bytes_equal(
+      run1("Trilu", {trilu_input(), Tensor::scalar(std::numeric_limits<std::int64_t>::max())}),
+      Tensor::zeros(DType::i64, {4, 5})));
 }
 
 TEST(Trilu, BatchedRandomAgainstLoop) {
@@ -136,7 +157,8 @@ TEST(Trilu, BatchedRandomAgainstLoop) {
     const Tensor x = random_tensor(dtype, {2, 3, 4, 6}, 5);
     for (int upper = 0; upper < 2; ++upper) {
       for (std::int64_t k : {-5, -2, 0, 3, 7}) {
-        const Tensor y = run1("Trilu", {x, Tensor::scalar(k)}, attrs({{"upper", std::int64_t{upper}}}));
+        const Tensor y =
+            run1("Trilu", {x, Tensor::scalar(k)}, attrs({{"upper", std::int64_t{upper}}}));
         const Tensor zero = Tensor::zeros(dtype, {});
         const Tensor expected = reference_move(
             x, x.shape(),
@@ -145,7 +167,8 @@ TEST(Trilu, BatchedRandomAgainstLoop) {
               return keep ? std::optional<Ints>(o) : std::nullopt;
             },
             &zero);
-        ASSERT_TRUE(bytes_equal(y, expected)) << dtype_name(dtype) << " upper " << upper << " k " << k;
+        ASSERT_TRUE(bytes_equal(y, expected))
+            << dtype_name(dtype) << " upper " << upper << " k " << k;
       }
     }
   }

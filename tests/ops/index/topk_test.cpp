@@ -15,7 +15,8 @@ using testing::i64s;
 using testing::run1;
 using Ints = std::vector<std::int64_t>;
 
-std::vector<Tensor> topk(const std::vector<Tensor>& in, const graph::Attributes& a = {}, int opset = graph::kLatestOpset) {
+std::vector<Tensor> topk(const std::vector<Tensor>& in, const graph::Attributes& a = {},
+                         int opset = graph::kLatestOpset) {
   return ops::run_op("TopK", in, a, 2, "", opset);
 }
 
@@ -28,7 +29,9 @@ TEST(TopK, SpecExamples) {
   EXPECT_TRUE(bytes_equal(out[0], f32s({3, 2, 1, 7, 6, 5, 11, 10, 9}, {3, 3})));
   // top_k_smallest.
   const Tensor x2 = f32s({0, 1, 2, 3, 4, 5, 6, 7, 11, 10, 9, 8}, {3, 4});
-  out = topk({x2, i64s({3})}, attrs({{"axis", std::int64_t{1}}, {"largest", std::int64_t{0}}, {"sorted", std::int64_t{1}}}));
+  out = topk({x2, i64s({3})}, attrs({{"axis", std::int64_t{1}},
+                                     {"largest", std::int64_t{0}},
+                                     {"sorted", std::int64_t{1}}}));
   EXPECT_TRUE(bytes_equal(out[0], f32s({0, 1, 2, 4, 5, 6, 8, 9, 10}, {3, 3})));
   EXPECT_TRUE(bytes_equal(out[1], i64s({0, 1, 2, 0, 1, 2, 3, 2, 1}).reshaped({3, 3})));
   // Opset 1..9: k is an attribute.
@@ -59,7 +62,8 @@ TEST(TopK, MatchesStableSortOnRandomData) {
     convert_elements(raw.data(), DType::f64, x.mutable_raw(), dtype, raw.size());
     for (std::int64_t k : {1, 5, 17}) {
       for (int largest = 0; largest < 2; ++largest) {
-        auto out = topk({x, i64s({k})}, attrs({{"axis", std::int64_t{1}}, {"largest", std::int64_t{largest}}}));
+        auto out = topk({x, i64s({k})},
+                        attrs({{"axis", std::int64_t{1}}, {"largest", std::int64_t{largest}}}));
         ASSERT_EQ(out[0].shape(), (Shape{3, k, 4}));
         for (std::int64_t o = 0; o < 3; ++o) {
           for (std::int64_t i = 0; i < 4; ++i) {

@@ -14,8 +14,8 @@ using testing::reference_move;
 using testing::run1;
 using Ints = std::vector<std::int64_t>;
 
-std::vector<Tensor> split(const std::vector<Tensor>& in, int outputs, const graph::Attributes& a = {},
-                          int opset = graph::kLatestOpset) {
+std::vector<Tensor> split(const std::vector<Tensor>& in, int outputs,
+                          const graph::Attributes& a = {}, int opset = graph::kLatestOpset) {
   return ops::run_op("Split", in, a, outputs, "", opset);
 }
 
@@ -29,7 +29,8 @@ TEST(Concat, SpecExamples2D) {
   EXPECT_TRUE(testing::tensors_close(run1("Concat", {a, b}, attrs({{"axis", std::int64_t{-1}}})),
                                      f32s({1, 2, 5, 6, 3, 4, 7, 8}, {2, 4}), 0, 0));
   // Opset 1..3: axis defaults to 1.
-  EXPECT_TRUE(testing::tensors_close(run1("Concat", {a, b}, {}, 3), f32s({1, 2, 5, 6, 3, 4, 7, 8}, {2, 4}), 0, 0));
+  EXPECT_TRUE(testing::tensors_close(run1("Concat", {a, b}, {}, 3),
+                                     f32s({1, 2, 5, 6, 3, 4, 7, 8}, {2, 4}), 0, 0));
 }
 
 TEST(Concat, EveryAxisAndDtypeMatchesReference) {
@@ -38,7 +39,8 @@ TEST(Concat, EveryAxisAndDtypeMatchesReference) {
       Shape sa = {2, 3, 4}, sb = sa, sc = sa;
       sb[axis] = 1;
       sc[axis] = 0;  // zero-sized parts take part too
-      const Tensor a = random_tensor(dtype, sa, 1), b = random_tensor(dtype, sb, 2), c = random_tensor(dtype, sc, 3);
+      const Tensor a = random_tensor(dtype, sa, 1), b = random_tensor(dtype, sb, 2),
+                   c = random_tensor(dtype, sc, 3);
       const Tensor y = run1("Concat", {a, c, b}, attrs({{"axis", axis}}));
       Shape out = sa;
       out[axis] += 1;
@@ -66,12 +68,20 @@ TEST(Concat, EveryAxisAndDtypeMatchesReference) {
 
 TEST(Concat, RejectsMismatchedInputs) {
   const Tensor a = random_tensor(DType::f32, {2, 3});
-  EXPECT_THROW(run1("Concat", {a, random_tensor(DType::f32, {2, 4})}, attrs({{"axis", std::int64_t{0}}})), Error);
-  EXPECT_THROW(run1("Concat", {a, random_tensor(DType::f32, {2, 3, 1})}, attrs({{"axis", std::int64_t{0}}})), Error);
-  EXPECT_THROW(run1("Concat", {a, random_tensor(DType::i32, {2, 3})}, attrs({{"axis", std::int64_t{0}}})), Error);
+  EXPECT_THROW(
+      run1("Concat", {a, random_tensor(DType::f32, {2, 4})}, attrs({{"axis", std::int64_t{0}}})),
+      Error);
+  EXPECT_THROW(
+      run1("Concat", {a, random_tensor(DType::f32, {2, 3, 1})}, attrs({{"axis", std::int64_t{0}}})),
+      Error);
+  EXPECT_THROW(
+      run1("Concat", {a, random_tensor(DType::i32, {2, 3})}, attrs({{"axis", std::int64_t{0}}})),
+      Error);
   EXPECT_THROW(run1("Concat", {a, a}, attrs({{"axis", std::int64_t{2}}})), Error);
-  EXPECT_THROW(run1("Concat", {a, a}, attrs({{"axis", std::int64_t{-1}}}), 10), Error);  // negative before 11
-  EXPECT_THROW(run1("Concat", {Tensor::scalar(1.0f), Tensor::scalar(2.0f)}, attrs({{"axis", std::int64_t{0}}})),
+  EXPECT_THROW(run1("Concat", {a, a}, attrs({{"axis", std::int64_t{-1}}}), 10),
+               Error);  // negative before 11
+  EXPECT_THROW(run1("Concat", {Tensor::scalar(1.0f), Tensor::scalar(2.0f)},
+                    attrs({{"axis", std::int64_t{0}}})),
                Error);
 }
 
@@ -132,8 +142,8 @@ TEST(Split, ZeroSizedSplitsAndRoundTripForEveryDtype) {
 
 TEST(Split, RejectsBadSplits) {
   const Tensor x = random_tensor(DType::f32, {6});
-  EXPECT_THROW(split({x, i64s({2, 3})}, 2), Error);      // sums to 5
-  EXPECT_THROW(split({x, i64s({2, 2, 2})}, 2), Error);   // 3 sizes for 2 outputs
+  EXPECT_THROW(split({x, i64s({2, 3})}, 2), Error);     // sums to 5
+  EXPECT_THROW(split({x, i64s({2, 2, 2})}, 2), Error);  // 3 sizes for 2 outputs
   EXPECT_THROW(split({x, i64s({7, -1})}, 2), Error);
   EXPECT_THROW(split({x}, 2, attrs({{"axis", std::int64_t{1}}})), Error);
 }

@@ -19,7 +19,8 @@ TEST(Expand, SpecExamples) {
                                      f32s({1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3}, {3, 4}), 0, 0));
   const Tensor y = run1("Expand", {x, i64s({2, 1, 6})});
   ASSERT_EQ(y.shape(), (Shape{2, 3, 6}));
-  for (std::int64_t i = 0; i < y.numel(); ++i) EXPECT_EQ(y.data<float>()[i], static_cast<float>((i / 6) % 3 + 1));
+  for (std::int64_t i = 0; i < y.numel(); ++i)
+    EXPECT_EQ(y.data<float>()[i], static_cast<float>((i / 6) % 3 + 1));
   // The shape may be smaller than the input's: broadcasting goes both ways.
   EXPECT_EQ(run1("Expand", {random_tensor(DType::f32, {2, 3}), i64s({1})}).shape(), (Shape{2, 3}));
 }
@@ -34,7 +35,8 @@ TEST(Expand, RandomBroadcastsOfEveryDtype) {
     });
     EXPECT_TRUE(bytes_equal(y, expected)) << dtype_name(dtype);
   }
-  EXPECT_EQ(run1("Expand", {random_tensor(DType::f32, {1, 3}), i64s({0, 3})}).shape(), (Shape{0, 3}));
+  EXPECT_EQ(run1("Expand", {random_tensor(DType::f32, {1, 3}), i64s({0, 3})}).shape(),
+            (Shape{0, 3}));
 }
 
 TEST(Expand, RejectsIncompatibleShapes) {
@@ -46,7 +48,8 @@ TEST(Expand, RejectsIncompatibleShapes) {
 TEST(Tile, SpecExample) {
   const Tensor x = f32s({0, 1, 2, 3}, {2, 2});
   EXPECT_TRUE(testing::tensors_close(run1("Tile", {x, i64s({2, 2})}),
-                                     f32s({0, 1, 0, 1, 2, 3, 2, 3, 0, 1, 0, 1, 2, 3, 2, 3}, {4, 4}), 0, 0));
+                                     f32s({0, 1, 0, 1, 2, 3, 2, 3, 0, 1, 0, 1, 2, 3, 2, 3}, {4, 4}),
+                                     0, 0));
 }
 
 TEST(Tile, RandomRepeatsOfEveryDtype) {

@@ -20,7 +20,8 @@
 
 namespace nnload::testing {
 
-inline graph::Attributes attrs(std::initializer_list<std::pair<std::string, graph::AttrValue>> list) {
+inline graph::Attributes attrs(
+    std::initializer_list<std::pair<std::string, graph::AttrValue>> list) {
   graph::Attributes a;
   for (const auto& [name, value] : list) a.set(name, value);
   return a;
@@ -35,11 +36,14 @@ inline Tensor i64s(std::vector<std::int64_t> v) {
   const auto n = static_cast<std::int64_t>(v.size());
   return Tensor::from_vector(v, {n});
 }
-inline Tensor f32s(std::vector<float> v, Shape shape) { return Tensor::from_vector(v, std::move(shape)); }
+inline Tensor f32s(std::vector<float> v, Shape shape) {
+  return Tensor::from_vector(v, std::move(shape));
+}
 
 inline const std::vector<DType>& all_dtypes() {
-  static const std::vector<DType> all = {DType::f32, DType::f16, DType::bf16, DType::f64, DType::i8,
-                                         DType::i16, DType::i32, DType::i64, DType::u8, DType::boolean};
+  static const std::vector<DType> all = {DType::f32, DType::f16,    DType::bf16, DType::f64,
+                                         DType::i8,  DType::i16,    DType::i32,  DType::i64,
+                                         DType::u8,  DType::boolean};
   return all;
 }
 
@@ -66,20 +70,23 @@ inline Tensor random_floats(Shape shape, unsigned seed = 1, float lo = -1, float
 
 inline ::testing::AssertionResult bytes_equal(const Tensor& actual, const Tensor& expected) {
   if (actual.dtype() != expected.dtype()) {
-    return ::testing::AssertionFailure() << "dtype " << dtype_name(actual.dtype()) << " != expected "
-                                         << dtype_name(expected.dtype());
+    return ::testing::AssertionFailure() << "dtype " << dtype_name(actual.dtype())
+                                         << " != expected " << dtype_name(expected.dtype());
   }
   if (actual.shape() != expected.shape()) {
-    return ::testing::AssertionFailure() << "shape " << shape_to_list(actual.shape()) << " != expected "
-                                         << shape_to_list(expected.shape());
+    return ::testing::AssertionFailure() << "shape " << shape_to_list(actual.shape())
+                                         << " != expected " << shape_to_list(expected.shape());
   }
   const std::size_t elem = dtype_size(actual.dtype());
   for (std::int64_t i = 0; i < actual.numel(); ++i) {
-    const auto* a = static_cast<const unsigned char*>(actual.raw()) + i * static_cast<std::int64_t>(elem);
-    const auto* b = static_cast<const unsigned char*>(expected.raw()) + i * static_cast<std::int64_t>(elem);
+    const auto* a =
+        static_cast<const unsigned char*>(actual.raw()) + i * static_cast<std::int64_t>(elem);
+    const auto* b =
+        static_cast<const unsigned char*>(expected.raw()) + i * static_cast<std::int64_t>(elem);
     if (std::memcmp(a, b, elem) != 0) {
-      return ::testing::AssertionFailure() << "element " << i << " differs (" << actual.value_as_double(i)
-                                           << " vs expected " << expected.value_as_double(i) << ")";
+      return ::testing::AssertionFailure()
+             << "element " << i << " differs (" << actual.value_as_double(i) << " vs expected "
+             << expected.value_as_double(i) << ")";
     }
   }
   return ::testing::AssertionSuccess();
@@ -103,7 +110,8 @@ inline std::int64_t ravel(const std::vector<std::int64_t>& index, const Shape& s
 
 // The reference for data movement: output element at index o is input element source(o), or
 // the element `fill` (a 1-element tensor of the same dtype) when source returns nullopt.
-using SourceFn = std::function<std::optional<std::vector<std::int64_t>>(const std::vector<std::int64_t>&)>;
+using SourceFn =
+    std::function<std::optional<std::vector<std::int64_t>>(const std::vector<std::int64_t>&)>;
 inline Tensor reference_move(const Tensor& in, const Shape& out_shape, const SourceFn& source,
                              const Tensor* fill = nullptr) {
   Tensor out = Tensor::zeros(in.dtype(), out_shape);
@@ -112,11 +120,15 @@ inline Tensor reference_move(const Tensor& in, const Shape& out_shape, const Sou
     const auto src = source(unravel(i, out_shape));
     const void* from = nullptr;
     if (src) {
-      from = static_cast<const unsigned char*>(in.raw()) + ravel(*src, in.shape()) * static_cast<std::int64_t>(elem);
+      from = static_cast<const unsigned char*>(in.raw()) +
+             ravel(*src, in.shape()) * static_cast<std::int64_t>(elem);
     } else if (fill != nullptr) {
       from = fill->raw();
     }
-    if (from != nullptr) std::memcpy(static_cast<unsigned char*>(out.mutable_raw()) + i * static_cast<std::int64_t>(elem), from, elem);
+    if (from != nullptr)
+      std::memcpy(
+          static_cast<unsigned char*>(out.mutable_raw()) + i * static_cast<std::int64_t>(elem),
+          from, elem);
   }
   return out;
 }

@@ -16,7 +16,8 @@ using Ints = std::vector<std::int64_t>;
 
 // numpy.pad, applied after cropping negative pads: reflect bounces off the ends without
 // repeating them, edge repeats them, wrap continues periodically.
-Tensor reference_pad(const Tensor& x, const Ints& pads, const std::string& mode, const Tensor* fill) {
+Tensor reference_pad(const Tensor& x, const Ints& pads, const std::string& mode,
+                     const Tensor* fill) {
   const std::size_t r = x.shape().size();
   Shape out(r);
   for (std::size_t d = 0; d < r; ++d) out[d] = x.shape()[d] + pads[d] + pads[d + r];
@@ -53,14 +54,17 @@ Tensor reference_pad(const Tensor& x, const Ints& pads, const std::string& mode,
 TEST(Pad, SpecDocExamples) {
   const Tensor x = f32s({1.0f, 1.2f, 2.3f, 3.4f, 4.5f, 5.7f}, {3, 2});
   const Tensor pads = i64s({0, 2, 0, 0});
-  EXPECT_TRUE(testing::tensors_close(run1("Pad", {x, pads, Tensor::scalar(0.0f)}),
-                                     f32s({0, 0, 1.0f, 1.2f, 0, 0, 2.3f, 3.4f, 0, 0, 4.5f, 5.7f}, {3, 4}), 0, 0));
-  EXPECT_TRUE(testing::tensors_close(run1("Pad", {x, pads}, attrs({{"mode", std::string("reflect")}})),
-                                     f32s({1.0f, 1.2f, 1.0f, 1.2f, 2.3f, 3.4f, 2.3f, 3.4f, 4.5f, 5.7f, 4.5f, 5.7f}, {3, 4}),
-                                     0, 0));
-  EXPECT_TRUE(testing::tensors_close(run1("Pad", {x, pads}, attrs({{"mode", std::string("edge")}})),
-                                     f32s({1.0f, 1.0f, 1.0f, 1.2f, 2.3f, 2.3f, 2.3f, 3.4f, 4.5f, 4.5f, 4.5f, 5.7f}, {3, 4}),
-                                     0, 0));
+  EXPECT_TRUE(testing::tensors_close(
+      run1("Pad", {x, pads, Tensor::scalar(0.0f)}),
+      f32s({0, 0, 1.0f, 1.2f, 0, 0, 2.3f, 3.4f, 0, 0, 4.5f, 5.7f}, {3, 4}), 0, 0));
+  EXPECT_TRUE(testing::tensors_close(
+      run1("Pad", {x, pads}, attrs({{"mode", std::string("reflect")}})),
+      f32s({1.0f, 1.2f, 1.0f, 1.2f, 2.3f, 3.4f, 2.3f, 3.4f, 4.5f, 5.7f, 4.5f, 5.7f}, {3, 4}), 0,
+      0));
+  EXPECT_TRUE(testing::tensors_close(
+      run1("Pad", {x, pads}, attrs({{"mode", std::string("edge")}})),
+      f32s({1.0f, 1.0f, 1.0f, 1.2f, 2.3f, 2.3f, 2.3f, 3.4f, 4.5f, 4.5f, 4.5f, 5.7f}, {3, 4}), 0,
+      0));
   EXPECT_TRUE(testing::tensors_close(
       run1("Pad", {x, i64s({2, 1, 1, 1})}, attrs({{"mode", std::string("wrap")}})),
       f32s({3.4f, 2.3f, 3.4f, 2.3f, 5.7f, 4.5f, 5.7f, 4.5f, 1.2f, 1.0f, 1.2f, 1.0f,
@@ -73,7 +77,8 @@ TEST(Pad, BackendCasesAgainstNumpyPad) {
   const Tensor x = testing::random_floats({1, 3, 4, 5}, 3);
   const Tensor value = Tensor::scalar(1.2f);
   const Ints pads = {0, 0, 1, 3, 0, 0, 2, 4};
-  EXPECT_TRUE(bytes_equal(run1("Pad", {x, i64s(pads), value}), reference_pad(x, pads, "constant", &value)));
+  EXPECT_TRUE(
+      bytes_equal(run1("Pad", {x, i64s(pads), value}), reference_pad(x, pads, "constant", &value)));
   const Ints small = {0, 0, 1, 1, 0, 0, 1, 1};
   for (const std::string mode : {"reflect", "edge", "wrap"}) {
     const Tensor xi = random_tensor(DType::i32, {1, 3, 4, 5}, 5);
@@ -105,7 +110,8 @@ TEST(Pad, RandomPadsOfEveryModeAndDtype) {
         std::vector<Tensor> in = {x, i64s(pads)};
         if (mode == "constant") in.push_back(fill);
         const Tensor y = run1("Pad", in, attrs({{"mode", mode}}));
-        ASSERT_TRUE(bytes_equal(y, reference_pad(x, pads, mode, mode == "constant" ? &fill : nullptr)))
+        ASSERT_TRUE(
+            bytes_equal(y, reference_pad(x, pads, mode, mode == "constant" ? &fill : nullptr)))
             << dtype_name(dtype) << " " << mode << " trial " << trial;
       }
     }
@@ -126,13 +132,17 @@ TEST(Pad, AttributeFormsBeforeOpset11) {
 
 TEST(Pad, RejectsBadArguments) {
   const Tensor x = random_tensor(DType::f32, {2, 3});
-  EXPECT_THROW(run1("Pad", {x, i64s({1, 1})}), Error);                // 2 pads for rank 2
-  EXPECT_THROW(run1("Pad", {x, i64s({0, -4, 0, 0})}), Error);         // crops past the start
-  EXPECT_THROW(run1("Pad", {x, i64s({0, 1, 0, 1})}, attrs({{"mode", std::string("wrap")}}), 18), Error);
-  EXPECT_THROW(run1("Pad", {x, i64s({0, 1, 0, 1})}, attrs({{"mode", std::string("mirror")}})), Error);
-  EXPECT_THROW(run1("Pad", {x, i64s({0, 1, 0, 1}), Tensor::scalar(1.0)}), Error);  // f64 value, f32 data
+  EXPECT_THROW(run1("Pad", {x, i64s({1, 1})}), Error);         // 2 pads for rank 2
+  EXPECT_THROW(run1("Pad", {x, i64s({0, -4, 0, 0})}), Error);  // crops past the start
+  EXPECT_THROW(run1("Pad", {x, i64s({0, 1, 0, 1})}, attrs({{"mode", std::string("wrap")}}), 18),
+               Error);
+  EXPECT_THROW(run1("Pad", {x, i64s({0, 1, 0, 1})}, attrs({{"mode", std::string("mirror")}})),
+               Error);
+  EXPECT_THROW(run1("Pad", {x, i64s({0, 1, 0, 1}), Tensor::scalar(1.0)}),
+               Error);  // f64 value, f32 data
   const Tensor empty = Tensor::empty(DType::f32, {0, 3});
-  EXPECT_THROW(run1("Pad", {empty, i64s({1, 0, 0, 0})}, attrs({{"mode", std::string("edge")}})), Error);
+  EXPECT_THROW(run1("Pad", {empty, i64s({1, 0, 0, 0})}, attrs({{"mode", std::string("edge")}})),
+               Error);
   EXPECT_EQ(run1("Pad", {empty, i64s({1, 0, 0, 0})}).shape(), (Shape{1, 3}));
 }
 

@@ -12,8 +12,8 @@ using testing::i64s;
 using testing::random_tensor;
 using testing::run1;
 
-Shape shape_of(const std::string& op, const std::vector<Tensor>& in, const graph::Attributes& a = {},
-               int opset = graph::kLatestOpset) {
+Shape shape_of(const std::string& op, const std::vector<Tensor>& in,
+               const graph::Attributes& a = {}, int opset = graph::kLatestOpset) {
   return run1(op, in, a, opset).shape();
 }
 
@@ -44,14 +44,15 @@ TEST(Reshape, CopiesBytesOfEveryDtype) {
 
 TEST(Reshape, OpsetOneToFourTakesTheShapeAttribute) {
   const Tensor x = random_tensor(DType::i32, {2, 6});
-  EXPECT_EQ(shape_of("Reshape", {x}, attrs({{"shape", std::vector<std::int64_t>{3, 4}}}), 4), (Shape{3, 4}));
+  EXPECT_EQ(shape_of("Reshape", {x}, attrs({{"shape", std::vector<std::int64_t>{3, 4}}}), 4),
+            (Shape{3, 4}));
 }
 
 TEST(Reshape, RejectsBadShapes) {
   const Tensor x = random_tensor(DType::f32, {2, 3, 4});
-  EXPECT_THROW(run1("Reshape", {x, i64s({5, -1})}), Error);     // 24 not divisible by 5
-  EXPECT_THROW(run1("Reshape", {x, i64s({-1, -1})}), Error);    // two -1
-  EXPECT_THROW(run1("Reshape", {x, i64s({7})}), Error);         // wrong count
+  EXPECT_THROW(run1("Reshape", {x, i64s({5, -1})}), Error);       // 24 not divisible by 5
+  EXPECT_THROW(run1("Reshape", {x, i64s({-1, -1})}), Error);      // two -1
+  EXPECT_THROW(run1("Reshape", {x, i64s({7})}), Error);           // wrong count
   EXPECT_THROW(run1("Reshape", {x, i64s({2, 3, 4, 0})}), Error);  // 0 copies a missing dim
   EXPECT_THROW(run1("Reshape", {x, i64s({-2, 12})}), Error);
   EXPECT_THROW(run1("Reshape", {x, i64s({0, -1})}, attrs({{"allowzero", std::int64_t{1}}})), Error);
@@ -107,7 +108,8 @@ TEST(Flatten, SpecExamplesForEveryAxis) {
     }
   }
   EXPECT_EQ(shape_of("Flatten", {x}), (Shape{2, 60}));  // default axis 1
-  EXPECT_EQ(shape_of("Flatten", {Tensor::scalar(1.0f)}, attrs({{"axis", std::int64_t{0}}})), (Shape{1, 1}));
+  EXPECT_EQ(shape_of("Flatten", {Tensor::scalar(1.0f)}, attrs({{"axis", std::int64_t{0}}})),
+            (Shape{1, 1}));
 }
 
 TEST(Flatten, NegativeAxisOnlyFromOpset11) {
@@ -124,8 +126,8 @@ TEST(Squeeze, AxesInputFromOpset13) {
   EXPECT_EQ(shape_of("Squeeze", {x, i64s({-2, 0})}), (Shape{3, 5}));
   EXPECT_EQ(shape_of("Squeeze", {x}), (Shape{3, 5}));  // no axes: every 1 goes
   EXPECT_TRUE(bytes_equal(run1("Squeeze", {x, i64s({2})}), x.reshaped({1, 3, 5})));
-  EXPECT_THROW(run1("Squeeze", {x, i64s({1})}), Error);   // dim 1 is 3
-  EXPECT_THROW(run1("Squeeze", {x, i64s({4})}), Error);   // out of range
+  EXPECT_THROW(run1("Squeeze", {x, i64s({1})}), Error);      // dim 1 is 3
+  EXPECT_THROW(run1("Squeeze", {x, i64s({4})}), Error);      // out of range
   EXPECT_THROW(run1("Squeeze", {x, i64s({0, -4})}), Error);  // repeated
 }
 
@@ -144,12 +146,13 @@ TEST(Unsqueeze, SpecExamples) {
   EXPECT_EQ(shape_of("Unsqueeze", {x, i64s({2, 4})}), (Shape{3, 4, 1, 5, 1}));
   EXPECT_EQ(shape_of("Unsqueeze", {x, i64s({-2})}), (Shape{3, 4, 1, 5}));
   EXPECT_EQ(shape_of("Unsqueeze", {x, i64s({5, 4, 2})}), (Shape{3, 4, 1, 5, 1, 1}));
-  EXPECT_EQ(shape_of("Unsqueeze", {x}, attrs({{"axes", std::vector<std::int64_t>{1}}}), 11), (Shape{3, 1, 4, 5}));
+  EXPECT_EQ(shape_of("Unsqueeze", {x}, attrs({{"axes", std::vector<std::int64_t>{1}}}), 11),
+            (Shape{3, 1, 4, 5}));
   EXPECT_EQ(shape_of("Unsqueeze", {Tensor::scalar(std::int64_t{3}), i64s({0})}), (Shape{1}));
   EXPECT_TRUE(bytes_equal(run1("Unsqueeze", {x, i64s({1})}), x.reshaped({3, 1, 4, 5})));
   EXPECT_THROW(run1("Unsqueeze", {x, i64s({1, 1})}), Error);
   EXPECT_THROW(run1("Unsqueeze", {x, i64s({4})}), Error);  // out of range for rank 4
-  EXPECT_THROW(run1("Unsqueeze", {x}), Error);              // axes required
+  EXPECT_THROW(run1("Unsqueeze", {x}), Error);             // axes required
 }
 
 TEST(Identity, CopiesEveryDtypeIncludingEmpty) {

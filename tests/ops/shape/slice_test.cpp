@@ -61,22 +61,25 @@ Tensor reference_slice(const Tensor& x, const std::vector<Ints>& per_axis) {
 TEST(Slice, BackwardEdgeCasesFollowTheSpecClamping) {
   const Tensor x = f32s({0, 1, 2, 3, 4}, {5});
   // start -9 -> -4, clamped to 0 for a negative step: element 0 only (numpy would give none).
-  EXPECT_TRUE(testing::tensors_close(run1("Slice", {x, i64s({-9}), i64s({-9}), i64s({0}), i64s({-1})}),
-                                     f32s({0}, {1}), 0, 0));
+  EXPECT_TRUE(testing::tensors_close(
+      run1("Slice", {x, i64s({-9}), i64s({-9}), i64s({0}), i64s({-1})}), f32s({0}, {1}), 0, 0));
   // INT_MIN and INT_MAX as the end of a backward slice both run to the first element.
   const Tensor all_back = f32s({4, 3, 2, 1, 0}, {5});
   EXPECT_TRUE(testing::tensors_close(
-      run1("Slice", {x, i64s({-1}), i64s({std::numeric_limits<std::int64_t>::min()}), i64s({0}), i64s({-1})}),
+      run1("Slice", {x, i64s({-1}), i64s({std::numeric_limits<std::int64_t>::min()}), i64s({0}),
+                     i64s({-1})}),
       all_back, 0, 0));
-  EXPECT_TRUE(testing::tensors_close(run1("Slice", {x, i64s({-1}), i64s({kMax}), i64s({0}), i64s({-1})}), all_back,
-                                     0, 0));
+  EXPECT_TRUE(testing::tensors_close(
+      run1("Slice", {x, i64s({-1}), i64s({kMax}), i64s({0}), i64s({-1})}), all_back, 0, 0));
 }
 
 TEST(Slice, SpecDocExamples) {
   const Tensor x = f32s({1, 2, 3, 4, 5, 6, 7, 8}, {2, 4});
-  EXPECT_TRUE(testing::tensors_close(run1("Slice", {x, i64s({1, 0}), i64s({2, 3}), i64s({0, 1}), i64s({1, 2})}),
-                                     f32s({5, 7}, {1, 2}), 0, 0));
-  EXPECT_TRUE(testing::tensors_close(run1("Slice", {x, i64s({0, 1}), i64s({-1, 1000})}), f32s({2, 3, 4}, {1, 3}), 0, 0));
+  EXPECT_TRUE(testing::tensors_close(
+      run1("Slice", {x, i64s({1, 0}), i64s({2, 3}), i64s({0, 1}), i64s({1, 2})}),
+      f32s({5, 7}, {1, 2}), 0, 0));
+  EXPECT_TRUE(testing::tensors_close(run1("Slice", {x, i64s({0, 1}), i64s({-1, 1000})}),
+                                     f32s({2, 3, 4}, {1, 3}), 0, 0));
 }
 
 TEST(Slice, SpecBackendCasesAgainstTheSpecRule) {
@@ -89,12 +92,31 @@ TEST(Slice, SpecBackendCasesAgainstTheSpecRule) {
   const Case cases[] = {
       {"slice", {0, 0}, {3, 10}, {0, 1}, {1, 1}, {{0, 3, 1}, {0, 10, 1}, {0, kMax, 1}}},
       {"neg", {0}, {-1}, {1}, {1}, {{0, kMax, 1}, {0, -1, 1}, {0, kMax, 1}}},
-      {"start_out_of_bounds", {1000}, {1000}, {1}, {1}, {{0, kMax, 1}, {1000, 1000, 1}, {0, kMax, 1}}},
+      {"start_out_of_bounds",
+       {1000},
+       {1000},
+       {1},
+       {1},
+       {{0, kMax, 1}, {1000, 1000, 1}, {0, kMax, 1}}},
       {"end_out_of_bounds", {1}, {1000}, {1}, {1}, {{0, kMax, 1}, {1, 1000, 1}, {0, kMax, 1}}},
       {"default_axes", {0, 0, 3}, {20, 10, 4}, {}, {}, {{0, 20, 1}, {0, 10, 1}, {3, 4, 1}}},
-      {"neg_steps", {20, 10, 4}, {0, 0, 1}, {0, 1, 2}, {-1, -3, -2}, {{20, 0, -1}, {10, 0, -3}, {4, 1, -2}}},
-      {"negative_axes", {0, 0, 3}, {20, 10, 4}, {0, -2, -1}, {}, {{0, 20, 1}, {0, 10, 1}, {3, 4, 1}}},
-      {"int_max_min", {kMax, 0}, {std::numeric_limits<std::int64_t>::min(), kMax}, {0, 2}, {-1, 1},
+      {"neg_steps",
+       {20, 10, 4},
+       {0, 0, 1},
+       {0, 1, 2},
+       {-1, -3, -2},
+       {{20, 0, -1}, {10, 0, -3}, {4, 1, -2}}},
+      {"negative_axes",
+       {0, 0, 3},
+       {20, 10, 4},
+       {0, -2, -1},
+       {},
+       {{0, 20, 1}, {0, 10, 1}, {3, 4, 1}}},
+      {"int_max_min",
+       {kMax, 0},
+       {std::numeric_limits<std::int64_t>::min(), kMax},
+       {0, 2},
+       {-1, 1},
        {{kMax, std::numeric_limits<std::int64_t>::min(), -1}, {0, kMax, 1}, {0, kMax, 1}}},
   };
   for (const Case& c : cases) {
@@ -122,7 +144,8 @@ TEST(Slice, RandomSlicesOfEveryDtype) {
         expected.push_back({s, e, steps.back()});
       }
       const Tensor y = run1("Slice", {x, i64s(starts), i64s(ends), i64s({0, 1, 2}), i64s(steps)});
-      ASSERT_TRUE(bytes_equal(y, reference_slice(x, expected))) << dtype_name(dtype) << " trial " << trial;
+      ASSERT_TRUE(bytes_equal(y, reference_slice(x, expected)))
+          << dtype_name(dtype) << " trial " << trial;
     }
   }
 }
@@ -132,7 +155,8 @@ TEST(Slice, Int32ArgumentsAndOpset1Attributes) {
   const Tensor s32 = Tensor::from_vector<std::int32_t>({1}, {1});
   const Tensor e32 = Tensor::from_vector<std::int32_t>({3}, {1});
   const Tensor a32 = Tensor::from_vector<std::int32_t>({1}, {1});
-  EXPECT_TRUE(testing::tensors_close(run1("Slice", {x, s32, e32, a32}), f32s({2, 3, 6, 7}, {2, 2}), 0, 0));
+  EXPECT_TRUE(
+      testing::tensors_close(run1("Slice", {x, s32, e32, a32}), f32s({2, 3, 6, 7}, {2, 2}), 0, 0));
   const auto a = attrs({{"starts", Ints{1}}, {"ends", Ints{3}}, {"axes", Ints{1}}});
   EXPECT_TRUE(testing::tensors_close(run1("Slice", {x}, a, 9), f32s({2, 3, 6, 7}, {2, 2}), 0, 0));
 }
@@ -140,14 +164,16 @@ TEST(Slice, Int32ArgumentsAndOpset1Attributes) {
 TEST(Slice, ZeroSizedInput) {
   const Tensor x = Tensor::empty(DType::f32, {0, 3});
   EXPECT_EQ(run1("Slice", {x, i64s({0, 1}), i64s({5, 3})}).shape(), (Shape{0, 2}));
-  EXPECT_EQ(run1("Slice", {x, i64s({-1}), i64s({-10}), i64s({0}), i64s({-1})}).shape(), (Shape{0, 3}));
+  EXPECT_EQ(run1("Slice", {x, i64s({-1}), i64s({-10}), i64s({0}), i64s({-1})}).shape(),
+            (Shape{0, 3}));
 }
 
 TEST(Slice, RejectsBadArguments) {
   const Tensor x = random_tensor(DType::f32, {4, 4});
   EXPECT_THROW(run1("Slice", {x, i64s({0}), i64s({2}), i64s({0}), i64s({0})}), Error);  // step 0
   EXPECT_THROW(run1("Slice", {x, i64s({0, 0}), i64s({2})}), Error);
-  EXPECT_THROW(run1("Slice", {x, i64s({0, 0}), i64s({2, 2}), i64s({1, -1})}), Error);  // repeated axis
+  EXPECT_THROW(run1("Slice", {x, i64s({0, 0}), i64s({2, 2}), i64s({1, -1})}),
+               Error);  // repeated axis
   EXPECT_THROW(run1("Slice", {x, i64s({0}), i64s({2}), i64s({2})}), Error);
   EXPECT_THROW(run1("Slice", {x, testing::f32s({0}, {1}), i64s({2})}), Error);  // float starts
 }
