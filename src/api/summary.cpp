@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <numeric>
 
 namespace nnload::detail {
@@ -22,7 +23,7 @@ std::string shapes_text(const std::vector<std::optional<Shape>>& shapes) {
   std::vector<std::string> parts;
   for (const auto& s : shapes) parts.push_back(s ? shape_to_string(*s) : "?");
   if (parts.size() == 1) return parts[0];
-  return "[" + fmt::format("{}", fmt::join(parts, ", ")) + "]";
+  return fmt::format("[{}]", fmt::join(parts, ", "));
 }
 
 // Keras pads each field to its column and cuts what does not fit; a long name wraps instead
@@ -56,8 +57,14 @@ void print_summary(const ModelImpl& impl, std::ostream& out) {
   }
   const formats::LayerTable& table = *m.layers;
   const bool connected = table.show_connections;
-  const std::vector<std::size_t> widths =
+  std::vector<std::size_t> widths =
       connected ? std::vector<std::size_t>{33, 26, 12, 30} : std::vector<std::size_t>{29, 26, 10};
+  // Widen the first two columns to fit the longest entry, so long layer names stay aligned.
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const formats::LayerRow& row = table.rows[r];
+    widths[0] = std::max(widths[0], row.name.size() + row.class_name.size() + 5);
+    if (r < impl.layer_shapes.size()) widths[1] = std::max(widths[1], shapes_text(impl.layer_shapes[r]).size() + 2);
+  }
   const std::size_t line_length = std::accumulate(widths.begin(), widths.end(), std::size_t{0});
   const std::string rule(line_length, '_');
   const std::string double_rule(line_length, '=');

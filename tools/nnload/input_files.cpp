@@ -13,18 +13,18 @@ namespace {
 bool is_npz(const std::string& file) { return std::filesystem::path(file).extension() == ".npz"; }
 
 std::vector<Tensor> from_npz(const Model& model, const std::string& file) {
-  const auto arrays = io::read_npz(file);
+  const std::vector<io::NamedTensor> arrays = io::load_npz(file);
   const std::vector<TensorInfo>& inputs = model.inputs();
-  if (inputs.size() == 1 && arrays.size() == 1) return {arrays[0].second};
+  if (inputs.size() == 1 && arrays.size() == 1) return {arrays[0].tensor};
   std::vector<Tensor> ordered;
   for (const TensorInfo& input : inputs) {
     const Tensor* found = nullptr;
-    for (const auto& [name, tensor] : arrays) {
-      if (name == input.name) found = &tensor;
+    for (const io::NamedTensor& array : arrays) {
+      if (array.name == input.name) found = &array.tensor;
     }
     if (!found) {
       std::vector<std::string> keys;
-      for (const auto& [name, tensor] : arrays) keys.push_back(name);
+      for (const io::NamedTensor& array : arrays) keys.push_back(array.name);
       fail(ErrorCode::not_found, "{}: no array named '{}' for input '{}' (the file holds: {})", file, input.name,
            input.name, fmt::join(keys, ", "));
     }
@@ -44,7 +44,7 @@ std::vector<Tensor> read_inputs(const Model& model, const std::vector<std::strin
   std::vector<Tensor> inputs;
   for (const std::string& file : files) {
     if (is_npz(file)) fail(ErrorCode::invalid_argument, "{}: give a single .npz for all inputs, or .npy files", file);
-    inputs.push_back(io::read_npy(file));
+    inputs.push_back(io::load_npy(file));
   }
   return inputs;
 }

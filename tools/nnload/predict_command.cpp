@@ -25,9 +25,9 @@ int run_predict(const PredictOptions& options) {
   const std::vector<Tensor> inputs = read_inputs(model, options.inputs);
   const std::vector<Tensor> outputs = model.predict(inputs);
   if (!options.output.empty()) {
-    std::vector<std::pair<std::string, Tensor>> named;
-    for (std::size_t i = 0; i < outputs.size(); ++i) named.emplace_back(model.outputs()[i].name, outputs[i]);
-    io::write_npz(options.output, named);  // atomic: a failure leaves no file behind
+    std::vector<io::NamedTensor> named;
+    for (std::size_t i = 0; i < outputs.size(); ++i) named.push_back({model.outputs()[i].name, outputs[i]});
+    io::save_npz(options.output, named);  // atomic: a failure leaves no file behind
     return 0;
   }
   for (std::size_t i = 0; i < outputs.size(); ++i) {

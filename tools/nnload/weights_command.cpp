@@ -15,9 +15,9 @@ Command add_weights_command(CLI::App& app) {
   sub->add_option("--output,-o", *output, "The .npz file to write")->required();
   return {sub, [model_path, output] {
             const Model model = load(*model_path);
-            std::vector<std::pair<std::string, Tensor>> named;
-            for (const WeightInfo& w : model.weights()) named.emplace_back(w.name, model.weight(w.name));
-            io::write_npz(*output, named);
+            std::vector<io::NamedTensor> named;
+            for (const WeightInfo& w : model.weights()) named.push_back({w.name, model.weight(w.name)});
+            io::save_npz(*output, named);
             return 0;
           }};
 }

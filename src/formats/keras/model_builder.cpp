@@ -269,6 +269,11 @@ class Builder {
       if (layer.class_name == "InputLayer") continue;
       for (std::size_t c = 0; c < layer.calls.size(); ++c) pending.push_back({&layer, c});
     }
+    const std::map<std::string, int> offsets = node_offsets(config);
+    auto node_key = [&](const LayerConfig& layer, std::size_t call) {
+      auto it = offsets.find(layer.name);
+      return std::make_pair(layer.name, static_cast<int>(call) + (it == offsets.end() ? 0 : it->second));
+    };
     std::map<const LayerConfig*, LayerResult> first_call;
     while (!pending.empty()) {
       std::vector<Pending> waiting;
@@ -293,7 +298,7 @@ class Builder {
           continue;
         }
         LayerResult result = call_layer(*p.layer, weights, std::move(args), prefix);
-        results[{p.layer->name, static_cast<int>(p.call)}] = result.outputs;
+        results[node_key(*p.layer, p.call)] = result.outputs;
         if (p.call == 0) first_call[p.layer] = std::move(result);
       }
       if (waiting.size() == pending.size()) {
@@ -348,6 +353,36 @@ class Builder {
       }
     }
     return outputs;
+  }
+
+  // A model used as a layer keeps, in Keras, the node of its own construction as node 0; the
+  // config lists only the outer calls, so references to them start at 1. tf.keras does this for
+  // nested Functional and Sequential models, Keras 3 for Functional ones only. The references
+  // themselves settle it when they can.
+  std::map<std::string, int> node_offsets(const ModelConfig& config) const {
+    std::map<std::string, int> min_ref, max_ref;
+    auto note = [&](const TensorRef& ref) {
+      auto [it, inserted] = min_ref.emplace(ref.layer, ref.node_index);
+      if (!inserted) it->second = std::min(it->second, ref.node_index);
+      max_ref[ref.layer] = std::max(max_ref[ref.layer], ref.node_index);
+    };
+    for (const LayerConfig& layer : config.layers) {
+      for (const CallNode& call : layer.calls) {
+        for (const TensorRef& ref : call.inputs) note(ref);
+      }
+    }
+    for (const TensorRef& ref : config.outputs) note(ref);
+    std::map<std::string, int> offsets;
+    for (const LayerConfig& layer : config.layers) {
+      if (!layer.nested) continue;
+      int offset = version_.major >= 3 && layer.nested->is_sequential() ? 0 : 1;
+      if (auto it = min_ref.find(layer.name); it != min_ref.end()) {
+        if (it->second == 0) offset = 0;
+        if (max_ref[layer.name] == static_cast<int>(layer.calls.size())) offset = 1;
+      }
+      offsets[layer.name] = offset;
+    }
+    return offsets;
   }
 
   graph::Graph& graph_;

@@ -121,7 +121,11 @@ void run_shrink(const ShrinkAttrs& a, std::span<const Tensor> in, std::span<Tens
   });
 }
 
-// Keras' ReLU layer: max_value caps, threshold shifts the knee, negative_slope leaks below it.
+// Keras' ReLU layer, exactly as keras.activations.relu computes it (Keras 2 and 3 alike): the
+// positive part is x where x > threshold (plain relu when threshold is 0), clipped to
+// [0, max_value] when max_value is set; the leak subtracts negative_slope * relu(threshold - x).
+// This differs from the documented formula at x == threshold and, with max_value set, for
+// threshold < x < 0: Keras' code is what trained models saw.
 struct KerasReluAttrs {
   double max_value = std::numeric_limits<double>::infinity();
   double negative_slope = 0.0;
@@ -140,7 +144,12 @@ struct KerasReluFn {
     return {T(a.max_value), T(a.negative_slope), T(a.threshold)};
   }
   T operator()(T x) const {
-    return x >= max_value ? max_value : x >= threshold ? x : negative_slope * (x - threshold);
+    T positive = threshold != T(0) ? (x > threshold ? x : T(0)) : (x > T(0) ? x : T(0));
+    if (max_value != std::numeric_limits<T>::infinity()) {
+      positive = positive < T(0) ? T(0) : (positive > max_value ? max_value : positive);
+    }
+    const T leak = threshold - x > T(0) ? threshold - x : T(0);
+    return positive - negative_slope * leak;
   }
 };
 

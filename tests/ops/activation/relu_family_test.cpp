@@ -130,10 +130,15 @@ TEST(KerasRelu, FollowsKerasFormula) {
   // ReLU6.
   EXPECT_TRUE(tensors_close(keras_relu(attrs({{"max_value", 6.0}})),
                             make<float>({0, 0, 0, 0.5f, 1, 2, 5, 6}, {8})));
-  // max_value 6, negative_slope 0.1, threshold 1: below 1 the leak is 0.1 * (x - 1).
+  // max_value 6, negative_slope 0.1, threshold 1: below 1 the leak is 0.1 * (x - 1); at exactly
+  // the threshold Keras' code gives 0 (x * (x > threshold)).
   EXPECT_TRUE(tensors_close(
       keras_relu(attrs({{"max_value", 6.0}, {"negative_slope", 0.1}, {"threshold", 1.0}})),
-      make<float>({-0.4f, -0.2f, -0.1f, -0.05f, 1, 2, 5, 6}, {8})));
+      make<float>({-0.4f, -0.2f, -0.1f, -0.05f, 0, 2, 5, 6}, {8})));
+  // A negative threshold with max_value: Keras clips the positive part at 0, so values between
+  // the threshold and 0 give 0, not x.
+  EXPECT_TRUE(tensors_close(keras_relu(attrs({{"max_value", 6.0}, {"threshold", -2.0}})),
+                            make<float>({0, 0, 0, 0.5f, 1, 2, 5, 6}, {8})));
   EXPECT_THROW(run1("KerasRelu", {x}), Error);  // not an ONNX op
 }
 
