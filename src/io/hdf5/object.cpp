@@ -4,6 +4,7 @@
 
 #include "core/fail.hpp"
 #include "io/hdf5/detail.hpp"
+#include "io/hdf5/raw.hpp"
 #include "io/mapped_file.hpp"
 
 namespace nnload::io::hdf5 {
@@ -61,7 +62,16 @@ std::string attribute_where(const std::string& path, const std::string& name) {
   return fmt::format("{}: attribute '{}'", path, name);
 }
 
+// Our own check of the object's attribute messages before libhdf5 decodes them.
+void validate_attributes(const File& file, const std::string& path, hid_t object) {
+  H5O_info_t info{};
+  checked(H5Oget_info2(object, &info, H5O_INFO_BASIC), file, path,
+          "reading the object header address");
+  validate_attribute_messages(file.impl().bytes, file.impl().superblock, info.addr, file.name());
+}
+
 struct Attribute {
+  std::string name;
   Id object, attr, type, space;
   hssize_t count = 0;
   Shape shape;
@@ -69,7 +79,9 @@ struct Attribute {
 
 Attribute open_attribute(const File& file, const std::string& path, const std::string& name) {
   Attribute a;
+  a.name = name;
   a.object = open_object(file, path);
+  validate_attributes(file, path, a.object);
   const htri_t exists = H5Aexists(a.object, name.c_str());
   if (exists < 0) h5_fail(file, path, fmt::format("looking up attribute '{}'", name));
   if (exists == 0) fail(ErrorCode::not_found, "{}: {}: no attribute '{}'", file.name(), path, name);
@@ -101,6 +113,14 @@ std::vector<std::string> read_strings(const File& file, const std::string& where
   const htri_t variable = H5Tis_variable_str(a.type);
   if (variable < 0) h5_fail(file, where, "reading the string type");
   if (variable) {
+    // libhdf5 trusts global heap contents; read these strings with our checked reader and
+    // use libhdf5 only for storage layouts that reader does not parse.
+    H5O_info_t info{};
+    checked(H5Oget_info2(a.object, &info, H5O_INFO_BASIC), file, where,
+            "reading the object header address");
+    std::optional<std::vector<std::string>> own = read_vlen_string_attribute(
+        file.impl().bytes, file.impl().superblock, info.addr, a.name, n, file.name());
+    if (own) return std::move(*own);
     Id memory = checked(H5Tcopy(H5T_C_S1), H5Tclose, file, where, "making a string type");
     checked(H5Tset_size(memory, H5T_VARIABLE), file, where, "making a string type");
     checked(H5Tset_cset(memory, H5Tget_cset(a.type)), file, where, "making a string type");
@@ -166,6 +186,7 @@ std::vector<std::string> names_in_order(Iterate iterate) {
 std::vector<std::string> Object::attribute_names() const {
   Lock lock;
   Id object = open_object(*file_, path_);
+  validate_attributes(*file_, path_, object);
   bool ok = true;
   std::vector<std::string> names = names_in_order([&](H5_index_t index, NameCollector* c) {
     hsize_t position = 0;
@@ -180,6 +201,7 @@ std::vector<std::string> Object::attribute_names() const {
 bool Object::has_attribute(const std::string& name) const {
   Lock lock;
   Id object = open_object(*file_, path_);
+  validate_attributes(*file_, path_, object);
   const htri_t exists = H5Aexists(object, name.c_str());
   if (exists < 0) h5_fail(*file_, path_, fmt::format("looking up attribute '{}'", name));
   return exists > 0;
