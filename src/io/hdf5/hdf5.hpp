@@ -65,6 +65,9 @@ class Object {
   // Absolute path inside the file, "/" for the root.
   const std::string& path() const noexcept { return path_; }
   const File& file() const noexcept { return *file_; }
+  // The object's header address: equal for two paths to the same object. Hard links can make
+  // a group its own descendant, so a recursive walk must track these to stop.
+  std::uint64_t address() const;
 
   // Attribute names in creation order when the file tracks it, else in name order.
   std::vector<std::string> attribute_names() const;
@@ -92,7 +95,8 @@ class Object {
 
 class Group : public Object {
  public:
-  // Link names, in creation order when the file tracks it, else in name order.
+  // Link names, in creation order when the file tracks it, else in name order. Error(corrupt)
+  // for a name HDF5 cannot write ("", ".", one with '/').
   std::vector<std::string> children() const;
   // Whether `relative_path` ("a/b", or "/a/b" from the root) names a group / a dataset. Never
   // throws for a missing path; Error(corrupt) when the file is damaged.

@@ -27,6 +27,13 @@ std::string join_path(const std::string& base, const std::string& relative) {
   return out.empty() ? "/" : out;
 }
 
+// a * b, or UINT64_MAX when that overflows (sizes compared against limits).
+std::uint64_t saturating_product(std::uint64_t a, std::uint64_t b) {
+  if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b)
+    return std::numeric_limits<std::uint64_t>::max();
+  return a * b;
+}
+
 enum class Kind { missing, group, dataset, external, other };
 
 // What an absolute path names, following soft links but never external ones (a file must not
@@ -100,8 +107,9 @@ Attribute open_attribute(const File& file, const std::string& path, const std::s
   for (int d = 0; d < rank; ++d) a.shape.push_back(static_cast<std::int64_t>(dims[d]));
   if (H5Sget_simple_extent_type(a.space) == H5S_NULL) a.shape = {0};
   const std::size_t size = H5Tget_size(a.type);
-  check_plausible_size(file, where,
-                       static_cast<std::uint64_t>(a.count) * std::max<std::size_t>(size, 1));
+  check_plausible_size(
+      file, where,
+      saturating_product(static_cast<std::uint64_t>(a.count), std::max<std::size_t>(size, 1)));
   return a;
 }
 
@@ -295,6 +303,12 @@ std::vector<std::string> Group::children() const {
     return status;
   });
   if (!ok) h5_fail(*file_, path_, "listing the group's links");
+  // HDF5 never writes these; a damaged name table can, and "" or "." would alias the group itself.
+  for (const std::string& name : names) {
+    if (name.empty() || name == "." || name.find('/') != std::string::npos) {
+      fail(ErrorCode::corrupt, "{}: {}: damaged link name '{}'", file_->name(), path_, name);
+    }
+  }
   return names;
 }
 
@@ -306,6 +320,15 @@ bool Group::has_group(const std::string& relative_path) const {
 bool Group::has_dataset(const std::string& relative_path) const {
   Lock lock;
   return kind_of(*file_, join_path(path_, relative_path)) == Kind::dataset;
+}
+
+std::uint64_t Object::address() const {
+  Lock lock;
+  Id object = open_object(*file_, path_);
+  H5O_info_t info{};
+  checked(H5Oget_info2(object, &info, H5O_INFO_BASIC), *file_, path_,
+          "reading the object header address");
+  return info.addr;
 }
 
 Group Group::group(const std::string& relative_path) const {
@@ -425,7 +448,7 @@ Tensor Dataset::read() const {
   }
   const std::uint64_t memory_bytes = checked_nbytes(et.dtype, d.shape, file.name());
   const std::uint64_t stored_bytes =
-      checked_nbytes(DType::u8, d.shape, file.name()) * H5Tget_size(d.type);
+      saturating_product(checked_nbytes(DType::u8, d.shape, file.name()), H5Tget_size(d.type));
   if (d.layout == H5D_CONTIGUOUS && stored_bytes > file.size()) {
     fail(ErrorCode::corrupt,
          "{}: {}: contiguous dataset of shape {} needs {} bytes, the file has {}", file.name(),

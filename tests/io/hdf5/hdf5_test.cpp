@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <thread>
 
@@ -376,6 +377,49 @@ TEST(Hdf5, UserBlockAndLatestFormat) {
     nnload::testing::walk(file->root(), stats);
     EXPECT_GT(stats.views, 0) << name;
   }
+}
+
+TEST(Hdf5, ManyAttributesInDenseStorage) {
+  // The latest format moves more than 8 attributes into a fractal heap; our own string reader
+  // does not parse that, and libhdf5 reads them.
+  TempDir dir;
+  {
+    H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    H5Id file(H5Fcreate((dir / "dense.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose);
+    for (int i = 0; i < 20; ++i) {
+      const std::string name = "attr" + std::to_string(i);
+      nnload::testing::vlen_string_attribute(file, name.c_str(), {"value " + std::to_string(i), ""},
+                                             false);
+    }
+  }
+  const auto file = open(dir / "dense.h5");
+  const Group root = file->root();
+  EXPECT_EQ(root.attribute_names().size(), 20u);
+  EXPECT_EQ(root.string_list_attribute("attr17"), (std::vector<std::string>{"value 17", ""}));
+  EXPECT_EQ(root.address(), file->root().group("/").address());
+}
+
+TEST(Hdf5, LibraryFailuresCarryHdf5sMessage) {
+  TempDir dir;
+  make_test_file(dir / "m.h5");
+  auto bytes = nnload::testing::read_bytes(dir / "m.h5");
+  // Break the signature of every B-tree node: listing groups must fail inside libhdf5.
+  const std::string tree = "TREE";
+  int broken = 0;
+  for (std::size_t i = 0; i + 4 <= bytes.size(); ++i) {
+    if (std::memcmp(bytes.data() + i, tree.data(), 4) == 0) {
+      bytes[i] = std::byte{'X'};
+      ++broken;
+    }
+  }
+  ASSERT_GT(broken, 0);
+  nnload::testing::write_bytes(dir / "broken.h5", bytes);
+  const std::string msg = message_of([&] { open(dir / "broken.h5")->root().children(); });
+  EXPECT_NE(msg.find("broken.h5: /: listing the group's links failed: "), std::string::npos) << msg;
+  EXPECT_GT(msg.size(), std::string("broken.h5: /: listing the group's links failed: ").size() + 10)
+      << msg;
+  EXPECT_EQ(code_of([&] { open(dir / "broken.h5")->root().children(); }), ErrorCode::corrupt);
 }
 
 TEST(Hdf5, OpenImageReadsFromMemoryAndViewsIntoIt) {
