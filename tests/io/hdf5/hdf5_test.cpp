@@ -379,6 +379,32 @@ TEST(Hdf5, UserBlockAndLatestFormat) {
   }
 }
 
+TEST(Hdf5, TwoByteFloatsByTheirFields) {
+  TempDir dir;
+  {
+    H5Id file(H5Fcreate((dir / "f.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    H5Id bf16(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
+    H5Tset_fields(bf16, 15, 7, 8, 0, 7);
+    H5Tset_size(bf16, 2);
+    H5Tset_ebias(bf16, 127);
+    const std::vector<std::uint16_t> bits{0x3fc0, 0xc000};  // 1.5, -2
+    nnload::testing::write_dataset(file, "bf16", bf16, bf16, {2}, bits.data());
+    H5Id odd(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
+    H5Tset_fields(odd, 15, 9, 6, 0, 9);
+    H5Tset_size(odd, 2);
+    H5Tset_ebias(odd, 31);
+    nnload::testing::write_dataset(file, "odd", odd, odd, {2}, bits.data());
+  }
+  const auto file = open(dir / "f.h5");
+  const Tensor t = file->root().dataset("bf16").read();
+  EXPECT_EQ(t.dtype(), DType::bf16);
+  EXPECT_EQ(t.value_as_double(0), 1.5);
+  EXPECT_EQ(t.value_as_double(1), -2.0);
+  EXPECT_EQ(code_of([&] { file->root().dataset("odd").read(); }), ErrorCode::unsupported);
+  EXPECT_NE(message_of([&] { file->root().dataset("odd").dtype(); }).find("16-bit float"),
+            std::string::npos);
+}
+
 TEST(Hdf5, ManyAttributesInDenseStorage) {
   // The latest format moves more than 8 attributes into a fractal heap; our own string reader
   // does not parse that, and libhdf5 reads them.
