@@ -29,8 +29,8 @@ AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)
   std::random_device random;
   for (int attempt = 0; attempt < 100; ++attempt) {
     const std::filesystem::path candidate =
-        dir / fmt::format(".{}.tmp-{}-{}-{:08x}", target_.filename().string(), ::getpid(),
-                          counter.fetch_add(1), random());
+        dir / fmt::format(".{}.tmp-{}-{}-{:08x}", target_.filename().string().substr(0, 200),
+                          ::getpid(), counter.fetch_add(1), random());
     // 0666 and O_EXCL: the final file gets the usual umask-derived mode, and an existing file
     // is never reused.
     const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);

@@ -14,6 +14,8 @@
 
 namespace nnload::io {
 
+// The mapping is private and read-only. A file truncated by another process while mapped
+// raises SIGBUS when the lost pages are touched; nnload never writes files it has mapped.
 class MappedFile : public std::enable_shared_from_this<MappedFile> {
  public:
   // Maps `path` read-only. Error(not_found) when it does not exist, Error(invalid_argument) for a

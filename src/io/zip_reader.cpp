@@ -229,7 +229,6 @@ void ZipReader::list() {
                 name_, prefix + cd_offset);
   entries_.reserve(static_cast<std::size_t>(count));
   for (std::uint64_t i = 0; i < count; ++i) {
-    const std::uint64_t record = cd.offset();
     if (cd.u32() != kCentralSig)
       damaged(fmt::format("central directory entry {} has a bad signature", i + 1));
     ZipEntry e;
@@ -266,7 +265,6 @@ void ZipReader::list() {
                           local + prefix, bytes_.size()));
     }
     e.local_header_offset = local + prefix;
-    e.directory_offset = cd_offset + record;
     e.index = i;
     entries_.push_back(std::move(e));
   }

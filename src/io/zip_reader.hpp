@@ -28,9 +28,7 @@ struct ZipEntry {
   std::uint16_t flags = 0;
   // Absolute offset of the entry's local header in the archive's bytes.
   std::uint64_t local_header_offset = 0;
-  // Where its central-directory record sits (relative to the archive's own start, as minizip
-  // counts it) and its position in the directory.
-  std::uint64_t directory_offset = 0;
+  // Position in the central directory.
   std::uint64_t index = 0;
 
   bool stored() const noexcept { return method == 0; }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <random>
 
 #include "io/io_test_support.hpp"
 #include "io/npy.hpp"
@@ -190,6 +191,43 @@ TEST(Npz, MisalignedStoredEntriesAreCopied) {
 TEST(Npz, DeflatedEntryLimit) {
   EXPECT_EQ(code_of([] { load_npz(project_fixture("io/deflated.npz"), 100); }),
             ErrorCode::invalid_argument);
+}
+
+}  // namespace
+}  // namespace nnload::io
+
+namespace nnload::io {
+namespace {
+
+// Random damage to real numpy archives: every case reads or throws nnload::Error (in process:
+// these readers are ours, so a crash here is a bug to fix, not a library to guard).
+TEST(Npz, RandomDamageReadsOrThrowsError) {
+  for (const char* name :
+       {"io/stored.npz", "io/deflated.npz", "io/zip64.npz", "io/zip64_deflated.npz"}) {
+    const auto good = nnload::testing::read_bytes(project_fixture(name));
+    std::mt19937_64 rng(99);
+    int loaded = 0, errors = 0;
+    for (int k = 0; k < 400; ++k) {
+      auto bytes = std::make_shared<std::vector<std::byte>>(good);
+      if (k % 4 == 3) {
+        bytes->resize(rng() % bytes->size());
+      } else {
+        for (int f = 0; f <= k % 3; ++f)
+          (*bytes)[rng() % bytes->size()] ^= std::byte(1 + rng() % 255);
+      }
+      try {
+        const auto arrays = read_npz(ZipReader(bytes, *bytes, "fuzz.npz"));
+        for (const auto& a : arrays) {
+          for (std::int64_t i = 0; i < a.tensor.numel(); ++i) a.tensor.value_as_double(i);
+        }
+        ++loaded;
+      } catch (const Error&) {
+        ++errors;
+      }
+    }
+    EXPECT_EQ(loaded + errors, 400) << name;
+    EXPECT_GT(errors, 0) << name;
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "io/hdf5/hdf5.hpp"
+#include "io/hdf5/superblock.hpp"
 
 namespace nnload::io::hdf5 {
 
@@ -63,6 +64,7 @@ struct File::Impl {
   std::shared_ptr<const void> keep_alive;
   std::span<const std::byte> bytes;
   std::string name;
+  Superblock superblock;
 };
 
 // Throws Error(corrupt): "<file>: <path>: <action> failed: <HDF5's innermost message>", and

@@ -134,8 +134,9 @@ Id file_access_list() {
 
 std::shared_ptr<File> open(const std::filesystem::path& path) {
   std::shared_ptr<const MappedFile> mapped = MappedFile::open(path);
-  validate_superblock(mapped->bytes(), mapped->name());
+  const Superblock sb = validate_superblock(mapped->bytes(), mapped->name());
   auto impl = std::make_unique<File::Impl>();
+  impl->superblock = sb;
   impl->keep_alive = mapped;
   impl->bytes = mapped->bytes();
   impl->name = mapped->name();
@@ -149,8 +150,9 @@ std::shared_ptr<File> open(const std::filesystem::path& path) {
 
 std::shared_ptr<File> open_image(std::shared_ptr<const void> keep_alive,
                                  std::span<const std::byte> bytes, std::string name) {
-  validate_superblock(bytes, name);
+  const Superblock sb = validate_superblock(bytes, name);
   auto impl = std::make_unique<File::Impl>();
+  impl->superblock = sb;
   impl->keep_alive = std::move(keep_alive);
   impl->bytes = bytes;
   impl->name = std::move(name);

@@ -4,6 +4,7 @@
 
 #include "core/fail.hpp"
 #include "io/hdf5/detail.hpp"
+#include "io/hdf5/raw.hpp"
 #include "io/mapped_file.hpp"
 
 namespace nnload::io::hdf5 {
@@ -24,6 +25,13 @@ std::string join_path(const std::string& base, const std::string& relative) {
     i = j + 1;
   }
   return out.empty() ? "/" : out;
+}
+
+// a * b, or UINT64_MAX when that overflows (sizes compared against limits).
+std::uint64_t saturating_product(std::uint64_t a, std::uint64_t b) {
+  if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b)
+    return std::numeric_limits<std::uint64_t>::max();
+  return a * b;
 }
 
 enum class Kind { missing, group, dataset, external, other };
@@ -61,7 +69,16 @@ std::string attribute_where(const std::string& path, const std::string& name) {
   return fmt::format("{}: attribute '{}'", path, name);
 }
 
+// Our own check of the object's attribute messages before libhdf5 decodes them.
+void validate_attributes(const File& file, const std::string& path, hid_t object) {
+  H5O_info_t info{};
+  checked(H5Oget_info2(object, &info, H5O_INFO_BASIC), file, path,
+          "reading the object header address");
+  validate_attribute_messages(file.impl().bytes, file.impl().superblock, info.addr, file.name());
+}
+
 struct Attribute {
+  std::string name;
   Id object, attr, type, space;
   hssize_t count = 0;
   Shape shape;
@@ -69,7 +86,9 @@ struct Attribute {
 
 Attribute open_attribute(const File& file, const std::string& path, const std::string& name) {
   Attribute a;
+  a.name = name;
   a.object = open_object(file, path);
+  validate_attributes(file, path, a.object);
   const htri_t exists = H5Aexists(a.object, name.c_str());
   if (exists < 0) h5_fail(file, path, fmt::format("looking up attribute '{}'", name));
   if (exists == 0) fail(ErrorCode::not_found, "{}: {}: no attribute '{}'", file.name(), path, name);
@@ -88,8 +107,9 @@ Attribute open_attribute(const File& file, const std::string& path, const std::s
   for (int d = 0; d < rank; ++d) a.shape.push_back(static_cast<std::int64_t>(dims[d]));
   if (H5Sget_simple_extent_type(a.space) == H5S_NULL) a.shape = {0};
   const std::size_t size = H5Tget_size(a.type);
-  check_plausible_size(file, where,
-                       static_cast<std::uint64_t>(a.count) * std::max<std::size_t>(size, 1));
+  check_plausible_size(
+      file, where,
+      saturating_product(static_cast<std::uint64_t>(a.count), std::max<std::size_t>(size, 1)));
   return a;
 }
 
@@ -101,6 +121,14 @@ std::vector<std::string> read_strings(const File& file, const std::string& where
   const htri_t variable = H5Tis_variable_str(a.type);
   if (variable < 0) h5_fail(file, where, "reading the string type");
   if (variable) {
+    // libhdf5 trusts global heap contents; read these strings with our checked reader and
+    // use libhdf5 only for storage layouts that reader does not parse.
+    H5O_info_t info{};
+    checked(H5Oget_info2(a.object, &info, H5O_INFO_BASIC), file, where,
+            "reading the object header address");
+    std::optional<std::vector<std::string>> own = read_vlen_string_attribute(
+        file.impl().bytes, file.impl().superblock, info.addr, a.name, n, file.name());
+    if (own) return std::move(*own);
     Id memory = checked(H5Tcopy(H5T_C_S1), H5Tclose, file, where, "making a string type");
     checked(H5Tset_size(memory, H5T_VARIABLE), file, where, "making a string type");
     checked(H5Tset_cset(memory, H5Tget_cset(a.type)), file, where, "making a string type");
@@ -166,6 +194,7 @@ std::vector<std::string> names_in_order(Iterate iterate) {
 std::vector<std::string> Object::attribute_names() const {
   Lock lock;
   Id object = open_object(*file_, path_);
+  validate_attributes(*file_, path_, object);
   bool ok = true;
   std::vector<std::string> names = names_in_order([&](H5_index_t index, NameCollector* c) {
     hsize_t position = 0;
@@ -180,6 +209,7 @@ std::vector<std::string> Object::attribute_names() const {
 bool Object::has_attribute(const std::string& name) const {
   Lock lock;
   Id object = open_object(*file_, path_);
+  validate_attributes(*file_, path_, object);
   const htri_t exists = H5Aexists(object, name.c_str());
   if (exists < 0) h5_fail(*file_, path_, fmt::format("looking up attribute '{}'", name));
   return exists > 0;
@@ -273,6 +303,12 @@ std::vector<std::string> Group::children() const {
     return status;
   });
   if (!ok) h5_fail(*file_, path_, "listing the group's links");
+  // HDF5 never writes these; a damaged name table can, and "" or "." would alias the group itself.
+  for (const std::string& name : names) {
+    if (name.empty() || name == "." || name.find('/') != std::string::npos) {
+      fail(ErrorCode::corrupt, "{}: {}: damaged link name '{}'", file_->name(), path_, name);
+    }
+  }
   return names;
 }
 
@@ -284,6 +320,15 @@ bool Group::has_group(const std::string& relative_path) const {
 bool Group::has_dataset(const std::string& relative_path) const {
   Lock lock;
   return kind_of(*file_, join_path(path_, relative_path)) == Kind::dataset;
+}
+
+std::uint64_t Object::address() const {
+  Lock lock;
+  Id object = open_object(*file_, path_);
+  H5O_info_t info{};
+  checked(H5Oget_info2(object, &info, H5O_INFO_BASIC), *file_, path_,
+          "reading the object header address");
+  return info.addr;
 }
 
 Group Group::group(const std::string& relative_path) const {
@@ -403,7 +448,7 @@ Tensor Dataset::read() const {
   }
   const std::uint64_t memory_bytes = checked_nbytes(et.dtype, d.shape, file.name());
   const std::uint64_t stored_bytes =
-      checked_nbytes(DType::u8, d.shape, file.name()) * H5Tget_size(d.type);
+      saturating_product(checked_nbytes(DType::u8, d.shape, file.name()), H5Tget_size(d.type));
   if (d.layout == H5D_CONTIGUOUS && stored_bytes > file.size()) {
     fail(ErrorCode::corrupt,
          "{}: {}: contiguous dataset of shape {} needs {} bytes, the file has {}", file.name(),

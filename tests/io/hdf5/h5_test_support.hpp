@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,7 @@ void numeric_attribute(hid_t loc, const char* name, hid_t type, const std::vecto
 struct WalkStats {
   int groups = 0, datasets = 0, attributes = 0, views = 0, unsupported = 0;
   std::int64_t elements = 0;
+  std::set<std::uint64_t> visited;
 };
 
 // Reads every attribute and dataset below `group`, as a format reader would. Error(unsupported)
@@ -123,11 +125,15 @@ inline void read_attributes(const io::hdf5::Object& object, WalkStats& stats) {
 }
 
 inline void walk(const io::hdf5::Group& group, WalkStats& stats) {
-  ++stats.groups;
+  // Damaged (or odd) files can link a group into its own subtree.
+  if (++stats.groups > 10000)
+    throw Error(ErrorCode::corrupt, "walk: too many groups (a link cycle?)");
   read_attributes(group, stats);
   for (const std::string& child : group.children()) {
     if (group.has_group(child)) {
-      walk(group.group(child), stats);
+      const io::hdf5::Group sub = group.group(child);
+      if (!stats.visited.insert(sub.address()).second) continue;
+      walk(sub, stats);
     } else if (group.has_dataset(child)) {
       const io::hdf5::Dataset d = group.dataset(child);
       ++stats.datasets;

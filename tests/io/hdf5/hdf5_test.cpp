@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <thread>
 
@@ -376,6 +377,75 @@ TEST(Hdf5, UserBlockAndLatestFormat) {
     nnload::testing::walk(file->root(), stats);
     EXPECT_GT(stats.views, 0) << name;
   }
+}
+
+TEST(Hdf5, TwoByteFloatsByTheirFields) {
+  TempDir dir;
+  {
+    H5Id file(H5Fcreate((dir / "f.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    H5Id bf16(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
+    H5Tset_fields(bf16, 15, 7, 8, 0, 7);
+    H5Tset_size(bf16, 2);
+    H5Tset_ebias(bf16, 127);
+    const std::vector<std::uint16_t> bits{0x3fc0, 0xc000};  // 1.5, -2
+    nnload::testing::write_dataset(file, "bf16", bf16, bf16, {2}, bits.data());
+    H5Id odd(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
+    H5Tset_fields(odd, 15, 9, 6, 0, 9);
+    H5Tset_size(odd, 2);
+    H5Tset_ebias(odd, 31);
+    nnload::testing::write_dataset(file, "odd", odd, odd, {2}, bits.data());
+  }
+  const auto file = open(dir / "f.h5");
+  const Tensor t = file->root().dataset("bf16").read();
+  EXPECT_EQ(t.dtype(), DType::bf16);
+  EXPECT_EQ(t.value_as_double(0), 1.5);
+  EXPECT_EQ(t.value_as_double(1), -2.0);
+  EXPECT_EQ(code_of([&] { file->root().dataset("odd").read(); }), ErrorCode::unsupported);
+  EXPECT_NE(message_of([&] { file->root().dataset("odd").dtype(); }).find("16-bit float"),
+            std::string::npos);
+}
+
+TEST(Hdf5, ManyAttributesInDenseStorage) {
+  // The latest format moves more than 8 attributes into a fractal heap; our own string reader
+  // does not parse that, and libhdf5 reads them.
+  TempDir dir;
+  {
+    H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    H5Id file(H5Fcreate((dir / "dense.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose);
+    for (int i = 0; i < 20; ++i) {
+      const std::string name = "attr" + std::to_string(i);
+      nnload::testing::vlen_string_attribute(file, name.c_str(), {"value " + std::to_string(i), ""},
+                                             false);
+    }
+  }
+  const auto file = open(dir / "dense.h5");
+  const Group root = file->root();
+  EXPECT_EQ(root.attribute_names().size(), 20u);
+  EXPECT_EQ(root.string_list_attribute("attr17"), (std::vector<std::string>{"value 17", ""}));
+  EXPECT_EQ(root.address(), file->root().group("/").address());
+}
+
+TEST(Hdf5, LibraryFailuresCarryHdf5sMessage) {
+  TempDir dir;
+  make_test_file(dir / "m.h5");
+  auto bytes = nnload::testing::read_bytes(dir / "m.h5");
+  // Break the signature of every B-tree node: listing groups must fail inside libhdf5.
+  const std::string tree = "TREE";
+  int broken = 0;
+  for (std::size_t i = 0; i + 4 <= bytes.size(); ++i) {
+    if (std::memcmp(bytes.data() + i, tree.data(), 4) == 0) {
+      bytes[i] = std::byte{'X'};
+      ++broken;
+    }
+  }
+  ASSERT_GT(broken, 0);
+  nnload::testing::write_bytes(dir / "broken.h5", bytes);
+  const std::string msg = message_of([&] { open(dir / "broken.h5")->root().children(); });
+  EXPECT_NE(msg.find("broken.h5: /: listing the group's links failed: "), std::string::npos) << msg;
+  EXPECT_GT(msg.size(), std::string("broken.h5: /: listing the group's links failed: ").size() + 10)
+      << msg;
+  EXPECT_EQ(code_of([&] { open(dir / "broken.h5")->root().children(); }), ErrorCode::corrupt);
 }
 
 TEST(Hdf5, OpenImageReadsFromMemoryAndViewsIntoIt) {
