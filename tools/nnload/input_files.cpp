@@ -12,16 +12,24 @@ namespace {
 
 bool is_npz(const std::string& file) { return std::filesystem::path(file).extension() == ".npz"; }
 
+const Tensor* find_array(const std::vector<io::NamedTensor>& arrays, const std::string& key) {
+  for (const io::NamedTensor& array : arrays) {
+    if (array.name == key) return &array.tensor;
+  }
+  return nullptr;
+}
+
+// Keys are the input names; "x__<name>" (and for a one-input model "x", or the only array) are
+// accepted too, so an npz holding both inputs and reference outputs can be fed directly.
 std::vector<Tensor> from_npz(const Model& model, const std::string& file) {
   const std::vector<io::NamedTensor> arrays = io::load_npz(file);
   const std::vector<TensorInfo>& inputs = model.inputs();
   if (inputs.size() == 1 && arrays.size() == 1) return {arrays[0].tensor};
   std::vector<Tensor> ordered;
   for (const TensorInfo& input : inputs) {
-    const Tensor* found = nullptr;
-    for (const io::NamedTensor& array : arrays) {
-      if (array.name == input.name) found = &array.tensor;
-    }
+    const Tensor* found = find_array(arrays, input.name);
+    if (!found) found = find_array(arrays, fmt::format("x__{}", input.name));
+    if (!found && inputs.size() == 1) found = find_array(arrays, "x");
     if (!found) {
       std::vector<std::string> keys;
       for (const io::NamedTensor& array : arrays) keys.push_back(array.name);
