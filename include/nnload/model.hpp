@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -60,6 +61,10 @@ class Model {
   // it is -1); otherwise Error(shape) says what was expected and what was given. Safe to call
   // from several threads at once.
   std::vector<Tensor> predict(const std::vector<Tensor>& inputs) const;
+  // predict({x}) and predict({x1, x2}) pick this one, not the named form below.
+  std::vector<Tensor> predict(std::initializer_list<Tensor> inputs) const {
+    return predict(std::vector<Tensor>(inputs));
+  }
   // The same with inputs and outputs keyed by name.
   std::map<std::string, Tensor> predict(const std::map<std::string, Tensor>& inputs) const;
 

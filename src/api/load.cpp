@@ -1,9 +1,9 @@
 #include "api/detect.hpp"
-#include "api/layer_shapes.hpp"
 #include "api/model_impl.hpp"
 #include "core/fail.hpp"
 #include "formats/keras/keras_h5.hpp"
 #include "graph/passes/passes.hpp"
+#include "graph/shape_probe.hpp"
 #include "nnload/model.hpp"
 
 namespace nnload {
@@ -21,6 +21,35 @@ formats::LoadedModel read_model(const std::filesystem::path& path) {
   }
 }
 
+// Output types the format did not declare, and every layer's output shapes for summary(), -1
+// where a dimension follows an unknown input dimension. Probed on the graph as read: later
+// rewrites fuse some layers' outputs away.
+void probe_types_as_read(detail::ModelImpl& impl) {
+  formats::LoadedModel& m = impl.model;
+  graph::passes::sort_topologically(*m.graph);
+  const graph::Executor as_read(m.graph);
+  std::vector<int> values = m.graph->outputs();
+  if (m.layers) {
+    for (const formats::LayerRow& row : m.layers->rows) values.insert(values.end(), row.outputs.begin(), row.outputs.end());
+  }
+  const std::vector<std::optional<ops::TensorType>> types = graph::probe_types(as_read, values);
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < m.graph->outputs().size(); ++i, ++next) {
+    if (i < m.outputs.size() && m.outputs[i].shape.empty() && types[next]) {
+      m.outputs[i].dtype = types[next]->dtype;
+      m.outputs[i].shape = types[next]->shape;
+    }
+  }
+  if (!m.layers) return;
+  for (const formats::LayerRow& row : m.layers->rows) {
+    std::vector<std::optional<Shape>> shapes;
+    for (std::size_t o = 0; o < row.outputs.size(); ++o, ++next) {
+      shapes.push_back(types[next] ? std::optional<Shape>(types[next]->shape) : std::nullopt);
+    }
+    impl.layer_shapes.push_back(std::move(shapes));
+  }
+}
+
 }  // namespace
 
 Model load(const std::filesystem::path& path, const LoadOptions& options) {
@@ -28,12 +57,7 @@ Model load(const std::filesystem::path& path, const LoadOptions& options) {
   impl->model = read_model(path);
   formats::LoadedModel& m = impl->model;
   try {
-    if (m.layers) {
-      // Layer shapes come from the graph as read: later rewrites fuse some layers' outputs away.
-      graph::passes::sort_topologically(*m.graph);
-      const graph::Executor as_read(m.graph);
-      impl->layer_shapes = detail::probe_layer_shapes(as_read, *m.layers);
-    }
+    probe_types_as_read(*impl);
     graph::passes::optimize(*m.graph);
     impl->executor = std::make_unique<graph::Executor>(m.graph);
   } catch (const Error& e) {

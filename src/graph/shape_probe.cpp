@@ -26,11 +26,11 @@ std::optional<InferredGraph> try_infer(const Executor& executor, const std::vect
 }
 }  // namespace
 
-std::vector<std::optional<Shape>> probe_shapes(const Executor& executor,
-                                               const std::vector<int>& values) {
+std::vector<std::optional<ops::TensorType>> probe_types(const Executor& executor,
+                                                        const std::vector<int>& values) {
   const auto a = try_infer(executor, stand_in_shapes(executor.graph(), false));
   const auto b = try_infer(executor, stand_in_shapes(executor.graph(), true));
-  std::vector<std::optional<Shape>> result;
+  std::vector<std::optional<ops::TensorType>> result;
   for (int value : values) {
     const auto v = static_cast<std::size_t>(value);
     if (!a || !b || v >= a->known.size() || !a->known[v] || !b->known[v] ||
@@ -42,9 +42,18 @@ std::vector<std::optional<Shape>> probe_shapes(const Executor& executor,
     for (std::size_t d = 0; d < s.size(); ++d) {
       if (s[d] != b->types[v].shape[d]) s[d] = -1;
     }
-    result.push_back(std::move(s));
+    result.push_back(ops::TensorType{a->types[v].dtype, std::move(s)});
   }
   return result;
+}
+
+std::vector<std::optional<Shape>> probe_shapes(const Executor& executor,
+                                               const std::vector<int>& values) {
+  std::vector<std::optional<Shape>> shapes;
+  for (const auto& type : probe_types(executor, values)) {
+    shapes.push_back(type ? std::optional<Shape>(type->shape) : std::nullopt);
+  }
+  return shapes;
 }
 
 std::optional<Shape> probe_shape(const Graph& graph, int value) {

@@ -10,8 +10,10 @@
 
 namespace nnload::graph {
 
-// nullopt for a value whose shape can't be inferred (the graph fails shape inference, or the
+// nullopt for a value whose type can't be inferred (the graph fails shape inference, or the
 // value is not computed).
+std::vector<std::optional<ops::TensorType>> probe_types(const Executor& executor,
+                                                        const std::vector<int>& values);
 std::vector<std::optional<Shape>> probe_shapes(const Executor& executor,
                                                const std::vector<int>& values);
 

@@ -1,0 +1,167 @@
+// The nnload command-line tool, run as a process: outputs, files it writes, exit codes
+// (0 success, 1 nnload error with "error: ..." on stderr, 2 bad usage), and no partial output.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "io/npy.hpp"
+#include "io/npz.hpp"
+#include "nnload/model.hpp"
+#include "support/fixtures.hpp"
+#include "support/tensor_matchers.hpp"
+
+namespace nnload {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  Cli() : dir_(fs::temp_directory_path() / ("nnload_cli_" + std::to_string(std::random_device{}()))) {
+    fs::create_directories(dir_);
+  }
+  ~Cli() override { fs::remove_all(dir_); }
+
+  CliRun run(const std::string& args) {
+    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    const std::string command = std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>" + err.string();
+    const int raw = std::system(command.c_str());
+    CliRun r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+  fs::path path(const std::string& name) const { return dir_ / name; }
+
+  const std::string model_ = (fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5").string();
+  const std::string sample_ = (fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_sample.npy").string();
+  fs::path dir_;
+};
+
+TEST_F(Cli, SummaryPrintsTheLayerTable) {
+  const CliRun r = run("summary " + model_);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Model: \"digits_cnn\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("conv2d (Conv2D)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(None, 8, 8, 8)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Total params: 1,418"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, InspectJsonListsFormatInputsOutputsAndWeights) {
+  const CliRun r = run("inspect --json " + model_);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format"], "Keras HDF5");
+  EXPECT_EQ(j["producer"], "Keras");
+  ASSERT_EQ(j["inputs"].size(), 1u);
+  EXPECT_EQ(j["inputs"][0]["dtype"], "float32");
+  EXPECT_EQ(j["inputs"][0]["shape"], nlohmann::json({-1, 8, 8, 1}));
+  EXPECT_EQ(j["outputs"][0]["shape"], nlohmann::json({-1, 10}));
+  std::int64_t total = 0;
+  for (const auto& w : j["weights"]) total += shape_size(w["shape"].get<Shape>());
+  EXPECT_EQ(total, 1418);
+  const CliRun text = run("inspect " + model_);
+  EXPECT_EQ(text.status, 0);
+  EXPECT_NE(text.out.find("format:   Keras HDF5"), std::string::npos) << text.out;
+}
+
+TEST_F(Cli, PredictPrintsOutputsNumpyStyle) {
+  const CliRun r = run("predict " + model_ + " --input " + sample_);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("dense: float32 (1, 10)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[["), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, PredictOutputNpzEqualsTheLibrarysPrediction) {
+  const CliRun r = run("predict " + model_ + " --input " + sample_ + " --output " + path("y.npz").string() + " --threads 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto written = io::load_npz(path("y.npz"));
+  ASSERT_EQ(written.size(), 1u);
+  EXPECT_EQ(written[0].name, "dense");
+  const Model model = load(model_);
+  const Tensor expected = model.predict({io::load_npy(sample_)})[0];
+  EXPECT_TRUE(testing::tensors_close(written[0].tensor, expected, 0, 0));
+}
+
+TEST_F(Cli, PredictTakesAnNpzKeyedByInputName) {
+  io::save_npz(path("in.npz"), {{"input_layer", io::load_npy(sample_)}, {"unrelated", Tensor::zeros(DType::f32, {2})}});
+  const CliRun r = run("predict " + model_ + " --input " + path("in.npz").string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  io::save_npz(path("wrong.npz"), {{"a", io::load_npy(sample_)}, {"b", io::load_npy(sample_)}});
+  const CliRun bad = run("predict " + model_ + " --input " + path("wrong.npz").string());
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("no array named 'input_layer'"), std::string::npos) << bad.err;
+}
+
+TEST_F(Cli, WeightsExportsEveryWeightByName) {
+  const CliRun r = run("weights " + model_ + " --output " + path("w.npz").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto weights = io::load_npz(path("w.npz"));
+  const Model model = load(model_);
+  ASSERT_EQ(weights.size(), model.weights().size());
+  for (const io::NamedTensor& w : weights) {
+    EXPECT_TRUE(testing::tensors_close(w.tensor, model.weight(w.name), 0, 0)) << w.name;
+  }
+}
+
+TEST_F(Cli, ErrorsExitWithOneAndLeaveNoPartialOutput) {
+  const CliRun missing = run("summary /no/such/file.h5");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.err.rfind("error: ", 0), 0u) << missing.err;
+
+  io::save_npy(path("bad.npy"), Tensor::zeros(DType::f32, {1, 4, 4, 1}));
+  const CliRun shape = run("predict " + model_ + " --input " + path("bad.npy").string() + " --output " + path("y.npz").string());
+  EXPECT_EQ(shape.status, 1);
+  EXPECT_NE(shape.err.find("must have shape"), std::string::npos) << shape.err;
+  EXPECT_FALSE(fs::exists(path("y.npz")));
+
+  const CliRun unwritable = run("predict " + model_ + " --input " + sample_ + " --output " + (dir_ / "no/dir/y.npz").string());
+  EXPECT_EQ(unwritable.status, 1) << unwritable.err;
+  EXPECT_FALSE(fs::exists(dir_ / "no"));
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+  }
+}
+
+TEST_F(Cli, BadUsageExitsWithTwo) {
+  EXPECT_EQ(run("").status, 2);
+  EXPECT_EQ(run("frobnicate " + model_).status, 2);
+  EXPECT_EQ(run("predict " + model_).status, 2);  // --input is required
+  EXPECT_EQ(run("summary " + model_ + " --bogus").status, 2);
+  EXPECT_EQ(run("predict " + model_ + " --input " + sample_ + " --threads -3").status, 2);
+  EXPECT_EQ(run("--help").status, 0);
+}
+
+TEST_F(Cli, ExampleProgramLoadsSummarisesAndPredicts) {
+  const std::string example = (fs::path(NNLOAD_BIN_DIR) / "example_load_keras").string();
+  ASSERT_TRUE(fs::exists(example)) << example;
+  const int ok = std::system((example + " " + model_ + " >" + path("ex.txt").string()).c_str());
+  EXPECT_EQ(WEXITSTATUS(ok), 0);
+  const std::string out = slurp(path("ex.txt"));
+  EXPECT_NE(out.find("Model loaded successfully."), std::string::npos) << out;
+  EXPECT_NE(out.find("Total params: 1,418"), std::string::npos) << out;
+  EXPECT_NE(out.find("Prediction 'dense' (1, 10)"), std::string::npos) << out;
+  const int bad = std::system((example + " /no/such.h5 >" + path("ex2.txt").string()).c_str());
+  EXPECT_EQ(WEXITSTATUS(bad), 1);
+  EXPECT_NE(slurp(path("ex2.txt")).find("Model loading failed."), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nnload
