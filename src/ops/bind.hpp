@@ -1,5 +1,7 @@
 // bind(): the short way to define an op from three plain functions, as in
-//   extern const OpDef kLeakyRelu{"", "LeakyRelu", 6, kLatestOpset, bind<LeakyReluAttrs>(parse, infer, run)};
+//   extern const OpDef kLeakyRelu{"", "LeakyRelu", 6, kLatestOpset, ops::bind<LeakyReluAttrs>(parse, infer, run)};
+// (Qualify it: inside namespace nnload::ops an unqualified bind(...) with std::span arguments
+// finds std::bind by argument-dependent lookup.)
 // parse reads the attributes once; infer gives the output types; run computes.
 #pragma once
 
@@ -30,8 +32,8 @@ class BoundOp final : public Op {
   };
 
  public:
-  BoundOp(Attrs attrs, InferFn<Attrs> infer, RunFn<Attrs> run, int alias)
-      : attrs_(std::move(attrs)), infer_(infer), run_(run), alias_(alias) {}
+  BoundOp(Attrs attrs, InferFn<Attrs> infer, RunFn<Attrs> run, int alias, bool shape_only = false)
+      : attrs_(std::move(attrs)), infer_(infer), run_(run), alias_(alias), shape_only_(shape_only) {}
   std::vector<TensorType> infer(std::span<const InputInfo> inputs) const override {
     return infer_(attrs_, inputs);
   }
@@ -40,12 +42,14 @@ class BoundOp final : public Op {
     return std::make_unique<BoundKernel>(attrs_, run_);
   }
   int output_aliases_input() const override { return alias_; }
+  bool reads_only_input_shapes() const override { return shape_only_; }
 
  private:
   Attrs attrs_;
   InferFn<Attrs> infer_;
   RunFn<Attrs> run_;
   int alias_;
+  bool shape_only_;
 };
 
 template <class Attrs>
@@ -61,6 +65,15 @@ template <class Attrs>
 OpFactory bind_alias(ParseFn<Attrs> parse, InferFn<Attrs> infer, RunFn<Attrs> run, int input) {
   return [=](const graph::Node& node) -> std::unique_ptr<Op> {
     return std::make_unique<BoundOp<Attrs>>(parse(node), infer, run, input);
+  };
+}
+
+// For ops whose run() reads only the inputs' shapes and dtypes (Shape, Size), so a plan can
+// compute them before any data exists.
+template <class Attrs>
+OpFactory bind_shape_reader(ParseFn<Attrs> parse, InferFn<Attrs> infer, RunFn<Attrs> run) {
+  return [=](const graph::Node& node) -> std::unique_ptr<Op> {
+    return std::make_unique<BoundOp<Attrs>>(parse(node), infer, run, -1, true);
   };
 }
 

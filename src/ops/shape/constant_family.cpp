@@ -250,11 +250,11 @@ void run_range(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> out
 
 OpTable constant_family_ops() {
   return {
-      {"", "Shape", 1, 14, ops::bind<ShapeAttrs>(parse_shape_1, infer_shape, run_shape)},
+      {"", "Shape", 1, 14, ops::bind_shape_reader<ShapeAttrs>(parse_shape_1, infer_shape, run_shape)},
       {"", "Shape", 15, graph::kLatestOpset,
-       ops::bind<ShapeAttrs>(parse_shape_15, infer_shape, run_shape)},
+       ops::bind_shape_reader<ShapeAttrs>(parse_shape_15, infer_shape, run_shape)},
       {"", "Size", 1, graph::kLatestOpset,
-       ops::bind<NoAttrs>(parse_no_attrs, infer_size, run_size)},
+       ops::bind_shape_reader<NoAttrs>(parse_no_attrs, infer_size, run_size)},
       {"", "ConstantOfShape", 9, graph::kLatestOpset,
        ops::bind<ConstantOfShapeAttrs>(parse_constant_of_shape, infer_constant_of_shape,
                                        run_constant_of_shape)},
