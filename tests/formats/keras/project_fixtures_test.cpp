@@ -25,18 +25,20 @@ const Json& manifest() {
   return m;
 }
 
-std::vector<std::string> model_files() {
-  std::vector<std::string> names;
-  if (manifest().contains("models")) {
-    for (const auto& [name, entry] : manifest()["models"].items()) names.push_back(name);
-  }
-  return names;
-}
-
 // The manifest files error cases (Lambda, unknown class, weights only) under "errors"; the
 // loadable files in that family come with an npz.
 bool is_error_case(const Json& entry) {
   return entry.value("family", "") == "errors" && !entry["files"].contains("npz");
+}
+
+std::vector<std::string> model_files(bool error_cases) {
+  std::vector<std::string> names;
+  if (manifest().contains("models")) {
+    for (const auto& [name, entry] : manifest()["models"].items()) {
+      if (is_error_case(entry) == error_cases) names.push_back(name);
+    }
+  }
+  return names;
 }
 
 class KerasProjectFixture : public ::testing::TestWithParam<std::string> {
@@ -45,13 +47,14 @@ class KerasProjectFixture : public ::testing::TestWithParam<std::string> {
   std::filesystem::path file(const std::string& name) const { return testing::project_fixture("keras/" + name); }
 };
 
+class KerasProjectErrorFixture : public KerasProjectFixture {};
+
+// Lambda, unknown class, weights only: a clear nnload::Error, never a crash (the messages are
+// checked in tests/api/load_errors_test.cpp).
+TEST_P(KerasProjectErrorFixture, FailsWithAnError) { EXPECT_THROW(load(file(entry()["files"]["h5"])), Error); }
+
 TEST_P(KerasProjectFixture, LoadsAndMatchesTheReference) {
   const Json& e = entry();
-  if (is_error_case(e)) {
-    // Lambda, unknown class, weights only: a clear nnload::Error, never a crash.
-    EXPECT_THROW(load(file(e["files"]["h5"])), Error);
-    return;
-  }
   const Model model = load(file(e["files"]["h5"]));
   EXPECT_EQ(testing::printed_total(model, "Total params"), e["num_params"].get<int64_t>());
   EXPECT_EQ(testing::printed_total(model, "Trainable params"), e["trainable_params"].get<int64_t>());
@@ -82,7 +85,6 @@ TEST_P(KerasProjectFixture, LoadsAndMatchesTheReference) {
 
 TEST_P(KerasProjectFixture, SummaryRowsMatchKeras) {
   const Json& e = entry();
-  if (is_error_case(e)) GTEST_SKIP() << "an error case: it does not load";
   const Model model = load(file(e["files"]["h5"]));
   std::ostringstream out;
   model.summary(out);
@@ -102,15 +104,18 @@ TEST_P(KerasProjectFixture, SummaryRowsMatchKeras) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Manifest, KerasProjectFixture, ::testing::ValuesIn(model_files()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(KerasProjectFixture);
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Manifest, KerasProjectFixture, ::testing::ValuesIn(model_files(false)), test_name);
+INSTANTIATE_TEST_SUITE_P(Manifest, KerasProjectErrorFixture, ::testing::ValuesIn(model_files(true)), test_name);
+
+TEST(KerasProjectFixtures, ManifestIsPresentAndComplete) { EXPECT_GE(model_files(false).size(), 35u); }
 
 }  // namespace
 }  // namespace nnload
