@@ -11,7 +11,7 @@ packages=(
   libfmt-dev libcli11-dev
   libminizip-dev zlib1g-dev   # zip containers (.npz, .keras, PyTorch)
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-numpy          # the CLI tests compare against numpy-written files
+  libopenblas-dev        # only bench/gemm_backends, which measures it against oneDNN
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/fail.hpp"
+#include "core/threads.hpp"
 #include "graph/plan.hpp"
 #include "ops/registry.hpp"
 
@@ -63,18 +64,19 @@ void Executor::check_inputs(std::span<const Tensor> inputs) const {
 }
 
 std::shared_ptr<const Plan> Executor::plan_for(const std::vector<Shape>& input_shapes) const {
+  const PlanKey key{num_threads(), input_shapes};
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = plans_.find(input_shapes);
+    auto it = plans_.find(key);
     if (it != plans_.end()) return it->second;
   }
   // Compile outside the lock: a slow compile must not block runs of other cached plans. Two
   // threads may compile the same shapes at once; the first to finish is kept.
   auto plan = std::make_shared<const Plan>(*graph_, ops_, input_shapes);
   std::lock_guard<std::mutex> lock(mutex_);
-  auto [it, inserted] = plans_.emplace(input_shapes, plan);
+  auto [it, inserted] = plans_.emplace(key, plan);
   if (inserted) {
-    plan_order_.push_back(input_shapes);
+    plan_order_.push_back(key);
     if (plan_order_.size() > kMaxCachedPlans) {
       plans_.erase(plan_order_.front());
       plan_order_.erase(plan_order_.begin());

@@ -52,8 +52,11 @@ class Executor {
   std::shared_ptr<const Graph> graph_;
   std::vector<std::unique_ptr<ops::Op>> ops_;  // indexed by node
   mutable std::mutex mutex_;
-  mutable std::map<std::vector<Shape>, std::shared_ptr<const Plan>> plans_;
-  mutable std::vector<std::vector<Shape>> plan_order_;  // oldest first, for eviction
+  // Plans per (thread count, input shapes): oneDNN partitions work for the thread count it is
+  // created under, so a model run with --threads 1 and later with 2 gets a plan for each.
+  using PlanKey = std::pair<int, std::vector<Shape>>;
+  mutable std::map<PlanKey, std::shared_ptr<const Plan>> plans_;
+  mutable std::vector<PlanKey> plan_order_;  // oldest first, for eviction
 };
 
 }  // namespace nnload::graph
