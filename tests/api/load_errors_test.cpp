@@ -7,35 +7,21 @@
 
 #include "nnload/model.hpp"
 #include "support/fixtures.hpp"
+#include "support/temp_files.hpp"
 
 namespace nnload {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A scratch directory removed after the test.
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("nnload_test_" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+void write_bytes(const fs::path& p, const std::string& bytes) { testing::write_bytes(p, testing::to_bytes(bytes)); }
 
 // Loads `path` expecting an Error with `code` whose message contains `text`.
 void expect_load_error(const fs::path& path, ErrorCode code, const std::string& text) {

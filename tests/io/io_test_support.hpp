@@ -1,5 +1,5 @@
-// Helpers for the io tests: a scratch directory, whole-file reads and writes, and a tiny
-// hand-rolled zip writer for crafting archives minizip would never write.
+// Helpers for the io tests: a tiny hand-rolled zip writer for crafting archives minizip would
+// never write (scratch directories and file helpers are in support/temp_files.hpp).
 #pragma once
 
 #include <unistd.h>
@@ -13,54 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_files.hpp"
+
 namespace nnload::testing {
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("nnload-io-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-  // Names of everything in the directory (to check nothing was left behind).
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(path_))
-      names.push_back(e.path().filename().string());
-    return names;
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline std::vector<std::byte> read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> out(chars.size());
-  if (!chars.empty()) std::memcpy(out.data(), chars.data(), chars.size());
-  return out;
-}
-
-inline void write_bytes(const std::filesystem::path& path, const std::vector<std::byte>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-}
-
-inline std::vector<std::byte> to_bytes(const std::string& s) {
-  std::vector<std::byte> out(s.size());
-  if (!s.empty()) std::memcpy(out.data(), s.data(), s.size());
-  return out;
-}
 
 inline std::uint32_t crc32(const std::vector<std::byte>& data) {
   std::uint32_t c = 0xFFFFFFFFu;

@@ -1,3 +1,4 @@
+#include "support/error_capture.hpp"
 #include "io/mapped_file.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,8 @@
 namespace nnload::io {
 namespace {
 
+using nnload::testing::code_of;
+
 using nnload::testing::TempDir;
 using nnload::testing::write_bytes;
 
@@ -20,14 +23,6 @@ std::vector<std::byte> float_file_bytes(std::size_t prefix, const std::vector<fl
   return out;
 }
 
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::internal;
-}
 
 TEST(MappedFile, MapsBytesAndViewsWithoutCopying) {
   TempDir dir;

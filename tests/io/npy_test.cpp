@@ -1,3 +1,4 @@
+#include "support/error_capture.hpp"
 #include "io/npy.hpp"
 
 #include <gtest/gtest.h>
@@ -12,27 +13,14 @@
 namespace nnload::io {
 namespace {
 
+using nnload::testing::code_of;
+using nnload::testing::message_of;
+
 using nnload::testing::project_fixture;
 using nnload::testing::TempDir;
 using nnload::testing::to_bytes;
 
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::internal;
-}
 
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // The fixtures hold arange(n) (times 0.5 for floats) in C order.
 void expect_arange(const Tensor& t, DType dtype, const Shape& shape) {

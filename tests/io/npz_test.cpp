@@ -1,3 +1,4 @@
+#include "support/error_capture.hpp"
 #include "io/npz.hpp"
 
 #include <gtest/gtest.h>
@@ -12,17 +13,11 @@
 namespace nnload::io {
 namespace {
 
+using nnload::testing::code_of;
+
 using nnload::testing::project_fixture;
 using nnload::testing::TempDir;
 
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::internal;
-}
 
 // make_fixtures.py: a = arange (2,3) f4 * 0.5, b = arange (4,) i8, c = 0.0 f8, big = (2,2) >f4.
 void expect_fixture_arrays(const std::vector<NamedTensor>& arrays) {

@@ -1,3 +1,4 @@
+#include "support/error_capture.hpp"
 #include "io/zip_reader.hpp"
 
 #include <gtest/gtest.h>
@@ -10,19 +11,13 @@
 namespace nnload::io {
 namespace {
 
+using nnload::testing::code_of;
+
 using nnload::testing::make_stored_zip;
 using nnload::testing::RawZipEntry;
 using nnload::testing::TempDir;
 using nnload::testing::to_bytes;
 
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::internal;
-}
 
 ZipReader in_memory(const std::vector<std::byte>& bytes, std::string name = "mem.zip") {
   auto owned = std::make_shared<std::vector<std::byte>>(bytes);

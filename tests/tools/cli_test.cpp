@@ -13,6 +13,7 @@
 #include "io/npz.hpp"
 #include "nnload/model.hpp"
 #include "support/fixtures.hpp"
+#include "support/temp_files.hpp"
 #include "support/tensor_matchers.hpp"
 
 namespace nnload {
@@ -33,10 +34,6 @@ std::string slurp(const fs::path& p) {
 
 class Cli : public ::testing::Test {
  protected:
-  Cli() : dir_(fs::temp_directory_path() / ("nnload_cli_" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(dir_);
-  }
-  ~Cli() override { fs::remove_all(dir_); }
 
   CliRun run(const std::string& args) {
     const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
@@ -52,7 +49,8 @@ class Cli : public ::testing::Test {
 
   const std::string model_ = (fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5").string();
   const std::string sample_ = (fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_sample.npy").string();
-  fs::path dir_;
+  testing::TempDir temp_;
+  const fs::path& dir_ = temp_.path();
 };
 
 TEST_F(Cli, SummaryPrintsTheLayerTable) {

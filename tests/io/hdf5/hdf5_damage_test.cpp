@@ -11,6 +11,7 @@
 #include <functional>
 #include <random>
 
+#include "support/error_capture.hpp"
 #include "io/hdf5/h5_test_support.hpp"
 #include "io/hdf5/hdf5.hpp"
 #include "io/io_test_support.hpp"
@@ -19,28 +20,15 @@
 namespace nnload::io::hdf5 {
 namespace {
 
+using nnload::testing::code_of;
+using nnload::testing::message_of;
+
 using nnload::testing::H5Id;
 using nnload::testing::read_bytes;
 using nnload::testing::TempDir;
 using nnload::testing::write_bytes;
 
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::internal;
-}
 
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 void open_and_walk(const std::filesystem::path& path) {
   const auto file = open(path);

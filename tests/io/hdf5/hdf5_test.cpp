@@ -1,3 +1,4 @@
+#include "support/error_capture.hpp"
 #include "io/hdf5/hdf5.hpp"
 
 #include <gtest/gtest.h>
@@ -14,26 +15,13 @@
 namespace nnload::io::hdf5 {
 namespace {
 
+using nnload::testing::code_of;
+using nnload::testing::message_of;
+
 using nnload::testing::H5Id;
 using nnload::testing::TempDir;
 
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::internal;
-}
 
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 struct FileOptions {
   hsize_t userblock = 0;

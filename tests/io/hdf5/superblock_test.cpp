@@ -1,3 +1,4 @@
+#include "support/error_capture.hpp"
 #include "io/hdf5/superblock.hpp"
 
 #include <gtest/gtest.h>
@@ -13,18 +14,12 @@
 namespace nnload::io::hdf5 {
 namespace {
 
+using nnload::testing::code_of;
+
 std::span<const std::byte> as_bytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::internal;
-}
 
 TEST(Lookup3, MatchesJenkinsTestVectors) {
   // From lookup3.c's driver5().
