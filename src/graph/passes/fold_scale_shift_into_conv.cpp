@@ -87,11 +87,9 @@ int fold_scale_shift_into_conv(Graph& graph) {
       folded_conv.inputs = conv_inputs;
       folded_conv.outputs[0] = result;
       // Drop the folded Mul/Add; the new nodes were appended after the conv, so reorder.
-      std::vector<Node> nodes;
-      for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
-        if (i != static_cast<std::size_t>(reader)) nodes.push_back(std::move(graph.nodes()[i]));
-      }
-      graph.set_nodes(std::move(nodes));
+      std::vector<bool> removed(graph.nodes().size(), false);
+      removed[static_cast<std::size_t>(reader)] = true;
+      erase_nodes(graph, removed);
       sort_topologically(graph);
       ++folded;
       changed = true;

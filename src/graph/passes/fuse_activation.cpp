@@ -88,11 +88,7 @@ int fuse_activation(Graph& graph) {
     removed[static_cast<std::size_t>(reader)] = true;
     ++fused_count;
   }
-  std::vector<Node> kept;
-  for (std::size_t k = 0; k < graph.nodes().size(); ++k) {
-    if (!removed[k]) kept.push_back(std::move(graph.nodes()[k]));
-  }
-  graph.set_nodes(std::move(kept));
+  erase_nodes(graph, removed);
   return fused_count;
 }
 

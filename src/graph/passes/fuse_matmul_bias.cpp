@@ -47,11 +47,7 @@ int fuse_matmul_bias(Graph& graph) {
     removed[static_cast<std::size_t>(reader)] = true;
     ++fused;
   }
-  std::vector<Node> kept;
-  for (std::size_t k = 0; k < graph.nodes().size(); ++k) {
-    if (!removed[k]) kept.push_back(std::move(graph.nodes()[k]));
-  }
-  graph.set_nodes(std::move(kept));
+  erase_nodes(graph, removed);
   return fused;
 }
 

@@ -12,6 +12,14 @@ int Uses::only_reader(int value) const {
   return r[0];
 }
 
+void erase_nodes(Graph& graph, const std::vector<bool>& removed) {
+  std::vector<Node> kept;
+  for (std::size_t k = 0; k < graph.nodes().size(); ++k) {
+    if (k >= removed.size() || !removed[k]) kept.push_back(std::move(graph.nodes()[k]));
+  }
+  graph.set_nodes(std::move(kept));
+}
+
 bool is_op(const Node& node, std::string_view op) {
   return node.op == op && (node.domain.empty() || node.domain == "nnload");
 }

@@ -22,6 +22,9 @@ class Uses {
   std::vector<bool> is_output_;
 };
 
+// Drops the nodes flagged in `removed` (indexed like graph.nodes()), keeping the others' order.
+void erase_nodes(Graph& graph, const std::vector<bool>& removed);
+
 // An ONNX op, or the same op in the nnload domain (its extended form).
 bool is_op(const Node& node, std::string_view op);
 const Tensor* constant_of(const Graph& graph, int value);
