@@ -49,8 +49,10 @@ int main(int argc, char** argv) {
     const std::vector<nnload::Tensor> outputs = model.predict(inputs);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       const nnload::Tensor& y = outputs[i];
-      std::cout << "Prediction '" << model.outputs()[i].name << "' " << nnload::shape_to_string(y.shape()) << ":";
-      for (std::int64_t k = 0; k < std::min<std::int64_t>(y.numel(), 10); ++k) std::cout << ' ' << y.value_as_double(k);
+      std::cout << "Prediction '" << model.outputs()[i].name << "' "
+                << nnload::shape_to_string(y.shape()) << ":";
+      for (std::int64_t k = 0; k < std::min<std::int64_t>(y.numel(), 10); ++k)
+        std::cout << ' ' << y.value_as_double(k);
       std::cout << (y.numel() > 10 ? " ...\n" : "\n");
     }
   } catch (const nnload::Error& e) {

@@ -31,25 +31,45 @@ bool is_integer(DType dtype);
 template <class T>
 constexpr DType dtype_of();
 template <>
-constexpr DType dtype_of<float>() { return DType::f32; }
+constexpr DType dtype_of<float>() {
+  return DType::f32;
+}
 template <>
-constexpr DType dtype_of<double>() { return DType::f64; }
+constexpr DType dtype_of<double>() {
+  return DType::f64;
+}
 template <>
-constexpr DType dtype_of<Float16>() { return DType::f16; }
+constexpr DType dtype_of<Float16>() {
+  return DType::f16;
+}
 template <>
-constexpr DType dtype_of<BFloat16>() { return DType::bf16; }
+constexpr DType dtype_of<BFloat16>() {
+  return DType::bf16;
+}
 template <>
-constexpr DType dtype_of<std::int8_t>() { return DType::i8; }
+constexpr DType dtype_of<std::int8_t>() {
+  return DType::i8;
+}
 template <>
-constexpr DType dtype_of<std::int16_t>() { return DType::i16; }
+constexpr DType dtype_of<std::int16_t>() {
+  return DType::i16;
+}
 template <>
-constexpr DType dtype_of<std::int32_t>() { return DType::i32; }
+constexpr DType dtype_of<std::int32_t>() {
+  return DType::i32;
+}
 template <>
-constexpr DType dtype_of<std::int64_t>() { return DType::i64; }
+constexpr DType dtype_of<std::int64_t>() {
+  return DType::i64;
+}
 template <>
-constexpr DType dtype_of<std::uint8_t>() { return DType::u8; }
+constexpr DType dtype_of<std::uint8_t>() {
+  return DType::u8;
+}
 template <>
-constexpr DType dtype_of<bool>() { return DType::boolean; }
+constexpr DType dtype_of<bool>() {
+  return DType::boolean;
+}
 
 // IEEE half and bfloat16 conversions (round to nearest even; NaN and infinities preserved).
 float half_to_float(std::uint16_t bits);

@@ -52,7 +52,9 @@ class Tensor {
   // Dimension i; negative i counts from the end.
   std::int64_t dim(std::int64_t i) const;
   std::int64_t numel() const noexcept { return shape_size_; }
-  std::size_t nbytes() const noexcept { return static_cast<std::size_t>(shape_size_) * dtype_size(dtype_); }
+  std::size_t nbytes() const noexcept {
+    return static_cast<std::size_t>(shape_size_) * dtype_size(dtype_);
+  }
 
   // True when the storage is not owned by this tensor family (caller's buffer or mapped file).
   bool is_view() const noexcept { return !owned_; }

@@ -10,18 +10,24 @@ namespace nnload::detail {
 
 std::string_view format_name(Format format) {
   switch (format) {
-    case Format::keras_h5: return "HDF5 (Keras .h5)";
-    case Format::zip: return "zip archive (.keras, .pt/.pth, .npz)";
-    case Format::torch_legacy: return "PyTorch legacy pickle";
-    case Format::onnx: return "ONNX";
-    case Format::savedmodel: return "TensorFlow SavedModel";
+    case Format::keras_h5:
+      return "HDF5 (Keras .h5)";
+    case Format::zip:
+      return "zip archive (.keras, .pt/.pth, .npz)";
+    case Format::torch_legacy:
+      return "PyTorch legacy pickle";
+    case Format::onnx:
+      return "ONNX";
+    case Format::savedmodel:
+      return "TensorFlow SavedModel";
   }
   return "unknown";
 }
 
 namespace {
 
-constexpr std::array<unsigned char, 8> kHdf5Signature = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+constexpr std::array<unsigned char, 8> kHdf5Signature = {0x89, 'H',  'D',  'F',
+                                                         '\r', '\n', 0x1a, '\n'};
 
 // HDF5 files may start with a user block; the signature then sits at 512, 1024, 2048, ...
 bool has_hdf5_signature(std::ifstream& in, std::uintmax_t size) {
@@ -60,7 +66,8 @@ Format detect_format(const std::filesystem::path& path) {
   const bool have_head = in.gcount() == 4;
   in.clear();
   if (!ec && has_hdf5_signature(in, size)) return Format::keras_h5;
-  if (have_head && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return Format::zip;
+  if (have_head && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)
+    return Format::zip;
   if (have_head && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5) return Format::torch_legacy;
   if (path.extension() == ".onnx") return Format::onnx;
   fail(ErrorCode::unknown_format,

@@ -30,7 +30,8 @@ void probe_types_as_read(detail::ModelImpl& impl) {
   const graph::Executor as_read(m.graph);
   std::vector<int> values = m.graph->outputs();
   if (m.layers) {
-    for (const formats::LayerRow& row : m.layers->rows) values.insert(values.end(), row.outputs.begin(), row.outputs.end());
+    for (const formats::LayerRow& row : m.layers->rows)
+      values.insert(values.end(), row.outputs.begin(), row.outputs.end());
   }
   const std::vector<std::optional<ops::TensorType>> types = graph::probe_types(as_read, values);
   std::size_t next = 0;

@@ -47,9 +47,13 @@ void print_summary(const ModelImpl& impl, std::ostream& out) {
   if (!m.layers) {
     out << "Model: \"" << m.info.name << "\" (" << m.info.format << ")\n";
     out << "Inputs:\n";
-    for (const TensorInfo& t : m.inputs) out << "  " << t.name << " " << dtype_name(t.dtype) << " " << shape_to_string(t.shape) << '\n';
+    for (const TensorInfo& t : m.inputs)
+      out << "  " << t.name << " " << dtype_name(t.dtype) << " " << shape_to_string(t.shape)
+          << '\n';
     out << "Outputs:\n";
-    for (const TensorInfo& t : m.outputs) out << "  " << t.name << " " << dtype_name(t.dtype) << " " << shape_to_string(t.shape) << '\n';
+    for (const TensorInfo& t : m.outputs)
+      out << "  " << t.name << " " << dtype_name(t.dtype) << " " << shape_to_string(t.shape)
+          << '\n';
     std::int64_t total = 0;
     for (const formats::NamedWeight& w : m.weights) total += w.value.numel();
     out << "Total params: " << thousands(total) << '\n';
@@ -63,7 +67,8 @@ void print_summary(const ModelImpl& impl, std::ostream& out) {
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const formats::LayerRow& row = table.rows[r];
     widths[0] = std::max(widths[0], row.name.size() + row.class_name.size() + 5);
-    if (r < impl.layer_shapes.size()) widths[1] = std::max(widths[1], shapes_text(impl.layer_shapes[r]).size() + 2);
+    if (r < impl.layer_shapes.size())
+      widths[1] = std::max(widths[1], shapes_text(impl.layer_shapes[r]).size() + 2);
   }
   const std::size_t line_length = std::accumulate(widths.begin(), widths.end(), std::size_t{0});
   const std::string rule(line_length, '_');
@@ -76,7 +81,8 @@ void print_summary(const ModelImpl& impl, std::ostream& out) {
   out << double_rule << '\n';
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const formats::LayerRow& row = table.rows[r];
-    const std::string shape = r < impl.layer_shapes.size() ? shapes_text(impl.layer_shapes[r]) : "?";
+    const std::string shape =
+        r < impl.layer_shapes.size() ? shapes_text(impl.layer_shapes[r]) : "?";
     std::vector<std::string> fields = {row.name + " (" + row.class_name + ")", shape,
                                        std::to_string(row.params)};
     if (connected) fields.push_back(row.connected_to.empty() ? "" : row.connected_to[0]);

@@ -19,16 +19,26 @@ struct TypeTag {
 template <class Fn>
 decltype(auto) visit_dtype(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::f32: return fn(TypeTag<float>{});
-    case DType::f16: return fn(TypeTag<Float16>{});
-    case DType::bf16: return fn(TypeTag<BFloat16>{});
-    case DType::f64: return fn(TypeTag<double>{});
-    case DType::i8: return fn(TypeTag<std::int8_t>{});
-    case DType::i16: return fn(TypeTag<std::int16_t>{});
-    case DType::i32: return fn(TypeTag<std::int32_t>{});
-    case DType::i64: return fn(TypeTag<std::int64_t>{});
-    case DType::u8: return fn(TypeTag<std::uint8_t>{});
-    case DType::boolean: return fn(TypeTag<bool>{});
+    case DType::f32:
+      return fn(TypeTag<float>{});
+    case DType::f16:
+      return fn(TypeTag<Float16>{});
+    case DType::bf16:
+      return fn(TypeTag<BFloat16>{});
+    case DType::f64:
+      return fn(TypeTag<double>{});
+    case DType::i8:
+      return fn(TypeTag<std::int8_t>{});
+    case DType::i16:
+      return fn(TypeTag<std::int16_t>{});
+    case DType::i32:
+      return fn(TypeTag<std::int32_t>{});
+    case DType::i64:
+      return fn(TypeTag<std::int64_t>{});
+    case DType::u8:
+      return fn(TypeTag<std::uint8_t>{});
+    case DType::boolean:
+      return fn(TypeTag<bool>{});
   }
   fail(ErrorCode::internal, "visit_dtype: invalid dtype {}", static_cast<int>(dtype));
 }

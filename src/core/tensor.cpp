@@ -12,7 +12,8 @@ namespace nnload {
 std::int64_t shape_size(const Shape& shape) {
   std::int64_t size = 1;
   for (std::int64_t d : shape) {
-    if (d < 0) fail(ErrorCode::shape, "shape {} has an unknown or negative dimension", shape_to_list(shape));
+    if (d < 0)
+      fail(ErrorCode::shape, "shape {} has an unknown or negative dimension", shape_to_list(shape));
     if (d != 0 && size > std::numeric_limits<std::int64_t>::max() / d) {
       fail(ErrorCode::shape, "shape {} has too many elements", shape_to_list(shape));
     }
@@ -105,13 +106,15 @@ Tensor Tensor::view(std::shared_ptr<const void> keep_alive, const void* data, DT
 std::int64_t Tensor::dim(std::int64_t i) const {
   const std::int64_t r = rank();
   if (i < -r || i >= r) {
-    fail(ErrorCode::invalid_argument, "dimension {} out of range for shape {}", i, shape_to_list(shape_));
+    fail(ErrorCode::invalid_argument, "dimension {} out of range for shape {}", i,
+         shape_to_list(shape_));
   }
   return shape_[static_cast<std::size_t>(i < 0 ? i + r : i)];
 }
 
 void* Tensor::mutable_raw() {
-  if (!writable_) fail(ErrorCode::invalid_argument, "tensor is a read-only view; clone() it to modify");
+  if (!writable_)
+    fail(ErrorCode::invalid_argument, "tensor is a read-only view; clone() it to modify");
   return data_;
 }
 
@@ -146,10 +149,12 @@ Tensor Tensor::to(DType dtype) const {
 
 double Tensor::value_as_double(std::int64_t i) const {
   if (i < 0 || i >= shape_size_) {
-    fail(ErrorCode::invalid_argument, "element {} out of range for shape {}", i, shape_to_list(shape_));
+    fail(ErrorCode::invalid_argument, "element {} out of range for shape {}", i,
+         shape_to_list(shape_));
   }
   double out = 0;
-  convert_elements(static_cast<const char*>(data_) + i * dtype_size(dtype_), dtype_, &out, DType::f64, 1);
+  convert_elements(static_cast<const char*>(data_) + i * dtype_size(dtype_), dtype_, &out,
+                   DType::f64, 1);
   return out;
 }
 

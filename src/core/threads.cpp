@@ -4,11 +4,14 @@
 
 namespace nnload {
 
-void set_num_threads(int threads) { omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs()); }
+void set_num_threads(int threads) {
+  omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
+}
 
 int num_threads() { return omp_get_max_threads(); }
 
-ScopedThreads::ScopedThreads(int threads) : previous_(omp_get_max_threads()), changed_(threads > 0) {
+ScopedThreads::ScopedThreads(int threads)
+    : previous_(omp_get_max_threads()), changed_(threads > 0) {
   if (changed_) omp_set_num_threads(threads);
 }
 

@@ -47,7 +47,8 @@ void Executor::check_inputs(std::span<const Tensor> inputs) const {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Value& v = graph_->value(declared[i]);
     const Tensor& t = inputs[i];
-    if (!t.defined()) fail(ErrorCode::invalid_argument, "input '{}' is an undefined tensor", v.name);
+    if (!t.defined())
+      fail(ErrorCode::invalid_argument, "input '{}' is an undefined tensor", v.name);
     if (t.dtype() != v.dtype) {
       fail(ErrorCode::shape, "input '{}' must be {}, got {}", v.name, dtype_name(v.dtype),
            dtype_name(t.dtype()));

@@ -10,7 +10,8 @@ std::string Node::describe() const {
 
 int Graph::opset(const std::string& domain) const {
   auto it = opsets_.find(domain);
-  if (it == opsets_.end()) fail(ErrorCode::unsupported, "no opset imported for domain '{}'", domain);
+  if (it == opsets_.end())
+    fail(ErrorCode::unsupported, "no opset imported for domain '{}'", domain);
   return it->second;
 }
 

@@ -29,7 +29,8 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& requests) {
     std::vector<std::pair<std::size_t, std::size_t>> busy;
     for (std::size_t p : placed) {
       if (lifetimes_overlap(requests[r], requests[p])) {
-        busy.emplace_back(plan.offsets[p], plan.offsets[p] + aligned(std::max<std::size_t>(requests[p].bytes, 1)));
+        busy.emplace_back(plan.offsets[p],
+                          plan.offsets[p] + aligned(std::max<std::size_t>(requests[p].bytes, 1)));
       }
     }
     std::sort(busy.begin(), busy.end());

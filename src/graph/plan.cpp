@@ -20,8 +20,8 @@ std::vector<ops::InputInfo> input_infos(const Node& node, const InferredGraph& g
     } else {
       const auto v = static_cast<std::size_t>(id);
       if (!g.known[v]) {
-        fail(ErrorCode::internal, "node {} reads value {} before it is computed",
-             node.describe(), id);
+        fail(ErrorCode::internal, "node {} reads value {} before it is computed", node.describe(),
+             id);
       }
       info.dtype = g.types[v].dtype;
       info.shape = g.types[v].shape;
@@ -92,7 +92,8 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
       }
       std::size_t input_bytes = 0;
       for (const ops::InputInfo& info : infos) {
-        if (info.present) input_bytes += static_cast<std::size_t>(shape_size(info.shape)) * dtype_size(info.dtype);
+        if (info.present)
+          input_bytes += static_cast<std::size_t>(shape_size(info.shape)) * dtype_size(info.dtype);
       }
       const bool shape_only = ops[k]->reads_only_input_shapes();
       if (shape_only || (all_inputs_known(infos) && input_bytes <= max_fold_bytes)) {
@@ -132,7 +133,8 @@ void Plan::build_steps(const Graph& graph, std::span<const std::unique_ptr<ops::
   for (std::size_t k = 0; k < graph.nodes().size(); ++k) {
     const Node& node = graph.nodes()[k];
     bool all_folded = true;
-    for (int out : node.outputs) all_folded &= inferred_.folded[static_cast<std::size_t>(out)].defined();
+    for (int out : node.outputs)
+      all_folded &= inferred_.folded[static_cast<std::size_t>(out)].defined();
     if (all_folded) continue;
     try {
       const std::vector<ops::InputInfo> infos = input_infos(node, inferred_);
@@ -272,14 +274,16 @@ std::unique_ptr<Arena> Plan::acquire_arena() const {
   }
   auto arena = std::make_unique<Arena>();
   const std::size_t bytes = std::max<std::size_t>(arena_bytes_, 64);
-  arena->memory = std::shared_ptr<std::byte>(static_cast<std::byte*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)),
-                                             [](std::byte* p) { std::free(p); });
+  arena->memory = std::shared_ptr<std::byte>(
+      static_cast<std::byte*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)),
+      [](std::byte* p) { std::free(p); });
   if (!arena->memory) fail(ErrorCode::invalid_argument, "out of memory: arena of {} bytes", bytes);
   const std::byte* base = arena->memory.get();
   for (const Step& step : steps_) {
     std::vector<Tensor> in, out;
     for (int v : step.inputs) {
-      const Placement::Base b = v == kNoValue ? Placement::Base::none : placements_[static_cast<std::size_t>(v)].base;
+      const Placement::Base b =
+          v == kNoValue ? Placement::Base::none : placements_[static_cast<std::size_t>(v)].base;
       in.push_back(b == Placement::Base::graph_input || b == Placement::Base::graph_output
                        ? Tensor()
                        : tensor_for(v, {}, {}, base));
@@ -298,7 +302,8 @@ std::unique_ptr<Arena> Plan::acquire_arena() const {
 
 void Plan::release_arena(std::unique_ptr<Arena> arena) const {
   for (const Patch& patch : patches_) {
-    (patch.is_output ? arena->step_outputs : arena->step_inputs)[patch.step][patch.position] = Tensor();
+    (patch.is_output ? arena->step_outputs : arena->step_inputs)[patch.step][patch.position] =
+        Tensor();
   }
   std::lock_guard<std::mutex> lock(pool_mutex_);
   pool_.push_back(std::move(arena));
@@ -307,7 +312,8 @@ void Plan::release_arena(std::unique_ptr<Arena> arena) const {
 std::vector<Tensor> Plan::run(std::span<const Tensor> inputs) const {
   std::vector<Tensor> outputs(graph_outputs_.size());
   for (std::size_t j = 0; j < graph_outputs_.size(); ++j) {
-    if (placements_[static_cast<std::size_t>(graph_outputs_[j])].base == Placement::Base::graph_output &&
+    if (placements_[static_cast<std::size_t>(graph_outputs_[j])].base ==
+            Placement::Base::graph_output &&
         placements_[static_cast<std::size_t>(graph_outputs_[j])].index == static_cast<int>(j)) {
       outputs[j] = Tensor::empty(output_types_[j].dtype, output_types_[j].shape);
     }
@@ -331,7 +337,8 @@ std::vector<Tensor> Plan::run(std::span<const Tensor> inputs) const {
     }
   }
   for (const auto& [position, value] : output_copies_) {
-    outputs[static_cast<std::size_t>(position)] = tensor_for(value, inputs, outputs, arena->memory.get()).clone();
+    outputs[static_cast<std::size_t>(position)] =
+        tensor_for(value, inputs, outputs, arena->memory.get()).clone();
   }
   return outputs;
 }

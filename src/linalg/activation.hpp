@@ -18,14 +18,14 @@ enum class ActivationKind {
   hard_sigmoid,  // max(0, min(1, alpha * x + beta))
   hard_swish,    // x * max(0, min(1, x / 6 + 1/2))
   tanh,
-  elu,           // x >= 0 ? x : alpha * (exp(x) - 1)
-  selu,          // beta * (x > 0 ? x : alpha * (exp(x) - 1)); ONNX's gamma is beta here
-  softplus,      // log(1 + exp(x))
-  softsign,      // x / (1 + |x|)
-  swish,         // x * sigmoid(alpha * x)
-  mish,          // x * tanh(softplus(x))
-  gelu_erf,      // 0.5 x (1 + erf(x / sqrt 2))
-  gelu_tanh,     // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  elu,        // x >= 0 ? x : alpha * (exp(x) - 1)
+  selu,       // beta * (x > 0 ? x : alpha * (exp(x) - 1)); ONNX's gamma is beta here
+  softplus,   // log(1 + exp(x))
+  softsign,   // x / (1 + |x|)
+  swish,      // x * sigmoid(alpha * x)
+  mish,       // x * tanh(softplus(x))
+  gelu_erf,   // 0.5 x (1 + erf(x / sqrt 2))
+  gelu_tanh,  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
   exp,
 };
 

@@ -21,7 +21,7 @@ void parallel_for(std::int64_t n, std::int64_t grain, Fn&& fn) {
     fn(std::int64_t{0}, n);
     return;
   }
-#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static)
+#pragma omp parallel for num_threads(static_cast <int>(chunks)) schedule(static)
   for (std::int64_t c = 0; c < chunks; ++c) {
     const std::int64_t begin = n * c / chunks;
     const std::int64_t end = n * (c + 1) / chunks;

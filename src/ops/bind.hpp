@@ -1,5 +1,6 @@
 // bind(): the short way to define an op from three plain functions, as in
-//   extern const OpDef kLeakyRelu{"", "LeakyRelu", 6, kLatestOpset, ops::bind<LeakyReluAttrs>(parse, infer, run)};
+//   extern const OpDef kLeakyRelu{"", "LeakyRelu", 6, kLatestOpset,
+//   ops::bind<LeakyReluAttrs>(parse, infer, run)};
 // (Qualify it: inside namespace nnload::ops an unqualified bind(...) with std::span arguments
 // finds std::bind by argument-dependent lookup.)
 // parse reads the attributes once; infer gives the output types; run computes.
@@ -33,7 +34,11 @@ class BoundOp final : public Op {
 
  public:
   BoundOp(Attrs attrs, InferFn<Attrs> infer, RunFn<Attrs> run, int alias, bool shape_only = false)
-      : attrs_(std::move(attrs)), infer_(infer), run_(run), alias_(alias), shape_only_(shape_only) {}
+      : attrs_(std::move(attrs)),
+        infer_(infer),
+        run_(run),
+        alias_(alias),
+        shape_only_(shape_only) {}
   std::vector<TensorType> infer(std::span<const InputInfo> inputs) const override {
     return infer_(attrs_, inputs);
   }

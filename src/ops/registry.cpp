@@ -52,8 +52,8 @@ std::unique_ptr<Op> create_op(const graph::Node& node, int opset) {
            node.op);
     }
     fail(ErrorCode::unsupported,
-         "node {}: op {} at opset {} is not supported (implemented from opset {})",
-         node.describe(), node.op, opset, fmt::join(versions, ", "));
+         "node {}: op {} at opset {} is not supported (implemented from opset {})", node.describe(),
+         node.op, opset, fmt::join(versions, ", "));
   }
   try {
     return def->create(node);

@@ -21,7 +21,9 @@ std::string read_bytes(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-void write_bytes(const fs::path& p, const std::string& bytes) { testing::write_bytes(p, testing::to_bytes(bytes)); }
+void write_bytes(const fs::path& p, const std::string& bytes) {
+  testing::write_bytes(p, testing::to_bytes(bytes));
+}
 
 // Loads `path` expecting an Error with `code` whose message contains `text`.
 void expect_load_error(const fs::path& path, ErrorCode code, const std::string& text) {
@@ -36,7 +38,9 @@ void expect_load_error(const fs::path& path, ErrorCode code, const std::string& 
 
 const fs::path kExample = fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5";
 
-TEST(LoadErrors, MissingPath) { expect_load_error("/no/such/model.h5", ErrorCode::not_found, "no such file"); }
+TEST(LoadErrors, MissingPath) {
+  expect_load_error("/no/such/model.h5", ErrorCode::not_found, "no such file");
+}
 
 TEST(LoadErrors, DirectoryThatIsNotASavedModel) {
   TempDir dir;
@@ -62,7 +66,8 @@ TEST(LoadErrors, TruncatedH5AtEveryTenthOfItsLength) {
       load(cut);
       ADD_FAILURE() << "a file cut to " << tenth << "/10 loaded";
     } catch (const Error& e) {
-      EXPECT_TRUE(e.code() == ErrorCode::corrupt || e.code() == ErrorCode::unknown_format) << e.what();
+      EXPECT_TRUE(e.code() == ErrorCode::corrupt || e.code() == ErrorCode::unknown_format)
+          << e.what();
     }
   }
 }
@@ -101,8 +106,8 @@ TEST(LoadErrors, RandomByteDamageNeverCrashes) {
 }
 
 TEST(LoadErrors, WeightsOnlyFile) {
-  expect_load_error(testing::project_fixture("keras/weights_only.tf2.h5"), ErrorCode::invalid_argument,
-                    "holds weights only; no architecture");
+  expect_load_error(testing::project_fixture("keras/weights_only.tf2.h5"),
+                    ErrorCode::invalid_argument, "holds weights only; no architecture");
 }
 
 TEST(LoadErrors, UnknownLayerClassNamesLayerClassAndWhatToDo) {
@@ -127,7 +132,8 @@ TEST(LoadErrors, LambdaLayerExplainsPythonCodeCannotRun) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::custom_layer_missing);
     EXPECT_NE(std::string(e.what()).find("Lambda"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("can't run outside Python"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("can't run outside Python"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -142,7 +148,8 @@ TEST_F(PredictErrors, WrongShapeSaysExpectedAndGot) {
     FAIL() << "accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::shape);
-    EXPECT_NE(std::string(e.what()).find("must have shape (None, 8, 8, 1), got (1, 8, 8, 3)"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("must have shape (None, 8, 8, 1), got (1, 8, 8, 3)"),
+              std::string::npos)
         << e.what();
   }
   EXPECT_THROW(model.predict({Tensor::zeros(DType::f32, {8, 8, 1})}), Error);  // rank
@@ -154,15 +161,18 @@ TEST_F(PredictErrors, WrongDtypeSaysExpectedAndGot) {
     FAIL() << "accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::shape);
-    EXPECT_NE(std::string(e.what()).find("must be float32, got float64"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("must be float32, got float64"), std::string::npos)
+        << e.what();
   }
 }
 
 TEST_F(PredictErrors, WrongInputCountAndNames) {
   EXPECT_THROW(model.predict(std::vector<Tensor>{}), Error);
-  EXPECT_THROW(model.predict({Tensor::zeros(DType::f32, {1, 8, 8, 1}), Tensor::zeros(DType::f32, {1, 8, 8, 1})}),
+  EXPECT_THROW(model.predict({Tensor::zeros(DType::f32, {1, 8, 8, 1}),
+                              Tensor::zeros(DType::f32, {1, 8, 8, 1})}),
                Error);
-  EXPECT_THROW(model.predict(std::map<std::string, Tensor>{{"nope", Tensor::zeros(DType::f32, {1, 8, 8, 1})}}),
+  EXPECT_THROW(model.predict(std::map<std::string, Tensor>{
+                   {"nope", Tensor::zeros(DType::f32, {1, 8, 8, 1})}}),
                Error);
   EXPECT_THROW(model.predict({Tensor()}), Error);
 }
@@ -172,7 +182,8 @@ TEST_F(PredictErrors, BatchSizesOtherThanTheFirstStillWork) {
   const auto five = model.predict({Tensor::zeros(DType::f32, {5, 8, 8, 1})});
   EXPECT_EQ(five[0].shape(), (Shape{5, 10}));
   for (int b = 0; b < 5; ++b) {
-    for (int k = 0; k < 10; ++k) EXPECT_FLOAT_EQ(five[0].value_as_double(b * 10 + k), one[0].value_as_double(k));
+    for (int k = 0; k < 10; ++k)
+      EXPECT_FLOAT_EQ(five[0].value_as_double(b * 10 + k), one[0].value_as_double(k));
   }
 }
 

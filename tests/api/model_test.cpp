@@ -11,8 +11,10 @@
 namespace nnload {
 namespace {
 
-const std::filesystem::path kModel = std::filesystem::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5";
-const std::filesystem::path kSample = std::filesystem::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_sample.npy";
+const std::filesystem::path kModel =
+    std::filesystem::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5";
+const std::filesystem::path kSample =
+    std::filesystem::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_sample.npy";
 
 TEST(Model, DescribesItself) {
   const Model model = load(kModel);
@@ -34,7 +36,8 @@ TEST(Model, PredictsTheSampleDigit) {
   const Model model = load(kModel);
   const Tensor y = model.predict({io::load_npy(kSample)})[0];
   std::int64_t best = 0;
-  for (std::int64_t k = 1; k < 10; ++k) best = y.value_as_double(k) > y.value_as_double(best) ? k : best;
+  for (std::int64_t k = 1; k < 10; ++k)
+    best = y.value_as_double(k) > y.value_as_double(best) ? k : best;
   EXPECT_EQ(best, 3);  // the sample is a "3" (examples/models/README.md)
 }
 
@@ -61,7 +64,8 @@ TEST(Model, ManyThreadsShareOneModel) {
   std::vector<Tensor> expected;
   for (int b = 1; b <= 4; ++b) {
     Tensor x = Tensor::empty(DType::f32, {b, 8, 8, 1});
-    for (std::int64_t i = 0; i < x.numel(); ++i) x.mutable_data<float>()[i] = static_cast<float>((i * 37 + b) % 11) / 11.0f;
+    for (std::int64_t i = 0; i < x.numel(); ++i)
+      x.mutable_data<float>()[i] = static_cast<float>((i * 37 + b) % 11) / 11.0f;
     inputs.push_back(x);
     expected.push_back(model.predict({x})[0]);
   }
@@ -84,8 +88,9 @@ TEST(Model, SummaryHasKerasColumnsAndTotals) {
   std::ostringstream out;
   model.summary(out);
   const std::string s = out.str();
-  for (const char* text : {"Layer (type)", "Output Shape", "Param #", "dense (Dense)", "(None, 10)",
-                           "Total params: 1,418", "Trainable params: 1,418", "Non-trainable params: 0"}) {
+  for (const char* text :
+       {"Layer (type)", "Output Shape", "Param #", "dense (Dense)", "(None, 10)",
+        "Total params: 1,418", "Trainable params: 1,418", "Non-trainable params: 0"}) {
     EXPECT_NE(s.find(text), std::string::npos) << text << " in\n" << s;
   }
 }

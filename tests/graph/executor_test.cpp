@@ -24,7 +24,8 @@ Tensor random_tensor(Shape shape, unsigned seed) {
   Tensor t = Tensor::empty(DType::f32, shape);
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist;
-  for (float& v : std::span<float>(t.mutable_data<float>(), static_cast<std::size_t>(t.numel()))) v = dist(rng);
+  for (float& v : std::span<float>(t.mutable_data<float>(), static_cast<std::size_t>(t.numel())))
+    v = dist(rng);
   return t;
 }
 
@@ -64,14 +65,17 @@ TEST(Executor, ReshapeSharesItsInputsBufferInsteadOfCopying) {
   auto g = std::make_shared<Graph>();
   const int x = g->add_input("x", DType::f32, {2, 8});
   const int r = g->add("Relu", "relu", {x});
-  const int shaped = g->add("Reshape", "reshape", {r, g->add_constant("shape", make<int64_t>({4, 4}, {2}))});
+  const int shaped =
+      g->add("Reshape", "reshape", {r, g->add_constant("shape", make<int64_t>({4, 4}, {2}))});
   const int y = g->add("Relu", "relu2", {shaped});
   g->add_output(y, "y");
   const Executor ex(g);
   // relu's output and the reshape share one buffer; relu2 writes the graph output.
   EXPECT_EQ(ex.arena_bytes({{2, 8}}), 64u);
-  const std::vector<Tensor> out = ex.run(std::vector<Tensor>{make<float>({-1, 2, -3, 4, 5, -6, 7, 8, 1, 1, 1, 1, 1, 1, 1, 1}, {2, 8})});
-  EXPECT_TRUE(tensors_close(out[0], make<float>({0, 2, 0, 4, 5, 0, 7, 8, 1, 1, 1, 1, 1, 1, 1, 1}, {4, 4})));
+  const std::vector<Tensor> out = ex.run(std::vector<Tensor>{
+      make<float>({-1, 2, -3, 4, 5, -6, 7, 8, 1, 1, 1, 1, 1, 1, 1, 1}, {2, 8})});
+  EXPECT_TRUE(
+      tensors_close(out[0], make<float>({0, 2, 0, 4, 5, 0, 7, 8, 1, 1, 1, 1, 1, 1, 1, 1}, {4, 4})));
 }
 
 TEST(Executor, ShapeComputationsAreFoldedPerInputShape) {
@@ -81,9 +85,11 @@ TEST(Executor, ShapeComputationsAreFoldedPerInputShape) {
   const int shape = g->add("Shape", "shape", {x});
   Attributes gather_axis;
   gather_axis.set("axis", int64_t{0});
-  const int batch = g->add("Gather", "batch", {shape, g->add_constant("zero", make<int64_t>({0}, {1}))}, gather_axis);
-  const int target = g->add("Concat", "target", {batch, g->add_constant("minus_one", make<int64_t>({-1}, {1}))},
-                            attrs_int("axis", 0));
+  const int batch = g->add("Gather", "batch",
+                           {shape, g->add_constant("zero", make<int64_t>({0}, {1}))}, gather_axis);
+  const int target =
+      g->add("Concat", "target", {batch, g->add_constant("minus_one", make<int64_t>({-1}, {1}))},
+             attrs_int("axis", 0));
   g->add_output(g->add("Reshape", "flatten", {x, target}), "y");
   const Executor ex(g);
   for (int64_t b : {1, 3, 5}) {
@@ -148,7 +154,8 @@ TEST(Executor, UnsupportedOpsAreNamedAtConstruction) {
     FAIL() << "constructed";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::unsupported);
-    EXPECT_NE(std::string(e.what()).find("'layer_7/frob' (NoSuchOp)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'layer_7/frob' (NoSuchOp)"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -159,7 +166,8 @@ TEST(Executor, ErrorsNameTheNode) {
   const int idx = g->add_input("idx", DType::i64, {1});
   g->add_output(g->add("Gather", "lookup", {data, idx}, attrs_int("axis", 0)), "y");
   const Executor ex(g);
-  EXPECT_TRUE(tensors_close(ex.run(std::vector<Tensor>{make<int64_t>({2}, {1})})[0], make<float>({3}, {1})));
+  EXPECT_TRUE(tensors_close(ex.run(std::vector<Tensor>{make<int64_t>({2}, {1})})[0],
+                            make<float>({3}, {1})));
   try {
     ex.run(std::vector<Tensor>{make<int64_t>({9}, {1})});
     FAIL() << "ran";
@@ -173,7 +181,8 @@ TEST(Executor, ErrorsNameTheNode) {
   h->add_output(h->add("Add", "mismatch", {a, b}), "y");
   const Executor bad(h);
   try {
-    bad.run(std::vector<Tensor>{Tensor::zeros(DType::f32, {2, 3}), Tensor::zeros(DType::f32, {2, 4})});
+    bad.run(
+        std::vector<Tensor>{Tensor::zeros(DType::f32, {2, 3}), Tensor::zeros(DType::f32, {2, 4})});
     FAIL() << "ran";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::shape);

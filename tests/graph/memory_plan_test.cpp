@@ -7,7 +7,8 @@
 namespace nnload::graph {
 namespace {
 
-bool overlap_in_memory(std::size_t a_off, std::size_t a_size, std::size_t b_off, std::size_t b_size) {
+bool overlap_in_memory(std::size_t a_off, std::size_t a_size, std::size_t b_off,
+                       std::size_t b_size) {
   return a_off < b_off + b_size && b_off < a_off + a_size;
 }
 
@@ -18,10 +19,11 @@ void expect_valid(const std::vector<BufferRequest>& requests, const MemoryPlan& 
     EXPECT_EQ(plan.offsets[i] % 64, 0u);
     EXPECT_LE(plan.offsets[i] + requests[i].bytes, plan.total_bytes);
     for (std::size_t j = i + 1; j < requests.size(); ++j) {
-      const bool alive_together =
-          requests[i].first_step <= requests[j].last_step && requests[j].first_step <= requests[i].last_step;
+      const bool alive_together = requests[i].first_step <= requests[j].last_step &&
+                                  requests[j].first_step <= requests[i].last_step;
       if (alive_together) {
-        EXPECT_FALSE(overlap_in_memory(plan.offsets[i], requests[i].bytes, plan.offsets[j], requests[j].bytes))
+        EXPECT_FALSE(overlap_in_memory(plan.offsets[i], requests[i].bytes, plan.offsets[j],
+                                       requests[j].bytes))
             << "buffers " << i << " and " << j;
       }
     }

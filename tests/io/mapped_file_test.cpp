@@ -1,5 +1,5 @@
-#include "support/error_capture.hpp"
 #include "io/mapped_file.hpp"
+#include "support/error_capture.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -22,7 +22,6 @@ std::vector<std::byte> float_file_bytes(std::size_t prefix, const std::vector<fl
   std::memcpy(out.data() + prefix, values.data(), values.size() * 4);
   return out;
 }
-
 
 TEST(MappedFile, MapsBytesAndViewsWithoutCopying) {
   TempDir dir;

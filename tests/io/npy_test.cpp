@@ -1,5 +1,5 @@
-#include "support/error_capture.hpp"
 #include "io/npy.hpp"
+#include "support/error_capture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,8 +19,6 @@ using nnload::testing::message_of;
 using nnload::testing::project_fixture;
 using nnload::testing::TempDir;
 using nnload::testing::to_bytes;
-
-
 
 // The fixtures hold arange(n) (times 0.5 for floats) in C order.
 void expect_arange(const Tensor& t, DType dtype, const Shape& shape) {

@@ -1,5 +1,5 @@
-#include "support/error_capture.hpp"
 #include "io/npz.hpp"
+#include "support/error_capture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,6 @@ using nnload::testing::code_of;
 
 using nnload::testing::project_fixture;
 using nnload::testing::TempDir;
-
 
 // make_fixtures.py: a = arange (2,3) f4 * 0.5, b = arange (4,) i8, c = 0.0 f8, big = (2,2) >f4.
 void expect_fixture_arrays(const std::vector<NamedTensor>& arrays) {

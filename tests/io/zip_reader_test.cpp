@@ -1,5 +1,5 @@
-#include "support/error_capture.hpp"
 #include "io/zip_reader.hpp"
+#include "support/error_capture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,6 @@ using nnload::testing::make_stored_zip;
 using nnload::testing::RawZipEntry;
 using nnload::testing::TempDir;
 using nnload::testing::to_bytes;
-
 
 ZipReader in_memory(const std::vector<std::byte>& bytes, std::string name = "mem.zip") {
   auto owned = std::make_shared<std::vector<std::byte>>(bytes);

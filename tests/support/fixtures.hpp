@@ -20,10 +20,10 @@ inline bool have_shared_fixtures() { return std::filesystem::is_directory(shared
 }  // namespace nnload::testing
 
 // Skips the current test with a message when ../shared/fixtures is absent.
-#define NNLOAD_REQUIRE_SHARED_FIXTURES()                                                  \
-  do {                                                                                    \
-    if (!::nnload::testing::have_shared_fixtures()) {                                     \
-      GTEST_SKIP() << "../shared/fixtures is absent (" << NNLOAD_SHARED_FIXTURES          \
-                   << "); this test needs the shared fixtures";                            \
-    }                                                                                     \
+#define NNLOAD_REQUIRE_SHARED_FIXTURES()                                         \
+  do {                                                                           \
+    if (!::nnload::testing::have_shared_fixtures()) {                            \
+      GTEST_SKIP() << "../shared/fixtures is absent (" << NNLOAD_SHARED_FIXTURES \
+                   << "); this test needs the shared fixtures";                  \
+    }                                                                            \
   } while (0)

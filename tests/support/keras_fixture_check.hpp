@@ -18,8 +18,8 @@ namespace nnload::testing {
 // The bar: |a - b| <= max(1e-4, 1e-5 * |b|) for every element.
 inline ::testing::AssertionResult matches_keras(const Tensor& actual, const Tensor& expected) {
   if (actual.shape() != expected.shape()) {
-    return ::testing::AssertionFailure() << "shape " << shape_to_list(actual.shape()) << " != Keras' "
-                                         << shape_to_list(expected.shape());
+    return ::testing::AssertionFailure() << "shape " << shape_to_list(actual.shape())
+                                         << " != Keras' " << shape_to_list(expected.shape());
   }
   for (std::int64_t i = 0; i < actual.numel(); ++i) {
     const double a = actual.value_as_double(i), b = expected.value_as_double(i);

@@ -34,10 +34,10 @@ std::string slurp(const fs::path& p) {
 
 class Cli : public ::testing::Test {
  protected:
-
   CliRun run(const std::string& args) {
     const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>" + err.string();
+    const std::string command =
+        std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>" + err.string();
     const int raw = std::system(command.c_str());
     CliRun r;
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -47,8 +47,10 @@ class Cli : public ::testing::Test {
   }
   fs::path path(const std::string& name) const { return dir_ / name; }
 
-  const std::string model_ = (fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5").string();
-  const std::string sample_ = (fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_sample.npy").string();
+  const std::string model_ =
+      (fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5").string();
+  const std::string sample_ =
+      (fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_sample.npy").string();
   testing::TempDir temp_;
   const fs::path& dir_ = temp_.path();
 };
@@ -88,7 +90,8 @@ TEST_F(Cli, PredictPrintsOutputsNumpyStyle) {
 }
 
 TEST_F(Cli, PredictOutputNpzEqualsTheLibrarysPrediction) {
-  const CliRun r = run("predict " + model_ + " --input " + sample_ + " --output " + path("y.npz").string() + " --threads 1");
+  const CliRun r = run("predict " + model_ + " --input " + sample_ + " --output " +
+                       path("y.npz").string() + " --threads 1");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto written = io::load_npz(path("y.npz"));
   ASSERT_EQ(written.size(), 1u);
@@ -99,7 +102,8 @@ TEST_F(Cli, PredictOutputNpzEqualsTheLibrarysPrediction) {
 }
 
 TEST_F(Cli, PredictTakesAnNpzKeyedByInputName) {
-  io::save_npz(path("in.npz"), {{"input_layer", io::load_npy(sample_)}, {"unrelated", Tensor::zeros(DType::f32, {2})}});
+  io::save_npz(path("in.npz"), {{"input_layer", io::load_npy(sample_)},
+                                {"unrelated", Tensor::zeros(DType::f32, {2})}});
   const CliRun r = run("predict " + model_ + " --input " + path("in.npz").string());
   EXPECT_EQ(r.status, 0) << r.err;
   io::save_npz(path("wrong.npz"), {{"a", io::load_npy(sample_)}, {"b", io::load_npy(sample_)}});
@@ -125,16 +129,19 @@ TEST_F(Cli, ErrorsExitWithOneAndLeaveNoPartialOutput) {
   EXPECT_EQ(missing.err.rfind("error: ", 0), 0u) << missing.err;
 
   io::save_npy(path("bad.npy"), Tensor::zeros(DType::f32, {1, 4, 4, 1}));
-  const CliRun shape = run("predict " + model_ + " --input " + path("bad.npy").string() + " --output " + path("y.npz").string());
+  const CliRun shape = run("predict " + model_ + " --input " + path("bad.npy").string() +
+                           " --output " + path("y.npz").string());
   EXPECT_EQ(shape.status, 1);
   EXPECT_NE(shape.err.find("must have shape"), std::string::npos) << shape.err;
   EXPECT_FALSE(fs::exists(path("y.npz")));
 
-  const CliRun unwritable = run("predict " + model_ + " --input " + sample_ + " --output " + (dir_ / "no/dir/y.npz").string());
+  const CliRun unwritable = run("predict " + model_ + " --input " + sample_ + " --output " +
+                                (dir_ / "no/dir/y.npz").string());
   EXPECT_EQ(unwritable.status, 1) << unwritable.err;
   EXPECT_FALSE(fs::exists(dir_ / "no"));
   for (const auto& entry : fs::directory_iterator(dir_)) {
-    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << "left behind: " << entry.path();
   }
 }
 

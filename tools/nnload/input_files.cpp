@@ -33,8 +33,8 @@ std::vector<Tensor> from_npz(const Model& model, const std::string& file) {
     if (!found) {
       std::vector<std::string> keys;
       for (const io::NamedTensor& array : arrays) keys.push_back(array.name);
-      fail(ErrorCode::not_found, "{}: no array named '{}' for input '{}' (the file holds: {})", file, input.name,
-           input.name, fmt::join(keys, ", "));
+      fail(ErrorCode::not_found, "{}: no array named '{}' for input '{}' (the file holds: {})",
+           file, input.name, input.name, fmt::join(keys, ", "));
     }
     ordered.push_back(*found);
   }
@@ -46,12 +46,16 @@ std::vector<Tensor> from_npz(const Model& model, const std::string& file) {
 std::vector<Tensor> read_inputs(const Model& model, const std::vector<std::string>& files) {
   if (files.size() == 1 && is_npz(files[0])) return from_npz(model, files[0]);
   if (files.size() != model.inputs().size()) {
-    fail(ErrorCode::invalid_argument, "the model takes {} input(s); {} file(s) given (use one .npz keyed by input name, or one .npy per input)",
+    fail(ErrorCode::invalid_argument,
+         "the model takes {} input(s); {} file(s) given (use one .npz keyed by input name, or one "
+         ".npy per input)",
          model.inputs().size(), files.size());
   }
   std::vector<Tensor> inputs;
   for (const std::string& file : files) {
-    if (is_npz(file)) fail(ErrorCode::invalid_argument, "{}: give a single .npz for all inputs, or .npy files", file);
+    if (is_npz(file))
+      fail(ErrorCode::invalid_argument, "{}: give a single .npz for all inputs, or .npy files",
+           file);
     inputs.push_back(io::load_npy(file));
   }
   return inputs;

@@ -22,8 +22,10 @@ void print_json(const Model& model) {
   j["producer_version"] = info.producer_version;
   j["name"] = info.name;
   j["metadata"] = info.metadata;
-  for (const TensorInfo& t : model.inputs()) j["inputs"].push_back(tensor_json(t.name, t.dtype, t.shape));
-  for (const TensorInfo& t : model.outputs()) j["outputs"].push_back(tensor_json(t.name, t.dtype, t.shape));
+  for (const TensorInfo& t : model.inputs())
+    j["inputs"].push_back(tensor_json(t.name, t.dtype, t.shape));
+  for (const TensorInfo& t : model.outputs())
+    j["outputs"].push_back(tensor_json(t.name, t.dtype, t.shape));
   j["weights"] = nlohmann::json::array();
   for (const WeightInfo& w : model.weights()) {
     nlohmann::json e = tensor_json(w.name, w.dtype, w.shape);
@@ -41,11 +43,13 @@ void print_text(const Model& model) {
   for (const auto& [key, value] : info.metadata) std::cout << "  " << key << ": " << value << '\n';
   std::cout << "inputs:\n";
   for (const TensorInfo& t : model.inputs()) {
-    std::cout << "  " << t.name << "  " << dtype_name(t.dtype) << ' ' << shape_to_list(t.shape) << '\n';
+    std::cout << "  " << t.name << "  " << dtype_name(t.dtype) << ' ' << shape_to_list(t.shape)
+              << '\n';
   }
   std::cout << "outputs:\n";
   for (const TensorInfo& t : model.outputs()) {
-    std::cout << "  " << t.name << "  " << dtype_name(t.dtype) << ' ' << shape_to_list(t.shape) << '\n';
+    std::cout << "  " << t.name << "  " << dtype_name(t.dtype) << ' ' << shape_to_list(t.shape)
+              << '\n';
   }
   const std::vector<WeightInfo> weights = model.weights();
   std::int64_t total = 0;
@@ -62,7 +66,8 @@ void print_text(const Model& model) {
 Command add_inspect_command(CLI::App& app) {
   auto model_path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  CLI::App* sub = app.add_subcommand("inspect", "Show the format, inputs, outputs and weights of a model");
+  CLI::App* sub =
+      app.add_subcommand("inspect", "Show the format, inputs, outputs and weights of a model");
   sub->add_option("model", *model_path, "Model file or directory")->required();
   sub->add_flag("--json", *json, "Print JSON instead of text");
   return {sub, [model_path, json] {

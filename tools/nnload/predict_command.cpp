@@ -26,7 +26,8 @@ int run_predict(const PredictOptions& options) {
   const std::vector<Tensor> outputs = model.predict(inputs);
   if (!options.output.empty()) {
     std::vector<io::NamedTensor> named;
-    for (std::size_t i = 0; i < outputs.size(); ++i) named.push_back({model.outputs()[i].name, outputs[i]});
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+      named.push_back({model.outputs()[i].name, outputs[i]});
     io::save_npz(options.output, named);  // atomic: a failure leaves no file behind
     return 0;
   }
@@ -48,8 +49,10 @@ Command add_predict_command(CLI::App& app) {
                   "Input file: one .npz keyed by input name (any single array for a one-input "
                   "model), or one .npy per input in order")
       ->required();
-  sub->add_option("--output,-o", options->output, "Write the outputs to this .npz, keyed by output name");
-  sub->add_option("--threads", options->threads, "Threads to use (default: all cores)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--output,-o", options->output,
+                  "Write the outputs to this .npz, keyed by output name");
+  sub->add_option("--threads", options->threads, "Threads to use (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
   return {sub, [options] { return run_predict(*options); }};
 }
 

@@ -30,12 +30,15 @@ std::string element_text(const Tensor& t, std::int64_t i) {
 }
 
 void print_dim(std::ostream& out, const Tensor& t, std::size_t dim, std::int64_t offset,
-               const std::vector<std::int64_t>& strides, bool elide, std::int64_t edge, int indent) {
+               const std::vector<std::int64_t>& strides, bool elide, std::int64_t edge,
+               int indent) {
   const std::int64_t n = t.shape()[dim];
   out << '[';
   for (std::int64_t i = 0; i < n; ++i) {
     if (elide && n > 2 * edge && i == edge) {
-      out << (dim + 1 == t.shape().size() ? "..., " : "...,\n" + std::string(static_cast<std::size_t>(indent + 1), ' '));
+      out << (dim + 1 == t.shape().size()
+                  ? "..., "
+                  : "...,\n" + std::string(static_cast<std::size_t>(indent + 1), ' '));
       i = n - edge - 1;
       continue;
     }
@@ -48,7 +51,9 @@ void print_dim(std::ostream& out, const Tensor& t, std::size_t dim, std::int64_t
       if (dim + 1 == t.shape().size()) {
         out << ", ";
       } else {
-        out << ",\n" << std::string(t.shape().size() - dim - 2, '\n') << std::string(static_cast<std::size_t>(indent + 1), ' ');
+        out << ",\n"
+            << std::string(t.shape().size() - dim - 2, '\n')
+            << std::string(static_cast<std::size_t>(indent + 1), ' ');
       }
     }
   }
@@ -57,13 +62,15 @@ void print_dim(std::ostream& out, const Tensor& t, std::size_t dim, std::int64_t
 
 }  // namespace
 
-void print_tensor(std::ostream& out, const Tensor& tensor, std::int64_t threshold, std::int64_t edge_items) {
+void print_tensor(std::ostream& out, const Tensor& tensor, std::int64_t threshold,
+                  std::int64_t edge_items) {
   if (tensor.rank() == 0) {
     out << element_text(tensor, 0) << '\n';
     return;
   }
   std::vector<std::int64_t> strides(tensor.shape().size(), 1);
-  for (std::size_t d = tensor.shape().size(); d-- > 1;) strides[d - 1] = strides[d] * tensor.shape()[d];
+  for (std::size_t d = tensor.shape().size(); d-- > 1;)
+    strides[d - 1] = strides[d] * tensor.shape()[d];
   print_dim(out, tensor, 0, 0, strides, tensor.numel() > threshold, edge_items, 0);
   out << '\n';
 }

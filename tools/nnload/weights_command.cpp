@@ -16,7 +16,8 @@ Command add_weights_command(CLI::App& app) {
   return {sub, [model_path, output] {
             const Model model = load(*model_path);
             std::vector<io::NamedTensor> named;
-            for (const WeightInfo& w : model.weights()) named.push_back({w.name, model.weight(w.name)});
+            for (const WeightInfo& w : model.weights())
+              named.push_back({w.name, model.weight(w.name)});
             io::save_npz(*output, named);
             return 0;
           }};

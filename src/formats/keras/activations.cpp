@@ -17,7 +17,8 @@ graph::Attributes with_float(const char* name, double value) {
   return a;
 }
 
-int unary(LayerContext& ctx, int x, const char* op, graph::Attributes attrs = {}, const char* domain = "") {
+int unary(LayerContext& ctx, int x, const char* op, graph::Attributes attrs = {},
+          const char* domain = "") {
   return ctx.add(op, op, {x}, std::move(attrs), domain);
 }
 
@@ -50,19 +51,25 @@ const std::map<std::string, ActivationBuilder, std::less<>>& activation_table() 
       {"elu", [](LayerContext& c, int x) { return unary(c, x, "Elu", with_float("alpha", 1.0)); }},
       {"exponential", [](LayerContext& c, int x) { return unary(c, x, "Exp"); }},
       {"hard_sigmoid", hard_sigmoid},
-      {"swish", [](LayerContext& c, int x) { return unary(c, x, "Swish", with_float("alpha", 1.0), "nnload"); }},
-      {"silu", [](LayerContext& c, int x) { return unary(c, x, "Swish", with_float("alpha", 1.0), "nnload"); }},
+      {"swish", [](LayerContext& c,
+                   int x) { return unary(c, x, "Swish", with_float("alpha", 1.0), "nnload"); }},
+      {"silu", [](LayerContext& c,
+                  int x) { return unary(c, x, "Swish", with_float("alpha", 1.0), "nnload"); }},
       // keras.activations.gelu and tf.keras.activations.gelu both default to approximate=False.
       {"gelu", [](LayerContext& c, int x) { return unary(c, x, "Gelu"); }},
-      {"relu6", [](LayerContext& c, int x) {
-         return c.add("Clip", "relu6", {x, c.scalar("relu6_min", 0.0f), c.scalar("relu6_max", 6.0f)});
+      {"relu6",
+       [](LayerContext& c, int x) {
+         return c.add("Clip", "relu6",
+                      {x, c.scalar("relu6_min", 0.0f), c.scalar("relu6_max", 6.0f)});
        }},
       // keras.activations.leaky_relu (Keras 3) defaults to negative_slope=0.2.
-      {"leaky_relu", [](LayerContext& c, int x) { return unary(c, x, "LeakyRelu", with_float("alpha", 0.2)); }},
+      {"leaky_relu",
+       [](LayerContext& c, int x) { return unary(c, x, "LeakyRelu", with_float("alpha", 0.2)); }},
       {"mish", [](LayerContext& c, int x) { return unary(c, x, "Mish"); }},
       {"hard_swish", [](LayerContext& c, int x) { return unary(c, x, "HardSwish"); }},
       {"hard_silu", [](LayerContext& c, int x) { return unary(c, x, "HardSwish"); }},
-      {"log_sigmoid", [](LayerContext& c, int x) {  // log(sigmoid(x)) = -softplus(-x)
+      {"log_sigmoid",
+       [](LayerContext& c, int x) {  // log(sigmoid(x)) = -softplus(-x)
          const int neg = c.add("Neg", "log_sigmoid_neg", {x});
          return c.add("Neg", "log_sigmoid", {c.add("Softplus", "log_sigmoid_softplus", {neg})});
        }},

@@ -16,7 +16,8 @@ TensorRef parse_ref(const Json& j, const char* where) {
   // Keras 1/2: ["layer", node_index, tensor_index(, kwargs)]
   if (!j.is_array() || j.size() < 3 || !j[0].is_string() || !j[1].is_number_integer() ||
       !j[2].is_number_integer()) {
-    fail(ErrorCode::corrupt, "model_config: {} entry {} is not [layer, node, tensor]", where, j.dump());
+    fail(ErrorCode::corrupt, "model_config: {} entry {} is not [layer, node, tensor]", where,
+         j.dump());
   }
   return {j[0].get<std::string>(), j[1].get<int>(), j[2].get<int>()};
 }
@@ -40,7 +41,8 @@ void collect_keras_tensors(const Json& j, std::vector<TensorRef>& out) {
 std::vector<CallNode> parse_calls(const Json& inbound, const std::string& layer) {
   std::vector<CallNode> calls;
   if (inbound.is_null()) return calls;
-  if (!inbound.is_array()) fail(ErrorCode::corrupt, "model_config: layer '{}' has malformed inbound_nodes", layer);
+  if (!inbound.is_array())
+    fail(ErrorCode::corrupt, "model_config: layer '{}' has malformed inbound_nodes", layer);
   for (const Json& node : inbound) {
     CallNode call;
     if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
@@ -84,10 +86,12 @@ LayerConfig parse_layer(const Json& j) {
   layer.config = j.value("config", Json::object());
   if (j.contains("name") && j["name"].is_string()) {
     layer.name = j["name"].get<std::string>();
-  } else if (layer.config.is_object() && layer.config.contains("name") && layer.config["name"].is_string()) {
+  } else if (layer.config.is_object() && layer.config.contains("name") &&
+             layer.config["name"].is_string()) {
     layer.name = layer.config["name"].get<std::string>();
   }
-  if (j.contains("module") && j["module"].is_string()) layer.module = j["module"].get<std::string>();
+  if (j.contains("module") && j["module"].is_string())
+    layer.module = j["module"].get<std::string>();
   if (j.contains("registered_name") && j["registered_name"].is_string()) {
     layer.registered_name = j["registered_name"].get<std::string>();
   }
@@ -96,7 +100,8 @@ LayerConfig parse_layer(const Json& j) {
     layer.nested = std::make_shared<ModelConfig>(parse_model_config(j));
     if (layer.name.empty()) layer.name = layer.nested->name;
   }
-  if (layer.name.empty()) fail(ErrorCode::corrupt, "model_config: a {} layer has no name", layer.class_name);
+  if (layer.name.empty())
+    fail(ErrorCode::corrupt, "model_config: a {} layer has no name", layer.class_name);
   return layer;
 }
 
@@ -111,14 +116,17 @@ ModelConfig parse_model_config(const Json& json) {
   const Json& config = json.contains("config") ? json["config"] : Json();
   // Keras 1 and early Keras 2 write a Sequential config as the bare list of layers.
   const Json& layers = config.is_array() ? config : config.value("layers", Json());
-  if (!layers.is_array()) fail(ErrorCode::corrupt, "model_config: the {} has no layer list", model.class_name);
+  if (!layers.is_array())
+    fail(ErrorCode::corrupt, "model_config: the {} has no layer list", model.class_name);
   if (config.is_object()) {
     model.config = config;
     model.name = config.value("name", "");
     model.inputs = parse_ref_list(config.value("input_layers", Json()), "input_layers");
     model.outputs = parse_ref_list(config.value("output_layers", Json()), "output_layers");
   }
-  if (model.name.empty()) model.name = json.value("name", Json("model")).is_string() ? json.value("name", "model") : "model";
+  if (model.name.empty())
+    model.name =
+        json.value("name", Json("model")).is_string() ? json.value("name", "model") : "model";
   for (const Json& layer : layers) model.layers.push_back(parse_layer(layer));
   return model;
 }

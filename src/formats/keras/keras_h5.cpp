@@ -15,7 +15,8 @@ std::string optional_attribute(const io::hdf5::Group& group, const std::string& 
 }
 
 [[noreturn]] void not_a_full_model(const std::filesystem::path& path, const io::hdf5::Group& root) {
-  const bool legacy_weights = root.has_attribute("layer_names") || root.has_attribute("layer_names0");
+  const bool legacy_weights =
+      root.has_attribute("layer_names") || root.has_attribute("layer_names0");
   const bool keras3_weights = root.has_group("layers") || root.has_group("vars");
   if (legacy_weights || keras3_weights || root.has_group("model_weights")) {
     fail(ErrorCode::invalid_argument,
@@ -45,13 +46,15 @@ LoadedModel load_h5(const std::filesystem::path& path) {
 
   std::string version_text = optional_attribute(root, "keras_version");
   const bool has_weights = root.has_group("model_weights");
-  if (version_text.empty() && has_weights) version_text = optional_attribute(root.group("model_weights"), "keras_version");
+  if (version_text.empty() && has_weights)
+    version_text = optional_attribute(root.group("model_weights"), "keras_version");
   const KerasVersion version = parse_keras_version(version_text);
 
   LoadedModel model;
   try {
     const ModelConfig config = parse_model_config(config_json);
-    const LayerWeights weights = has_weights ? read_layer_weights(root.group("model_weights")) : LayerWeights{};
+    const LayerWeights weights =
+        has_weights ? read_layer_weights(root.group("model_weights")) : LayerWeights{};
     model.graph = std::make_shared<graph::Graph>();
     BuiltModel built = build_model(*model.graph, config, weights, version);
 
@@ -62,7 +65,8 @@ LoadedModel load_h5(const std::filesystem::path& path) {
     model.info.metadata["keras_class"] = config.class_name;
     const std::string backend = optional_attribute(root, "backend");
     if (!backend.empty()) model.info.metadata["backend"] = backend;
-    if (root.has_attribute("training_config")) model.info.metadata["training_config"] = "present (ignored)";
+    if (root.has_attribute("training_config"))
+      model.info.metadata["training_config"] = "present (ignored)";
 
     model.inputs = std::move(built.inputs);
     model.outputs = std::move(built.outputs);
@@ -70,7 +74,8 @@ LoadedModel load_h5(const std::filesystem::path& path) {
     for (const auto& [layer, list] : weights.layers) {
       const auto flags = built.trainable.find(layer);
       for (std::size_t i = 0; i < list.size(); ++i) {
-        const bool trainable = flags == built.trainable.end() || i >= flags->second.size() || flags->second[i];
+        const bool trainable =
+            flags == built.trainable.end() || i >= flags->second.size() || flags->second[i];
         model.weights.push_back({list[i].name, list[i].value, trainable});
       }
     }

@@ -18,7 +18,8 @@ LayerContext::LayerContext(graph::Graph& graph, const LayerConfig& layer, std::v
       version_(version),
       prefix_(std::move(name_prefix)) {
   const Json* trainable = find({"trainable"});
-  if (trainable && trainable->is_boolean() && !trainable->get<bool>()) trainable_.assign(weights.size(), false);
+  if (trainable && trainable->is_boolean() && !trainable->get<bool>())
+    trainable_.assign(weights.size(), false);
 }
 
 void LayerContext::unsupported(const std::string& what) const {
@@ -30,14 +31,16 @@ void LayerContext::corrupt(const std::string& what) const {
 }
 
 int LayerContext::input(std::size_t i) const {
-  if (i >= inputs_.size()) corrupt(fmt::format("needs input {}, but is called with {}", i + 1, inputs_.size()));
+  if (i >= inputs_.size())
+    corrupt(fmt::format("needs input {}, but is called with {}", i + 1, inputs_.size()));
   return inputs_[i];
 }
 
 void LayerContext::expect_inputs(std::size_t min, std::size_t max) const {
   if (inputs_.size() < min || inputs_.size() > max) {
-    corrupt(min == max ? fmt::format("takes {} input(s), called with {}", min, inputs_.size())
-                       : fmt::format("takes {} to {} inputs, called with {}", min, max, inputs_.size()));
+    corrupt(min == max
+                ? fmt::format("takes {} input(s), called with {}", min, inputs_.size())
+                : fmt::format("takes {} to {} inputs, called with {}", min, max, inputs_.size()));
   }
 }
 
@@ -62,31 +65,36 @@ const Json* LayerContext::find(std::initializer_list<const char*> keys) const {
   return nullptr;
 }
 
-int64_t LayerContext::get_int(std::initializer_list<const char*> keys, std::optional<int64_t> fallback) const {
+int64_t LayerContext::get_int(std::initializer_list<const char*> keys,
+                              std::optional<int64_t> fallback) const {
   const Json* j = find(keys);
   if (!j) {
     if (fallback) return *fallback;
     corrupt(fmt::format("config has no '{}'", *keys.begin()));
   }
   if (j->is_array() && j->size() == 1) j = &(*j)[0];
-  if (!j->is_number()) corrupt(fmt::format("config '{}' is not a number: {}", *keys.begin(), j->dump()));
+  if (!j->is_number())
+    corrupt(fmt::format("config '{}' is not a number: {}", *keys.begin(), j->dump()));
   return j->get<int64_t>();
 }
 
-double LayerContext::get_float(std::initializer_list<const char*> keys, std::optional<double> fallback) const {
+double LayerContext::get_float(std::initializer_list<const char*> keys,
+                               std::optional<double> fallback) const {
   const Json* j = find(keys);
   if (!j) {
     if (fallback) return *fallback;
     corrupt(fmt::format("config has no '{}'", *keys.begin()));
   }
-  if (!j->is_number()) corrupt(fmt::format("config '{}' is not a number: {}", *keys.begin(), j->dump()));
+  if (!j->is_number())
+    corrupt(fmt::format("config '{}' is not a number: {}", *keys.begin(), j->dump()));
   return j->get<double>();
 }
 
 bool LayerContext::get_bool(std::initializer_list<const char*> keys, bool fallback) const {
   const Json* j = find(keys);
   if (!j) return fallback;
-  if (!j->is_boolean()) corrupt(fmt::format("config '{}' is not true/false: {}", *keys.begin(), j->dump()));
+  if (!j->is_boolean())
+    corrupt(fmt::format("config '{}' is not true/false: {}", *keys.begin(), j->dump()));
   return j->get<bool>();
 }
 
@@ -97,7 +105,8 @@ std::string LayerContext::get_string(std::initializer_list<const char*> keys,
     if (fallback) return *fallback;
     corrupt(fmt::format("config has no '{}'", *keys.begin()));
   }
-  if (!j->is_string()) corrupt(fmt::format("config '{}' is not a string: {}", *keys.begin(), j->dump()));
+  if (!j->is_string())
+    corrupt(fmt::format("config '{}' is not a string: {}", *keys.begin(), j->dump()));
   return j->get<std::string>();
 }
 
@@ -109,10 +118,12 @@ std::vector<int64_t> LayerContext::get_ints(std::initializer_list<const char*> k
     corrupt(fmt::format("config has no '{}'", *keys.begin()));
   }
   if (j->is_number_integer()) return std::vector<int64_t>(n, j->get<int64_t>());
-  if (!j->is_array()) corrupt(fmt::format("config '{}' is not a list of integers: {}", *keys.begin(), j->dump()));
+  if (!j->is_array())
+    corrupt(fmt::format("config '{}' is not a list of integers: {}", *keys.begin(), j->dump()));
   std::vector<int64_t> values;
   for (const Json& item : *j) {
-    if (!item.is_number_integer()) corrupt(fmt::format("config '{}' is not a list of integers: {}", *keys.begin(), j->dump()));
+    if (!item.is_number_integer())
+      corrupt(fmt::format("config '{}' is not a list of integers: {}", *keys.begin(), j->dump()));
     values.push_back(item.get<int64_t>());
   }
   if (values.size() == 1 && n > 1) values.assign(n, values[0]);
@@ -123,15 +134,17 @@ std::vector<int64_t> LayerContext::get_ints(std::initializer_list<const char*> k
 }
 
 bool LayerContext::channels_first() const {
-  if (const Json* f = find({"data_format"}); f && f->is_string()) return f->get<std::string>() == "channels_first";
-  if (const Json* d = find({"dim_ordering"}); d && d->is_string()) return d->get<std::string>() == "th";
+  if (const Json* f = find({"data_format"}); f && f->is_string())
+    return f->get<std::string>() == "channels_first";
+  if (const Json* d = find({"dim_ordering"}); d && d->is_string())
+    return d->get<std::string>() == "th";
   return false;
 }
 
 const Tensor& LayerContext::weight_tensor(std::size_t index, const char* role) const {
   if (index >= weights_.size()) {
-    corrupt(fmt::format("weight {} ({}) is missing: the file holds {} weight(s) for this layer", index + 1,
-                        role, weights_.size()));
+    corrupt(fmt::format("weight {} ({}) is missing: the file holds {} weight(s) for this layer",
+                        index + 1, role, weights_.size()));
   }
   return weights_[index].value;
 }
@@ -152,7 +165,8 @@ int LayerContext::weight(std::size_t index, const char* role) {
 
 void LayerContext::expect_weights(std::size_t count, const char* roles) const {
   if (weights_.size() != count) {
-    corrupt(fmt::format("expected {} weight(s) ({}), the file holds {}", count, roles, weights_.size()));
+    corrupt(fmt::format("expected {} weight(s) ({}), the file holds {}", count, roles,
+                        weights_.size()));
   }
 }
 

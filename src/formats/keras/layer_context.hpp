@@ -39,8 +39,10 @@ class LayerContext {
   bool has(const char* key) const;
   // The first of several keys present (Keras renamed many: "units"/"output_dim", ...).
   const Json* find(std::initializer_list<const char*> keys) const;
-  int64_t get_int(std::initializer_list<const char*> keys, std::optional<int64_t> fallback = {}) const;
-  double get_float(std::initializer_list<const char*> keys, std::optional<double> fallback = {}) const;
+  int64_t get_int(std::initializer_list<const char*> keys,
+                  std::optional<int64_t> fallback = {}) const;
+  double get_float(std::initializer_list<const char*> keys,
+                   std::optional<double> fallback = {}) const;
   bool get_bool(std::initializer_list<const char*> keys, bool fallback) const;
   std::string get_string(std::initializer_list<const char*> keys,
                          std::optional<std::string> fallback = {}) const;
@@ -62,11 +64,14 @@ class LayerContext {
   const std::vector<bool>& trainable() const { return trainable_; }
 
   // --- building
-  std::string node_name(const std::string& step) const { return prefix_ + layer_.name + "/" + step; }
+  std::string node_name(const std::string& step) const {
+    return prefix_ + layer_.name + "/" + step;
+  }
   int add(const std::string& op, const std::string& step, std::vector<int> inputs,
           graph::Attributes attrs = {}, const std::string& domain = "");
-  std::vector<int> add_multi(const std::string& op, const std::string& step, std::vector<int> inputs,
-                             int outputs, graph::Attributes attrs = {}, const std::string& domain = "");
+  std::vector<int> add_multi(const std::string& op, const std::string& step,
+                             std::vector<int> inputs, int outputs, graph::Attributes attrs = {},
+                             const std::string& domain = "");
   int constant(const std::string& step, Tensor value);
   int int64s(const std::string& step, std::vector<int64_t> values);
   int scalar(const std::string& step, float value);

@@ -63,7 +63,8 @@ std::optional<Shape> declared_input_shape(const LayerConfig& layer) {
   for (const char* key : {"batch_shape", "batch_input_shape"}) {
     if (c.contains(key) && c[key].is_array()) return shape_from_json(c[key], false);
   }
-  if (c.contains("input_shape") && c["input_shape"].is_array()) return shape_from_json(c["input_shape"], true);
+  if (c.contains("input_shape") && c["input_shape"].is_array())
+    return shape_from_json(c["input_shape"], true);
   if (c.contains("input_dim") && c["input_dim"].is_number_integer()) {
     return Shape{-1, c["input_dim"].get<int64_t>()};
   }
@@ -96,26 +97,29 @@ class Builder {
   // Builds `config` reading its inputs from `inputs` (a nested model), or creating graph inputs
   // when `inputs` is null. Fills `out` for the top level.
   std::vector<int> build(const ModelConfig& config, const LayerWeights& weights,
-                         const std::vector<int>* inputs, const std::string& prefix, BuiltModel* out) {
+                         const std::vector<int>* inputs, const std::string& prefix,
+                         BuiltModel* out) {
     return config.is_sequential() ? build_sequential(config, weights, inputs, prefix, out)
                                   : build_functional(config, weights, inputs, prefix, out);
   }
 
  private:
-  const std::vector<LayerWeight>& weights_of(const LayerWeights& weights, const std::string& layer) {
+  const std::vector<LayerWeight>& weights_of(const LayerWeights& weights,
+                                             const std::string& layer) {
     const std::vector<LayerWeight>* list = weights.find(layer);
     return list ? *list : kNoWeights;
   }
 
-  LayerResult call_layer(const LayerConfig& layer, const LayerWeights& weights, std::vector<int> inputs,
-                         const std::string& prefix) {
+  LayerResult call_layer(const LayerConfig& layer, const LayerWeights& weights,
+                         std::vector<int> inputs, const std::string& prefix) {
     const std::vector<LayerWeight>& own = weights_of(weights, layer.name);
     LayerResult result;
     result.params = count(own);
     if (layer.nested) {
       const LayerWeights inner = split_nested_weights(layer, own);
       result.outputs = build(*layer.nested, inner, &inputs, prefix + layer.name + "/", nullptr);
-      const bool frozen = layer.config.is_object() && layer.config.value("trainable", true) == false;
+      const bool frozen =
+          layer.config.is_object() && layer.config.value("trainable", true) == false;
       result.trainable_params = frozen ? 0 : nested_trainable_params(*layer.nested, inner);
       result.trainable.assign(own.size(), !frozen);
       return result;
@@ -139,7 +143,8 @@ class Builder {
 
   // A nested model's weights are listed under its own name; each variable's name contains the
   // inner layer's name as a path component ("dense_2/kernel:0", "inner/dense_2/kernel").
-  LayerWeights split_nested_weights(const LayerConfig& layer, const std::vector<LayerWeight>& weights) {
+  LayerWeights split_nested_weights(const LayerConfig& layer,
+                                    const std::vector<LayerWeight>& weights) {
     LayerWeights inner;
     std::set<std::string> names;
     for (const LayerConfig& l : layer.nested->layers) names.insert(l.name);
@@ -167,8 +172,10 @@ class Builder {
     std::int64_t n = 0;
     for (const LayerConfig& layer : config.layers) {
       auto it = trainable_by_layer_.find(&layer);
-      if (it != trainable_by_layer_.end()) n += it->second;
-      else n += count(weights_of(weights, layer.name));
+      if (it != trainable_by_layer_.end())
+        n += it->second;
+      else
+        n += count(weights_of(weights, layer.name));
     }
     return n;
   }
@@ -196,23 +203,30 @@ class Builder {
   }
 
   std::vector<int> build_sequential(const ModelConfig& config, const LayerWeights& weights,
-                                    const std::vector<int>* inputs, const std::string& prefix, BuiltModel* out) {
-    if (config.layers.empty()) fail(ErrorCode::corrupt, "Sequential model '{}' has no layers", config.name);
+                                    const std::vector<int>* inputs, const std::string& prefix,
+                                    BuiltModel* out) {
+    if (config.layers.empty())
+      fail(ErrorCode::corrupt, "Sequential model '{}' has no layers", config.name);
     std::size_t first = 0;
     int x;
     if (inputs) {
-      if (inputs->size() != 1) fail(ErrorCode::corrupt, "Sequential model '{}' called with {} inputs", config.name, inputs->size());
+      if (inputs->size() != 1)
+        fail(ErrorCode::corrupt, "Sequential model '{}' called with {} inputs", config.name,
+             inputs->size());
       x = (*inputs)[0];
       if (config.layers[0].class_name == "InputLayer") first = 1;
     } else {
       const LayerConfig& head = config.layers[0];
       std::optional<Shape> shape = declared_input_shape(head);
-      if (!shape && config.config.contains("build_input_shape") && config.config["build_input_shape"].is_array()) {
+      if (!shape && config.config.contains("build_input_shape") &&
+          config.config["build_input_shape"].is_array()) {
         shape = shape_from_json(config.config["build_input_shape"], false);
       }
       if (!shape) {
-        fail(ErrorCode::corrupt, "Sequential model '{}' declares no input shape (no InputLayer, no "
-             "batch_input_shape on its first layer '{}')", config.name, head.name);
+        fail(ErrorCode::corrupt,
+             "Sequential model '{}' declares no input shape (no InputLayer, no "
+             "batch_input_shape on its first layer '{}')",
+             config.name, head.name);
       }
       const bool is_input = head.class_name == "InputLayer";
       x = make_input(is_input ? head.name : head.name + "_input", input_dtype(head), *shape, out);
@@ -222,7 +236,8 @@ class Builder {
       const LayerConfig& layer = config.layers[i];
       LayerResult result = call_layer(layer, weights, {x}, prefix);
       if (result.outputs.size() != 1) {
-        fail(ErrorCode::unsupported, "layer '{}' returns {} outputs inside a Sequential model", layer.name, result.outputs.size());
+        fail(ErrorCode::unsupported, "layer '{}' returns {} outputs inside a Sequential model",
+             layer.name, result.outputs.size());
       }
       x = result.outputs[0];
       record_row(out, layer, result, {});
@@ -235,17 +250,21 @@ class Builder {
   }
 
   std::vector<int> build_functional(const ModelConfig& config, const LayerWeights& weights,
-                                    const std::vector<int>* inputs, const std::string& prefix, BuiltModel* out) {
+                                    const std::vector<int>* inputs, const std::string& prefix,
+                                    BuiltModel* out) {
     std::map<std::pair<std::string, int>, std::vector<int>> results;
     std::map<std::string, const LayerConfig*> by_name;
     for (const LayerConfig& layer : config.layers) by_name[layer.name] = &layer;
     if (inputs && inputs->size() != config.inputs.size()) {
-      fail(ErrorCode::corrupt, "model '{}' has {} inputs but is called with {}", config.name, config.inputs.size(), inputs->size());
+      fail(ErrorCode::corrupt, "model '{}' has {} inputs but is called with {}", config.name,
+           config.inputs.size(), inputs->size());
     }
     for (std::size_t i = 0; i < config.inputs.size(); ++i) {
       const TensorRef& ref = config.inputs[i];
       auto it = by_name.find(ref.layer);
-      if (it == by_name.end()) fail(ErrorCode::corrupt, "model '{}': input layer '{}' is not among its layers", config.name, ref.layer);
+      if (it == by_name.end())
+        fail(ErrorCode::corrupt, "model '{}': input layer '{}' is not among its layers",
+             config.name, ref.layer);
       const LayerConfig& layer = *it->second;
       int value;
       if (inputs) {
@@ -272,7 +291,8 @@ class Builder {
     const std::map<std::string, int> offsets = node_offsets(config);
     auto node_key = [&](const LayerConfig& layer, std::size_t call) {
       auto it = offsets.find(layer.name);
-      return std::make_pair(layer.name, static_cast<int>(call) + (it == offsets.end() ? 0 : it->second));
+      return std::make_pair(layer.name,
+                            static_cast<int>(call) + (it == offsets.end() ? 0 : it->second));
     };
     std::map<const LayerConfig*, LayerResult> first_call;
     while (!pending.empty()) {
@@ -287,9 +307,10 @@ class Builder {
             ready = false;
             break;
           }
-          if (ref.tensor_index < 0 || static_cast<std::size_t>(ref.tensor_index) >= it->second.size()) {
-            fail(ErrorCode::corrupt, "layer '{}' reads output {} of '{}', which has {}", p.layer->name,
-                 ref.tensor_index, ref.layer, it->second.size());
+          if (ref.tensor_index < 0 ||
+              static_cast<std::size_t>(ref.tensor_index) >= it->second.size()) {
+            fail(ErrorCode::corrupt, "layer '{}' reads output {} of '{}', which has {}",
+                 p.layer->name, ref.tensor_index, ref.layer, it->second.size());
           }
           args.push_back(it->second[static_cast<std::size_t>(ref.tensor_index)]);
         }
@@ -305,10 +326,11 @@ class Builder {
         const CallNode& call = waiting[0].layer->calls[waiting[0].call];
         std::string missing;
         for (const TensorRef& ref : call.inputs) {
-          if (!results.count({ref.layer, ref.node_index})) missing = fmt::format("{}[{}]", ref.layer, ref.node_index);
+          if (!results.count({ref.layer, ref.node_index}))
+            missing = fmt::format("{}[{}]", ref.layer, ref.node_index);
         }
-        fail(ErrorCode::corrupt, "model '{}': layer '{}' reads {}, which no layer produces", config.name,
-             waiting[0].layer->name, missing);
+        fail(ErrorCode::corrupt, "model '{}': layer '{}' reads {}, which no layer produces",
+             config.name, waiting[0].layer->name, missing);
       }
       pending = std::move(waiting);
     }
@@ -327,7 +349,8 @@ class Builder {
       std::vector<std::string> connected;
       for (const CallNode& call : layer.calls) {
         for (const TensorRef& ref : call.inputs) {
-          connected.push_back(fmt::format("{}[{}][{}]", ref.layer, ref.node_index, ref.tensor_index));
+          connected.push_back(
+              fmt::format("{}[{}][{}]", ref.layer, ref.node_index, ref.tensor_index));
         }
       }
       record_row(out, layer, result, std::move(connected));
@@ -339,14 +362,15 @@ class Builder {
       auto it = results.find({ref.layer, ref.node_index});
       if (it == results.end() || ref.tensor_index < 0 ||
           static_cast<std::size_t>(ref.tensor_index) >= it->second.size()) {
-        fail(ErrorCode::corrupt, "model '{}': output {}[{}][{}] is never computed", config.name, ref.layer,
-             ref.node_index, ref.tensor_index);
+        fail(ErrorCode::corrupt, "model '{}': output {}[{}][{}] is never computed", config.name,
+             ref.layer, ref.node_index, ref.tensor_index);
       }
       const int value = it->second[static_cast<std::size_t>(ref.tensor_index)];
       outputs.push_back(value);
       if (out) {
         std::string name = ref.layer;
-        if (ref.tensor_index > 0 || used_names.count(name)) name += "_" + std::to_string(outputs.size() - 1);
+        if (ref.tensor_index > 0 || used_names.count(name))
+          name += "_" + std::to_string(outputs.size() - 1);
         used_names.insert(name);
         graph_.add_output(value, name);
         out->outputs.push_back({name, DType::f32, {}});

@@ -19,7 +19,8 @@ std::vector<LayerWeight>& LayerWeights::at(const std::string& layer) {
   return layers.back().second;
 }
 
-std::vector<std::string> read_split_string_list(const io::hdf5::Group& group, const std::string& name) {
+std::vector<std::string> read_split_string_list(const io::hdf5::Group& group,
+                                                const std::string& name) {
   if (group.has_attribute(name)) return group.string_list_attribute(name);
   std::vector<std::string> all;
   for (int chunk = 0; group.has_attribute(name + std::to_string(chunk)); ++chunk) {
@@ -35,13 +36,15 @@ LayerWeights read_layer_weights(const io::hdf5::Group& group) {
   LayerWeights weights;
   for (const std::string& layer : read_split_string_list(group, "layer_names")) {
     if (!group.has_group(layer)) {
-      fail(ErrorCode::corrupt, "layer_names lists '{}', but '{}' has no such group", layer, group.path());
+      fail(ErrorCode::corrupt, "layer_names lists '{}', but '{}' has no such group", layer,
+           group.path());
     }
     const io::hdf5::Group layer_group = group.group(layer);
     std::vector<LayerWeight>& list = weights.at(layer);
     for (const std::string& name : read_split_string_list(layer_group, "weight_names")) {
       if (!layer_group.has_dataset(name)) {
-        fail(ErrorCode::corrupt, "layer '{}' lists weight '{}', which is not in the file", layer, name);
+        fail(ErrorCode::corrupt, "layer '{}' lists weight '{}', which is not in the file", layer,
+             name);
       }
       list.push_back({name, layer_group.dataset(name).read()});
     }

@@ -26,7 +26,8 @@ struct LayerWeights {
 
 // A string-list attribute that Keras may have split into NAME0, NAME1, ... because HDF5
 // object headers hold at most 64 KB.
-std::vector<std::string> read_split_string_list(const io::hdf5::Group& group, const std::string& name);
+std::vector<std::string> read_split_string_list(const io::hdf5::Group& group,
+                                                const std::string& name);
 
 // The weights of every layer listed in `group`'s layer_names (model_weights, or the root of a
 // legacy weights-only file).

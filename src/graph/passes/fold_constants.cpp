@@ -23,7 +23,8 @@ int fold_constants(Graph& graph) {
       continue;
     }
     std::vector<Tensor> inputs;
-    for (int in : node.inputs) inputs.push_back(in == kNoValue ? Tensor() : graph.value(in).constant);
+    for (int in : node.inputs)
+      inputs.push_back(in == kNoValue ? Tensor() : graph.value(in).constant);
     std::vector<Tensor> outputs = ops::run_op(node, inputs, graph.opset(node.domain));
     for (std::size_t o = 0; o < outputs.size(); ++o) {
       Value& v = graph.value(node.outputs[o]);

@@ -14,7 +14,8 @@ namespace {
 
 bool is_foldable_conv(const Graph& graph, const Node& node) {
   return is_op(node, "Conv") && !node.attrs.has("activation") && node.inputs.size() >= 2 &&
-         constant_of(graph, node.inputs[1]) != nullptr && constant_of(graph, node.inputs[1])->rank() >= 3;
+         constant_of(graph, node.inputs[1]) != nullptr &&
+         constant_of(graph, node.inputs[1])->rank() >= 3;
 }
 
 // A constant with one value per channel along the conv output's channel axis: shape [M] (or
@@ -46,14 +47,17 @@ int fold_scale_shift_into_conv(Graph& graph) {
       const int reader = uses.only_reader(conv.outputs[0]);
       if (reader < 0) continue;
       const Node& next = graph.nodes()[static_cast<std::size_t>(reader)];
-      if (!next.domain.empty() || (next.op != "Mul" && next.op != "Add") || next.inputs.size() != 2) continue;
+      if (!next.domain.empty() || (next.op != "Mul" && next.op != "Add") || next.inputs.size() != 2)
+        continue;
       const int other = next.inputs[0] == conv.outputs[0] ? next.inputs[1] : next.inputs[0];
       const Tensor* factor = constant_of(graph, other);
       const Tensor& weight = *constant_of(graph, conv.inputs[1]);
       const int64_t channels = weight.dim(0);
       const int64_t out_rank = weight.rank();
       const bool channels_last = conv.attrs.int_or("channels_last", 0) != 0;
-      if (!factor || factor->dtype() != DType::f32 || !per_channel(*factor, channels, out_rank, channels_last)) continue;
+      if (!factor || factor->dtype() != DType::f32 ||
+          !per_channel(*factor, channels, out_rank, channels_last))
+        continue;
 
       // Adding nodes and constants below reallocates the graph's vectors: copy what is needed.
       const std::string base = conv.name + "/folded_" + next.op;
@@ -65,7 +69,8 @@ int fold_scale_shift_into_conv(Graph& graph) {
       // The factor as a vector: [M] or [1], either broadcasts against the bias [M].
       const int vector = graph.add(
           "Reshape", base + "_vector",
-          {other, graph.add_constant(base + "_vector_shape", Tensor::from_vector<int64_t>({-1}, {1}))});
+          {other,
+           graph.add_constant(base + "_vector_shape", Tensor::from_vector<int64_t>({-1}, {1}))});
       int bias = has_bias ? conv_inputs[2] : -1;
       int new_weight = conv_inputs[1];
       if (is_mul) {
@@ -73,7 +78,8 @@ int fold_scale_shift_into_conv(Graph& graph) {
         w_shape[0] = -1;
         const int along_out = graph.add(
             "Reshape", base + "_weight_factor",
-            {vector, graph.add_constant(base + "_weight_factor_shape", Tensor::from_vector<int64_t>(w_shape, {out_rank}))});
+            {vector, graph.add_constant(base + "_weight_factor_shape",
+                                        Tensor::from_vector<int64_t>(w_shape, {out_rank}))});
         new_weight = graph.add("Mul", base + "_weight", {conv_inputs[1], along_out});
         if (has_bias) bias = graph.add("Mul", base + "_bias", {bias, vector});
       } else {

@@ -22,29 +22,35 @@ struct Fused {
 };
 
 bool can_carry_activation(const Node& node) {
-  return (is_op(node, "Conv") || is_op(node, "ConvTranspose") || is_op(node, "MatMul") || is_op(node, "Gemm")) &&
+  return (is_op(node, "Conv") || is_op(node, "ConvTranspose") || is_op(node, "MatMul") ||
+          is_op(node, "Gemm")) &&
          !node.attrs.has("activation");
 }
 
 std::optional<Fused> as_activation(const Graph& graph, const Node& node) {
   if (node.domain.empty()) {
     if (node.op == "Relu") return Fused{ActivationKind::relu};
-    if (node.op == "LeakyRelu") return Fused{ActivationKind::leaky_relu, node.attrs.float_or("alpha", 0.01)};
+    if (node.op == "LeakyRelu")
+      return Fused{ActivationKind::leaky_relu, node.attrs.float_or("alpha", 0.01)};
     if (node.op == "Sigmoid") return Fused{ActivationKind::sigmoid};
     if (node.op == "Tanh") return Fused{ActivationKind::tanh};
     if (node.op == "Elu") return Fused{ActivationKind::elu, node.attrs.float_or("alpha", 1.0)};
     if (node.op == "HardSigmoid") {
-      return Fused{ActivationKind::hard_sigmoid, node.attrs.float_or("alpha", 0.2), node.attrs.float_or("beta", 0.5)};
+      return Fused{ActivationKind::hard_sigmoid, node.attrs.float_or("alpha", 0.2),
+                   node.attrs.float_or("beta", 0.5)};
     }
     if (node.op == "HardSwish") return Fused{ActivationKind::hard_swish};
     if (node.op == "Softplus") return Fused{ActivationKind::softplus};
     if (node.op == "Mish") return Fused{ActivationKind::mish};
     if (node.op == "Gelu") {
-      return Fused{node.attrs.string_or("approximate", "none") == "tanh" ? ActivationKind::gelu_tanh : ActivationKind::gelu_erf};
+      return Fused{node.attrs.string_or("approximate", "none") == "tanh"
+                       ? ActivationKind::gelu_tanh
+                       : ActivationKind::gelu_erf};
     }
     if (node.op == "Clip") {
       // Opset 11+: bounds are optional inputs; fusable when they are scalar constants.
-      double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+      double lo = -std::numeric_limits<double>::infinity(),
+             hi = std::numeric_limits<double>::infinity();
       if (node.inputs.size() > 1 && node.inputs[1] != kNoValue) {
         const Tensor* t = constant_of(graph, node.inputs[1]);
         if (!t || t->numel() != 1) return std::nullopt;

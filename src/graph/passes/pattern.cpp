@@ -2,7 +2,8 @@
 
 namespace nnload::graph::passes {
 
-Uses::Uses(const Graph& graph) : readers_(graph.consumers()), is_output_(graph.values().size(), false) {
+Uses::Uses(const Graph& graph)
+    : readers_(graph.consumers()), is_output_(graph.values().size(), false) {
   for (int out : graph.outputs()) is_output_[static_cast<std::size_t>(out)] = true;
 }
 

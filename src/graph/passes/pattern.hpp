@@ -12,7 +12,9 @@ class Uses {
  public:
   explicit Uses(const Graph& graph);
   // Nodes reading `value` (as many times as they read it).
-  const std::vector<int>& readers(int value) const { return readers_[static_cast<std::size_t>(value)]; }
+  const std::vector<int>& readers(int value) const {
+    return readers_[static_cast<std::size_t>(value)];
+  }
   bool is_graph_output(int value) const { return is_output_[static_cast<std::size_t>(value)]; }
   // The one node reading `value` when nothing else (no other node, no graph output) does.
   int only_reader(int value) const;

@@ -9,7 +9,8 @@ int remove_dead_nodes(Graph& graph) {
   std::vector<bool> live_node(graph.nodes().size(), false);
   for (std::size_t k = graph.nodes().size(); k-- > 0;) {
     const Node& node = graph.nodes()[k];
-    for (int out : node.outputs) live_node[k] = live_node[k] || live_value[static_cast<std::size_t>(out)];
+    for (int out : node.outputs)
+      live_node[k] = live_node[k] || live_value[static_cast<std::size_t>(out)];
     if (!live_node[k]) continue;
     for (int in : node.inputs) {
       if (in != kNoValue) live_value[static_cast<std::size_t>(in)] = true;

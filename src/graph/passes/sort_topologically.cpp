@@ -8,7 +8,8 @@ void sort_topologically(Graph& graph) {
   const std::size_t n = graph.nodes().size();
   std::vector<int> producer(graph.values().size(), -1);
   for (std::size_t k = 0; k < n; ++k) {
-    for (int out : graph.nodes()[k].outputs) producer[static_cast<std::size_t>(out)] = static_cast<int>(k);
+    for (int out : graph.nodes()[k].outputs)
+      producer[static_cast<std::size_t>(out)] = static_cast<int>(k);
   }
   std::vector<bool> available(graph.values().size(), false);
   for (int in : graph.inputs()) available[static_cast<std::size_t>(in)] = true;
@@ -26,7 +27,8 @@ void sort_topologically(Graph& graph) {
       if (placed[k]) continue;
       const Node& node = graph.nodes()[k];
       bool ready = true;
-      for (int in : node.inputs) ready = ready && (in == kNoValue || available[static_cast<std::size_t>(in)]);
+      for (int in : node.inputs)
+        ready = ready && (in == kNoValue || available[static_cast<std::size_t>(in)]);
       if (!ready) continue;
       for (int out : node.outputs) available[static_cast<std::size_t>(out)] = true;
       placed[k] = true;
@@ -38,7 +40,8 @@ void sort_topologically(Graph& graph) {
     for (std::size_t k = 0; k < n; ++k) {
       if (placed[k]) continue;
       for (int in : graph.nodes()[k].inputs) {
-        if (in != kNoValue && !available[static_cast<std::size_t>(in)] && producer[static_cast<std::size_t>(in)] < 0) {
+        if (in != kNoValue && !available[static_cast<std::size_t>(in)] &&
+            producer[static_cast<std::size_t>(in)] < 0) {
           fail(ErrorCode::corrupt, "node {} reads '{}', which nothing produces",
                graph.nodes()[k].describe(), graph.value(in).name);
         }

@@ -250,7 +250,8 @@ void run_range(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> out
 
 OpTable constant_family_ops() {
   return {
-      {"", "Shape", 1, 14, ops::bind_shape_reader<ShapeAttrs>(parse_shape_1, infer_shape, run_shape)},
+      {"", "Shape", 1, 14,
+       ops::bind_shape_reader<ShapeAttrs>(parse_shape_1, infer_shape, run_shape)},
       {"", "Shape", 15, graph::kLatestOpset,
        ops::bind_shape_reader<ShapeAttrs>(parse_shape_15, infer_shape, run_shape)},
       {"", "Size", 1, graph::kLatestOpset,

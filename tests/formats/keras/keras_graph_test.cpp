@@ -17,13 +17,15 @@ std::map<std::string, int> optimized_ops(const std::filesystem::path& path) {
   graph::passes::optimize(*model.graph);
   std::map<std::string, int> ops;
   for (const graph::Node& node : model.graph->nodes()) {
-    ++ops[node.op + (node.attrs.has("activation") ? "+" + node.attrs.get_string("activation") : "")];
+    ++ops[node.op +
+          (node.attrs.has("activation") ? "+" + node.attrs.get_string("activation") : "")];
   }
   return ops;
 }
 
 TEST(KerasGraph, ExampleCnnIsThreeConvOrPoolNodesWithoutTransposes) {
-  const auto ops = optimized_ops(std::filesystem::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5");
+  const auto ops =
+      optimized_ops(std::filesystem::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5");
   EXPECT_EQ(ops.count("Transpose"), 0u);
   EXPECT_EQ(ops.at("Conv+Relu"), 2);
   EXPECT_EQ(ops.count("Relu"), 0u);

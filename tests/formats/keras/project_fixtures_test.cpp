@@ -44,21 +44,27 @@ std::vector<std::string> model_files(bool error_cases) {
 class KerasProjectFixture : public ::testing::TestWithParam<std::string> {
  protected:
   const Json& entry() const { return manifest()["models"][GetParam()]; }
-  std::filesystem::path file(const std::string& name) const { return testing::project_fixture("keras/" + name); }
+  std::filesystem::path file(const std::string& name) const {
+    return testing::project_fixture("keras/" + name);
+  }
 };
 
 class KerasProjectErrorFixture : public KerasProjectFixture {};
 
 // Lambda, unknown class, weights only: a clear nnload::Error, never a crash (the messages are
 // checked in tests/api/load_errors_test.cpp).
-TEST_P(KerasProjectErrorFixture, FailsWithAnError) { EXPECT_THROW(load(file(entry()["files"]["h5"])), Error); }
+TEST_P(KerasProjectErrorFixture, FailsWithAnError) {
+  EXPECT_THROW(load(file(entry()["files"]["h5"])), Error);
+}
 
 TEST_P(KerasProjectFixture, LoadsAndMatchesTheReference) {
   const Json& e = entry();
   const Model model = load(file(e["files"]["h5"]));
   EXPECT_EQ(testing::printed_total(model, "Total params"), e["num_params"].get<int64_t>());
-  EXPECT_EQ(testing::printed_total(model, "Trainable params"), e["trainable_params"].get<int64_t>());
-  EXPECT_EQ(testing::printed_total(model, "Non-trainable params"), e["non_trainable_params"].get<int64_t>());
+  EXPECT_EQ(testing::printed_total(model, "Trainable params"),
+            e["trainable_params"].get<int64_t>());
+  EXPECT_EQ(testing::printed_total(model, "Non-trainable params"),
+            e["non_trainable_params"].get<int64_t>());
 
   ASSERT_EQ(model.inputs().size(), e["inputs"].size());
   ASSERT_EQ(model.outputs().size(), e["outputs"].size());
@@ -98,8 +104,10 @@ TEST_P(KerasProjectFixture, SummaryRowsMatchKeras) {
         << "params of " << name << ": " << row;
     if (layer["output_shape"].is_array()) {
       Shape shape;
-      for (const Json& d : layer["output_shape"]) shape.push_back(d.is_null() ? -1 : d.get<int64_t>());
-      EXPECT_NE(row.find(shape_to_string(shape)), std::string::npos) << "shape of " << name << ": " << row;
+      for (const Json& d : layer["output_shape"])
+        shape.push_back(d.is_null() ? -1 : d.get<int64_t>());
+      EXPECT_NE(row.find(shape_to_string(shape)), std::string::npos)
+          << "shape of " << name << ": " << row;
     }
   }
 }
@@ -112,10 +120,14 @@ std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Manifest, KerasProjectFixture, ::testing::ValuesIn(model_files(false)), test_name);
-INSTANTIATE_TEST_SUITE_P(Manifest, KerasProjectErrorFixture, ::testing::ValuesIn(model_files(true)), test_name);
+INSTANTIATE_TEST_SUITE_P(Manifest, KerasProjectFixture, ::testing::ValuesIn(model_files(false)),
+                         test_name);
+INSTANTIATE_TEST_SUITE_P(Manifest, KerasProjectErrorFixture, ::testing::ValuesIn(model_files(true)),
+                         test_name);
 
-TEST(KerasProjectFixtures, ManifestIsPresentAndComplete) { EXPECT_GE(model_files(false).size(), 35u); }
+TEST(KerasProjectFixtures, ManifestIsPresentAndComplete) {
+  EXPECT_GE(model_files(false).size(), 35u);
+}
 
 }  // namespace
 }  // namespace nnload

@@ -35,7 +35,8 @@ std::vector<std::string> full_model_files() {
       if (entry.path().extension() != ".h5") continue;
       try {
         const auto file = io::hdf5::open(entry.path());
-        if (file->root().has_attribute("model_config")) files.push_back(fs::relative(entry.path(), testing::shared_fixtures()).string());
+        if (file->root().has_attribute("model_config"))
+          files.push_back(fs::relative(entry.path(), testing::shared_fixtures()).string());
       } catch (const Error&) {
       }
     }
@@ -57,7 +58,8 @@ void collect_classes(const formats::keras::ModelConfig& config, std::set<std::st
 
 std::set<std::string> unsupported_classes(const fs::path& path) {
   const auto file = io::hdf5::open(path);
-  const auto config = formats::keras::parse_model_config(Json::parse(file->root().string_attribute("model_config")));
+  const auto config = formats::keras::parse_model_config(
+      Json::parse(file->root().string_attribute("model_config")));
   std::set<std::string> classes, missing;
   collect_classes(config, classes);
   for (const std::string& c : classes) {
@@ -69,7 +71,8 @@ std::set<std::string> unsupported_classes(const fs::path& path) {
 // Sum of the sizes of the weights the file lists for its layers.
 std::int64_t stored_parameters(const fs::path& path) {
   const auto file = io::hdf5::open(path);
-  const formats::keras::LayerWeights weights = formats::keras::read_layer_weights(file->root().group("model_weights"));
+  const formats::keras::LayerWeights weights =
+      formats::keras::read_layer_weights(file->root().group("model_weights"));
   std::int64_t n = 0;
   for (const auto& [layer, list] : weights.layers) {
     for (const auto& w : list) n += w.value.numel();
@@ -89,26 +92,33 @@ std::optional<Reference> reference_for(const fs::path& model) {
   const fs::path npz = fs::path(model).replace_extension(".npz");
   if (fs::exists(npz)) {
     for (const io::NamedTensor& t : io::load_npz(npz)) {
-      if (t.name == "x" || t.name.rfind("x__", 0) == 0) ref.inputs[t.name == "x" ? "x" : t.name.substr(3)] = t.tensor;
-      if (t.name == "y" || t.name.rfind("y__", 0) == 0) ref.outputs[t.name == "y" ? "y" : t.name.substr(3)] = t.tensor;
+      if (t.name == "x" || t.name.rfind("x__", 0) == 0)
+        ref.inputs[t.name == "x" ? "x" : t.name.substr(3)] = t.tensor;
+      if (t.name == "y" || t.name.rfind("y__", 0) == 0)
+        ref.outputs[t.name == "y" ? "y" : t.name.substr(3)] = t.tensor;
     }
     return ref;
   }
   const std::string stem = model.filename().string();
   const std::string suffix = "_model.h5";
-  if (stem.size() <= suffix.size() || stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) != 0) return std::nullopt;
-  const fs::path io_file = model.parent_path() / (stem.substr(0, stem.size() - suffix.size()) + "_inputs_and_outputs.h5");
+  if (stem.size() <= suffix.size() ||
+      stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return std::nullopt;
+  const fs::path io_file = model.parent_path() /
+                           (stem.substr(0, stem.size() - suffix.size()) + "_inputs_and_outputs.h5");
   if (!fs::exists(io_file)) return std::nullopt;
   const auto file = io::hdf5::open(io_file);
   const io::hdf5::Group root = file->root();
-  for (const std::string& name : root.group("inputs").children()) ref.inputs[name] = root.group("inputs").dataset(name).read();
+  for (const std::string& name : root.group("inputs").children())
+    ref.inputs[name] = root.group("inputs").dataset(name).read();
   for (const std::string& name : root.group("predictions").children()) {
     ref.outputs[name] = root.group("predictions").dataset(name).read();
   }
   return ref;
 }
 
-const Tensor* pick(const std::map<std::string, Tensor>& m, const std::string& name, std::size_t count) {
+const Tensor* pick(const std::map<std::string, Tensor>& m, const std::string& name,
+                   std::size_t count) {
   auto it = m.find(name);
   if (it != m.end()) return &it->second;
   if (count == 1 && m.size() == 1) return &m.begin()->second;
@@ -127,12 +137,15 @@ TEST_P(SharedKerasFile, LoadsPredictsAndCountsLikeKeras) {
       load(path);
       ADD_FAILURE() << "loaded although it uses " << *missing.begin();
     } catch (const Error& e) {
-      EXPECT_TRUE(e.code() == ErrorCode::custom_layer_missing || e.code() == ErrorCode::unsupported) << e.what();
+      EXPECT_TRUE(e.code() == ErrorCode::custom_layer_missing || e.code() == ErrorCode::unsupported)
+          << e.what();
       bool names_one = false;
-      for (const std::string& c : missing) names_one = names_one || std::string(e.what()).find(c) != std::string::npos;
+      for (const std::string& c : missing)
+        names_one = names_one || std::string(e.what()).find(c) != std::string::npos;
       EXPECT_TRUE(names_one) << e.what();
     }
-    std::cout << "[ out of scope ] " << GetParam() << ": layers not implemented yet: " << *missing.begin()
+    std::cout << "[ out of scope ] " << GetParam()
+              << ": layers not implemented yet: " << *missing.begin()
               << (missing.size() > 1 ? " ..." : "") << '\n';
     return;
   }
@@ -145,7 +158,8 @@ TEST_P(SharedKerasFile, LoadsPredictsAndCountsLikeKeras) {
     std::ifstream in(manifest_path);
     const Json manifest = Json::parse(in);
     const std::string name = path.stem().string();
-    if (manifest["models"].contains(name)) expected_total = manifest["models"][name]["num_params"].get<int64_t>();
+    if (manifest["models"].contains(name))
+      expected_total = manifest["models"][name]["num_params"].get<int64_t>();
   }
   EXPECT_EQ(testing::printed_total(model, "Total params"), expected_total);
 

@@ -74,7 +74,8 @@ INSTANTIATE_TEST_SUITE_P(Layouts, ConvBatchNormRelu, ::testing::Values(false, tr
 TEST(FoldScaleShift, LeavesNonChannelFactorsAlone) {
   Graph g;
   const int x = g.add_input("x", DType::f32, {1, 2, 4, 4});
-  const int y = g.add("Conv", "conv", {x, g.add_constant("w", random_tensor({3, 2, 1, 1}, 1))}, conv_attrs(false));
+  const int y = g.add("Conv", "conv", {x, g.add_constant("w", random_tensor({3, 2, 1, 1}, 1))},
+                      conv_attrs(false));
   // A factor varying along the width is not per-channel: folding it would be wrong.
   const int z = g.add("Mul", "mul", {y, g.add_constant("f", random_tensor({4}, 2))});
   g.add_output(z, "z");
@@ -112,8 +113,10 @@ TEST(FuseActivation, SkipsWhenTheProducerHasOtherReaders) {
   g.add_output(y, "raw");  // the pre-activation value is needed too
   passes::optimize(g);
   EXPECT_EQ(count_ops(g, "Relu"), 1);
-  const std::vector<Tensor> out = Executor(std::make_shared<Graph>(g)).run(std::vector<Tensor>{random_tensor({2, 3}, 4)});
-  for (std::int64_t i = 0; i < 6; ++i) EXPECT_EQ(out[0].value_as_double(i), std::max(0.0, out[1].value_as_double(i)));
+  const std::vector<Tensor> out =
+      Executor(std::make_shared<Graph>(g)).run(std::vector<Tensor>{random_tensor({2, 3}, 4)});
+  for (std::int64_t i = 0; i < 6; ++i)
+    EXPECT_EQ(out[0].value_as_double(i), std::max(0.0, out[1].value_as_double(i)));
 }
 
 TEST(FoldConstants, WeightRelayoutIsComputedAtLoad) {

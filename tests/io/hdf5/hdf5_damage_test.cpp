@@ -11,10 +11,10 @@
 #include <functional>
 #include <random>
 
-#include "support/error_capture.hpp"
 #include "io/hdf5/h5_test_support.hpp"
 #include "io/hdf5/hdf5.hpp"
 #include "io/io_test_support.hpp"
+#include "support/error_capture.hpp"
 #include "support/fixtures.hpp"
 
 namespace nnload::io::hdf5 {
@@ -27,8 +27,6 @@ using nnload::testing::H5Id;
 using nnload::testing::read_bytes;
 using nnload::testing::TempDir;
 using nnload::testing::write_bytes;
-
-
 
 void open_and_walk(const std::filesystem::path& path) {
   const auto file = open(path);

@@ -1,5 +1,5 @@
-#include "support/error_capture.hpp"
 #include "io/hdf5/hdf5.hpp"
+#include "support/error_capture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,8 +20,6 @@ using nnload::testing::message_of;
 
 using nnload::testing::H5Id;
 using nnload::testing::TempDir;
-
-
 
 struct FileOptions {
   hsize_t userblock = 0;

@@ -1,5 +1,5 @@
-#include "support/error_capture.hpp"
 #include "io/hdf5/superblock.hpp"
+#include "support/error_capture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,7 +19,6 @@ using nnload::testing::code_of;
 std::span<const std::byte> as_bytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
-
 
 TEST(Lookup3, MatchesJenkinsTestVectors) {
   // From lookup3.c's driver5().

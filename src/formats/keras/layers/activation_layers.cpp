@@ -7,15 +7,19 @@ namespace nnload::formats::keras {
 
 namespace {
 
-// Keras ReLU: x >= max_value -> max_value; threshold <= x -> x; else negative_slope * (x - threshold).
+// Keras ReLU: x >= max_value -> max_value; threshold <= x -> x; else negative_slope * (x -
+// threshold).
 std::vector<int> relu(LayerContext& ctx) {
   ctx.expect_inputs(1, 1);
   const double max_value = ctx.get_float({"max_value"}, std::numeric_limits<double>::infinity());
   const double slope = ctx.get_float({"negative_slope", "alpha"}, 0.0);
   const double threshold = ctx.get_float({"threshold"}, 0.0);
   if (slope == 0.0 && threshold == 0.0) {
-    if (max_value == std::numeric_limits<double>::infinity()) return {ctx.add("Relu", "Relu", {ctx.input()})};
-    return {ctx.add("Clip", "Clip", {ctx.input(), ctx.scalar("min", 0.0f), ctx.scalar("max", static_cast<float>(max_value))})};
+    if (max_value == std::numeric_limits<double>::infinity())
+      return {ctx.add("Relu", "Relu", {ctx.input()})};
+    return {ctx.add(
+        "Clip", "Clip",
+        {ctx.input(), ctx.scalar("min", 0.0f), ctx.scalar("max", static_cast<float>(max_value))})};
   }
   graph::Attributes a;
   a.set("max_value", max_value);
@@ -64,8 +68,8 @@ std::vector<int> thresholded_relu(LayerContext& ctx) {
 
 LayerRows activation_layers() {
   return {
-      {"ReLU", relu},         {"LeakyReLU", leaky_relu}, {"PReLU", prelu},
-      {"ELU", elu},           {"Softmax", softmax},      {"ThresholdedReLU", thresholded_relu},
+      {"ReLU", relu}, {"LeakyReLU", leaky_relu}, {"PReLU", prelu},
+      {"ELU", elu},   {"Softmax", softmax},      {"ThresholdedReLU", thresholded_relu},
   };
 }
 

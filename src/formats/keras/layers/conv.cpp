@@ -54,8 +54,10 @@ int onnx_kernel(LayerContext& ctx, int kernel, std::size_t spatial) {
 
 // Keras depthwise kernel [k..., in, multiplier] -> ONNX [in * multiplier, 1, k...], output
 // channel c * multiplier + m, as Keras orders them.
-int onnx_depthwise_kernel(LayerContext& ctx, int kernel, const Shape& keras_shape, std::size_t spatial) {
-  if (keras_shape.size() != spatial + 2) ctx.corrupt("depthwise kernel has rank " + std::to_string(keras_shape.size()));
+int onnx_depthwise_kernel(LayerContext& ctx, int kernel, const Shape& keras_shape,
+                          std::size_t spatial) {
+  if (keras_shape.size() != spatial + 2)
+    ctx.corrupt("depthwise kernel has rank " + std::to_string(keras_shape.size()));
   std::vector<int64_t> perm = {static_cast<int64_t>(spatial), static_cast<int64_t>(spatial) + 1};
   for (std::size_t d = 0; d < spatial; ++d) perm.push_back(static_cast<int64_t>(d));
   graph::Attributes a;
@@ -63,7 +65,8 @@ int onnx_depthwise_kernel(LayerContext& ctx, int kernel, const Shape& keras_shap
   const int transposed = ctx.add("Transpose", "depthwise_kernel_transpose", {kernel}, a);
   std::vector<int64_t> shape = {keras_shape[spatial] * keras_shape[spatial + 1], 1};
   for (std::size_t d = 0; d < spatial; ++d) shape.push_back(keras_shape[d]);
-  return ctx.add("Reshape", "depthwise_kernel_to_oihw", {transposed, ctx.int64s("depthwise_kernel_shape", shape)});
+  return ctx.add("Reshape", "depthwise_kernel_to_oihw",
+                 {transposed, ctx.int64s("depthwise_kernel_shape", shape)});
 }
 
 template <std::size_t Spatial>
@@ -89,7 +92,8 @@ std::vector<int> depthwise_conv(LayerContext& ctx) {
   const int kernel = onnx_depthwise_kernel(ctx, ctx.weight(0, "depthwise_kernel"), shape, Spatial);
   std::vector<int> inputs = {ctx.input(), kernel};
   if (use_bias) inputs.push_back(ctx.weight(1, "bias"));
-  const int y = ctx.add("Conv", "Conv", inputs, conv_attributes(ctx, g, shape[Spatial]), conv_domain(ctx));
+  const int y =
+      ctx.add("Conv", "Conv", inputs, conv_attributes(ctx, g, shape[Spatial]), conv_domain(ctx));
   return {ctx.config_activation(y)};
 }
 
@@ -98,21 +102,23 @@ template <std::size_t Spatial>
 std::vector<int> separable_conv(LayerContext& ctx) {
   ctx.expect_inputs(1, 1);
   const bool use_bias = ctx.get_bool({"use_bias"}, true);
-  ctx.expect_weights(use_bias ? 3 : 2,
-                     use_bias ? "depthwise_kernel, pointwise_kernel, bias" : "depthwise_kernel, pointwise_kernel");
+  ctx.expect_weights(use_bias ? 3 : 2, use_bias ? "depthwise_kernel, pointwise_kernel, bias"
+                                                : "depthwise_kernel, pointwise_kernel");
   const ConvGeometry g = geometry(ctx, Spatial);
   const Shape& dw_shape = ctx.weight_tensor(0, "depthwise_kernel").shape();
-  const int dw_kernel = onnx_depthwise_kernel(ctx, ctx.weight(0, "depthwise_kernel"), dw_shape, Spatial);
-  const int depthwise =
-      ctx.add("Conv", "depthwise", {ctx.input(), dw_kernel}, conv_attributes(ctx, g, dw_shape[Spatial]),
-              conv_domain(ctx));
+  const int dw_kernel =
+      onnx_depthwise_kernel(ctx, ctx.weight(0, "depthwise_kernel"), dw_shape, Spatial);
+  const int depthwise = ctx.add("Conv", "depthwise", {ctx.input(), dw_kernel},
+                                conv_attributes(ctx, g, dw_shape[Spatial]), conv_domain(ctx));
   ConvGeometry pointwise_geometry = g;
   pointwise_geometry.strides.assign(Spatial, 1);
   pointwise_geometry.dilations.assign(Spatial, 1);
   pointwise_geometry.padding = "valid";
-  std::vector<int> inputs = {depthwise, onnx_kernel(ctx, ctx.weight(1, "pointwise_kernel"), Spatial)};
+  std::vector<int> inputs = {depthwise,
+                             onnx_kernel(ctx, ctx.weight(1, "pointwise_kernel"), Spatial)};
   if (use_bias) inputs.push_back(ctx.weight(2, "bias"));
-  const int y = ctx.add("Conv", "pointwise", inputs, conv_attributes(ctx, pointwise_geometry, 1), conv_domain(ctx));
+  const int y = ctx.add("Conv", "pointwise", inputs, conv_attributes(ctx, pointwise_geometry, 1),
+                        conv_domain(ctx));
   return {ctx.config_activation(y)};
 }
 

@@ -5,9 +5,9 @@ namespace nnload::formats::keras {
 const std::map<std::string, LayerBuilder, std::less<>>& keras_layers() {
   static const std::map<std::string, LayerBuilder, std::less<>> table = [] {
     std::map<std::string, LayerBuilder, std::less<>> all;
-    for (const LayerRows& rows : {core_layers(), conv_layers(), pooling_layers(), normalization_layers(),
-                                  reshaping_layers(), merge_layers(), activation_layers(),
-                                  preprocessing_layers()}) {
+    for (const LayerRows& rows :
+         {core_layers(), conv_layers(), pooling_layers(), normalization_layers(),
+          reshaping_layers(), merge_layers(), activation_layers(), preprocessing_layers()}) {
       for (const auto& [name, builder] : rows) all.emplace(std::string(name), builder);
     }
     return all;

@@ -9,7 +9,8 @@ namespace nnload::formats::keras {
 namespace {
 
 // Reshapes a per-channel vector so it broadcasts along `axis` of a rank-`rank` tensor.
-int along_axis(LayerContext& ctx, int vector, int64_t axis, int64_t rank, int64_t channels, const std::string& step) {
+int along_axis(LayerContext& ctx, int vector, int64_t axis, int64_t rank, int64_t channels,
+               const std::string& step) {
   if (axis == rank - 1) return vector;
   std::vector<int64_t> shape(static_cast<std::size_t>(rank - axis), 1);
   shape[0] = channels;
@@ -34,16 +35,21 @@ std::vector<int> batch_normalization(LayerContext& ctx) {
 
   // y = x * s + (beta - mean * s) with s = gamma / sqrt(var + eps); these nodes read only
   // weights, so they are computed once at load.
-  int s = ctx.add("Sqrt", "std", {ctx.add("Add", "var_eps", {variance, ctx.scalar("epsilon", static_cast<float>(epsilon))})});
+  int s = ctx.add(
+      "Sqrt", "std",
+      {ctx.add("Add", "var_eps", {variance, ctx.scalar("epsilon", static_cast<float>(epsilon))})});
   s = gamma >= 0 ? ctx.add("Div", "scale", {gamma, s}) : ctx.add("Reciprocal", "scale", {s});
   int shift = ctx.add("Neg", "neg_mean_scale", {ctx.add("Mul", "mean_scale", {mean, s})});
   if (beta >= 0) shift = ctx.add("Add", "shift", {shift, beta});
 
   const Json* axis_json = ctx.find({"axis"});
   int64_t axis = -1;
-  if (axis_json && axis_json->is_array() && axis_json->size() == 1) axis = (*axis_json)[0].get<int64_t>();
-  else if (axis_json && axis_json->is_number_integer()) axis = axis_json->get<int64_t>();
-  else if (axis_json) ctx.unsupported("normalising over several axes " + axis_json->dump() + " is not supported");
+  if (axis_json && axis_json->is_array() && axis_json->size() == 1)
+    axis = (*axis_json)[0].get<int64_t>();
+  else if (axis_json && axis_json->is_number_integer())
+    axis = axis_json->get<int64_t>();
+  else if (axis_json)
+    ctx.unsupported("normalising over several axes " + axis_json->dump() + " is not supported");
   const auto rank = static_cast<int64_t>(ctx.input_rank());
   axis = linalg::normalize_axis(axis, rank);
   s = along_axis(ctx, s, axis, rank, channels, "scale_along_axis");
@@ -73,7 +79,8 @@ std::vector<int> layer_normalization(LayerContext& ctx) {
   ctx.expect_inputs(1, 1);
   const bool scale = ctx.get_bool({"scale"}, true);
   const bool center = ctx.get_bool({"center"}, true);
-  if (ctx.get_bool({"rms_scaling"}, false)) ctx.unsupported("rms_scaling=True is not supported yet");
+  if (ctx.get_bool({"rms_scaling"}, false))
+    ctx.unsupported("rms_scaling=True is not supported yet");
   ctx.expect_weights((scale ? 1 : 0) + (center ? 1 : 0), "[gamma], [beta]");
   const double epsilon = ctx.get_float({"epsilon"}, 1e-3);
   const Shape shape = ctx.input_shape();
@@ -90,7 +97,8 @@ std::vector<int> layer_normalization(LayerContext& ctx) {
   if (next > 0) {
     const Tensor& param = ctx.weight_tensor(0, scale ? "gamma" : "beta");
     if (param.rank() == static_cast<int64_t>(axes.size())) {
-      for (std::size_t i = 0; i < axes.size(); ++i) param_shape[static_cast<std::size_t>(axes[i])] = param.shape()[i];
+      for (std::size_t i = 0; i < axes.size(); ++i)
+        param_shape[static_cast<std::size_t>(axes[i])] = param.shape()[i];
     } else if (axes.size() == 1) {
       param_shape[static_cast<std::size_t>(axes[0])] = param.numel();
     } else {
@@ -107,8 +115,11 @@ std::vector<int> layer_normalization(LayerContext& ctx) {
     a.set("axis", axes.front());
     a.set("epsilon", epsilon);
     std::vector<int64_t> normalized(param_shape.begin() + axes.front(), param_shape.end());
-    std::vector<int> inputs = {ctx.input(), ctx.add("Reshape", "gamma_shape", {gamma, ctx.int64s("gamma_dims", normalized)})};
-    if (beta >= 0) inputs.push_back(ctx.add("Reshape", "beta_shape", {beta, ctx.int64s("beta_dims", normalized)}));
+    std::vector<int> inputs = {ctx.input(), ctx.add("Reshape", "gamma_shape",
+                                                    {gamma, ctx.int64s("gamma_dims", normalized)})};
+    if (beta >= 0)
+      inputs.push_back(
+          ctx.add("Reshape", "beta_shape", {beta, ctx.int64s("beta_dims", normalized)}));
     return {ctx.add("LayerNormalization", "LayerNormalization", inputs, a)};
   }
 
@@ -117,9 +128,15 @@ std::vector<int> layer_normalization(LayerContext& ctx) {
   keep.set("keepdims", int64_t{1});
   const int axes_value = ctx.int64s("axes", axes);
   int x = ctx.input();
-  const int centered = ctx.add("Sub", "centered", {x, ctx.add("ReduceMean", "mean", {x, axes_value}, keep)});
-  const int variance = ctx.add("ReduceMean", "variance", {ctx.add("Mul", "square", {centered, centered}), axes_value}, keep);
-  const int inv_std = ctx.add("Reciprocal", "inv_std", {ctx.add("Sqrt", "std", {ctx.add("Add", "var_eps", {variance, ctx.scalar("epsilon", static_cast<float>(epsilon))})})});
+  const int centered =
+      ctx.add("Sub", "centered", {x, ctx.add("ReduceMean", "mean", {x, axes_value}, keep)});
+  const int variance = ctx.add("ReduceMean", "variance",
+                               {ctx.add("Mul", "square", {centered, centered}), axes_value}, keep);
+  const int inv_std =
+      ctx.add("Reciprocal", "inv_std",
+              {ctx.add("Sqrt", "std",
+                       {ctx.add("Add", "var_eps",
+                                {variance, ctx.scalar("epsilon", static_cast<float>(epsilon))})})});
   int y = ctx.add("Mul", "normalized", {centered, inv_std});
   if (gamma >= 0) y = ctx.add("Mul", "mul_gamma", {y, full_rank(gamma, "gamma_full_rank")});
   if (beta >= 0) y = ctx.add("Add", "add_beta", {y, full_rank(beta, "beta_full_rank")});

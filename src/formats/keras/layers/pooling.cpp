@@ -11,7 +11,8 @@ std::vector<int> pool(LayerContext& ctx, const char* op) {
   ctx.expect_inputs(1, 1);
   const std::vector<int64_t> size = ctx.get_ints({"pool_size", "pool_length"}, Spatial, 2);
   // Keras' strides default (None) to the pool size.
-  const std::vector<int64_t> strides = ctx.find({"strides", "stride"}) ? ctx.get_ints({"strides", "stride"}, Spatial) : size;
+  const std::vector<int64_t> strides =
+      ctx.find({"strides", "stride"}) ? ctx.get_ints({"strides", "stride"}, Spatial) : size;
   const std::string padding = ctx.get_string({"padding", "border_mode"}, "valid");
   graph::Attributes a;
   a.set("kernel_shape", size);

@@ -31,9 +31,12 @@ std::vector<int> rescaling(LayerContext& ctx) {
 std::vector<int64_t> normalization_axes(LayerContext& ctx, int64_t rank) {
   std::vector<int64_t> axes;
   const Json* a = ctx.find({"axis"});
-  if (!a) axes.push_back(-1);
-  else if (a->is_number_integer()) axes.push_back(a->get<int64_t>());
-  else if (a->is_array()) for (const Json& v : *a) axes.push_back(v.get<int64_t>());
+  if (!a)
+    axes.push_back(-1);
+  else if (a->is_number_integer())
+    axes.push_back(a->get<int64_t>());
+  else if (a->is_array())
+    for (const Json& v : *a) axes.push_back(v.get<int64_t>());
   for (int64_t& axis : axes) axis = linalg::normalize_axis(axis, rank);
   std::sort(axes.begin(), axes.end());
   return axes;
@@ -61,13 +64,17 @@ std::vector<int> normalization(LayerContext& ctx) {
   const std::vector<int64_t> axes = normalization_axes(ctx, rank);
   std::vector<int64_t> shape(static_cast<std::size_t>(rank), 1);
   const Shape input = ctx.input_shape();
-  for (int64_t axis : axes) shape[static_cast<std::size_t>(axis)] = input[static_cast<std::size_t>(axis)];
-  const bool broadcastable_as_is = stat_dims.empty() || stat_dims.size() == static_cast<std::size_t>(rank);
+  for (int64_t axis : axes)
+    shape[static_cast<std::size_t>(axis)] = input[static_cast<std::size_t>(axis)];
+  const bool broadcastable_as_is =
+      stat_dims.empty() || stat_dims.size() == static_cast<std::size_t>(rank);
   if (!broadcastable_as_is) {
     mean = ctx.add("Reshape", "mean_full_rank", {mean, ctx.int64s("stat_shape", shape)});
-    variance = ctx.add("Reshape", "variance_full_rank", {variance, ctx.int64s("stat_shape_v", shape)});
+    variance =
+        ctx.add("Reshape", "variance_full_rank", {variance, ctx.int64s("stat_shape_v", shape)});
   }
-  const int std_dev = ctx.add("Max", "std", {ctx.add("Sqrt", "sqrt_variance", {variance}), ctx.scalar("epsilon", 1e-7f)});
+  const int std_dev = ctx.add(
+      "Max", "std", {ctx.add("Sqrt", "sqrt_variance", {variance}), ctx.scalar("epsilon", 1e-7f)});
   if (ctx.get_bool({"invert"}, false)) {
     return {ctx.add("Add", "add_mean", {ctx.add("Mul", "mul_std", {ctx.input(), std_dev}), mean})};
   }

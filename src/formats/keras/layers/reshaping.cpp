@@ -10,18 +10,21 @@ namespace {
 
 // Keras gives per-dimension (before, after) amounts as an int, a list of ints (symmetric per
 // dimension) or a list of pairs.
-std::vector<std::pair<int64_t, int64_t>> amounts(LayerContext& ctx, const char* key, std::size_t spatial,
-                                                 int64_t fallback) {
+std::vector<std::pair<int64_t, int64_t>> amounts(LayerContext& ctx, const char* key,
+                                                 std::size_t spatial, int64_t fallback) {
   const Json* j = ctx.find({key});
   std::vector<std::pair<int64_t, int64_t>> out(spatial, {fallback, fallback});
   if (!j) return out;
-  if (j->is_number_integer()) return std::vector<std::pair<int64_t, int64_t>>(spatial, {j->get<int64_t>(), j->get<int64_t>()});
+  if (j->is_number_integer())
+    return std::vector<std::pair<int64_t, int64_t>>(spatial,
+                                                    {j->get<int64_t>(), j->get<int64_t>()});
   if (!j->is_array()) ctx.corrupt(std::string(key) + " is malformed: " + j->dump());
   // 1-D layers: (before, after) as one flat pair.
   if (spatial == 1 && j->size() == 2 && (*j)[0].is_number_integer()) {
     return {{(*j)[0].get<int64_t>(), (*j)[1].get<int64_t>()}};
   }
-  if (j->size() != spatial) ctx.corrupt(std::string(key) + " has " + std::to_string(j->size()) + " entries");
+  if (j->size() != spatial)
+    ctx.corrupt(std::string(key) + " has " + std::to_string(j->size()) + " entries");
   for (std::size_t d = 0; d < spatial; ++d) {
     const Json& e = (*j)[d];
     if (e.is_number_integer()) {
@@ -63,7 +66,8 @@ std::vector<int> cropping(LayerContext& ctx) {
     axes.push_back(first + static_cast<int64_t>(d));
   }
   return {ctx.add("Slice", "Slice",
-                  {ctx.input(), ctx.int64s("starts", starts), ctx.int64s("ends", ends), ctx.int64s("axes", axes)})};
+                  {ctx.input(), ctx.int64s("starts", starts), ctx.int64s("ends", ends),
+                   ctx.int64s("axes", axes)})};
 }
 
 template <std::size_t Spatial>
@@ -97,9 +101,11 @@ std::vector<int> upsampling(LayerContext& ctx) {
 
 LayerRows reshaping_layers() {
   return {
-      {"ZeroPadding1D", zero_padding<1>}, {"ZeroPadding2D", zero_padding<2>}, {"ZeroPadding3D", zero_padding<3>},
-      {"Cropping1D", cropping<1>},        {"Cropping2D", cropping<2>},        {"Cropping3D", cropping<3>},
-      {"UpSampling1D", upsampling<1>},    {"UpSampling2D", upsampling<2>},    {"UpSampling3D", upsampling<3>},
+      {"ZeroPadding1D", zero_padding<1>}, {"ZeroPadding2D", zero_padding<2>},
+      {"ZeroPadding3D", zero_padding<3>}, {"Cropping1D", cropping<1>},
+      {"Cropping2D", cropping<2>},        {"Cropping3D", cropping<3>},
+      {"UpSampling1D", upsampling<1>},    {"UpSampling2D", upsampling<2>},
+      {"UpSampling3D", upsampling<3>},
   };
 }
 
