@@ -145,6 +145,14 @@ TEST_F(Cli, ErrorsExitWithOneAndLeaveNoPartialOutput) {
   }
 }
 
+TEST_F(Cli, OpsListsTheVocabularyWithOpsetRanges) {
+  const CliRun r = run("ops");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("Conv  (opset 1-21)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Softmax  (opset 1-12 13-21)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nnload.KerasRelu"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, BadUsageExitsWithTwo) {
   EXPECT_EQ(run("").status, 2);
   EXPECT_EQ(run("frobnicate " + model_).status, 2);

@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "nnload 0.1.0");
   std::map<CLI::App*, nnload::cli::Action> actions;
   for (auto add : {nnload::cli::add_summary_command, nnload::cli::add_inspect_command,
-                   nnload::cli::add_predict_command, nnload::cli::add_weights_command}) {
+                   nnload::cli::add_predict_command, nnload::cli::add_weights_command,
+                   nnload::cli::add_ops_command}) {
     auto [sub, action] = add(app);
     actions[sub] = std::move(action);
   }
