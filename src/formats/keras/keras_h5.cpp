@@ -82,6 +82,8 @@ LoadedModel load_h5(const std::filesystem::path& path) {
     model.layers = std::move(built.table);
   } catch (const Error& e) {
     rethrow_with_context(e, path.string());
+  } catch (const Json::exception& e) {
+    fail(ErrorCode::corrupt, "{}: malformed model_config: {}", path.string(), e.what());
   }
   return model;
 }

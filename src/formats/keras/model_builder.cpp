@@ -133,6 +133,9 @@ class Builder {
       const std::string message = e.what();
       if (message.rfind("layer '", 0) == 0) throw;  // already names the layer
       rethrow_with_context(e, fmt::format("layer '{}' ({})", layer.name, layer.class_name));
+    } catch (const Json::exception& e) {
+      // A config value of the wrong JSON type (a string where a number belongs, ...).
+      fail(ErrorCode::corrupt, "layer '{}' ({}): malformed config: {}", layer.name, layer.class_name, e.what());
     }
     result.trainable = ctx.trainable();
     for (std::size_t i = 0; i < own.size(); ++i) {
