@@ -25,10 +25,18 @@ struct TensorInfo {
 };
 
 struct WeightInfo {
-  std::string name;  // the weight's name in the file (e.g. "dense/kernel:0")
+  std::string name;  // the weight's name in the file ("dense/kernel:0", "fc1.weight")
   DType dtype = DType::f32;
   Shape shape;
   bool trainable = true;
+  std::string location;  // where the file says it was saved ("cuda:0"), when it says so
+};
+
+// A non-tensor entry of the file's object tree (a PyTorch checkpoint's "epoch", ...), printed as
+// Python's repr() would print it.
+struct ValueEntry {
+  std::string name;
+  std::string repr;
 };
 
 struct ModelInfo {
@@ -38,6 +46,10 @@ struct ModelInfo {
   std::string name;              // the model's own name, when the file has one
   // Further facts from the file (backend, Keras class name, ...), for `nnload inspect`.
   std::map<std::string, std::string> metadata;
+  // Non-tensor entries of the file, and things its reader noticed (inert objects of unknown
+  // classes, callables named by a pickle and not run, ...).
+  std::vector<ValueEntry> values;
+  std::vector<std::string> notes;
 };
 
 struct LoadOptions {
@@ -53,6 +65,9 @@ class Model {
   explicit Model(std::shared_ptr<const detail::ModelImpl> impl, int threads = 0);
 
   const ModelInfo& info() const;
+  // False for files that hold weights only (a PyTorch state_dict): predict() then explains how
+  // to run them (nnload::nn modules with load_state_dict).
+  bool can_predict() const;
   const std::vector<TensorInfo>& inputs() const;
   const std::vector<TensorInfo>& outputs() const;
 

@@ -7,11 +7,11 @@
 namespace nnload::detail {
 
 enum class Format {
-  keras_h5,      // HDF5 file (Keras full model, or weights only)
-  zip,           // a zip archive: Keras 3 .keras, PyTorch .pt/.pth, npz
-  torch_legacy,  // a pickle stream: PyTorch's pre-1.6 format
-  onnx,          // a protobuf ModelProto (recognised by its name and leading fields)
-  savedmodel,    // a directory with saved_model.pb(txt)
+  keras_h5,    // HDF5 file (Keras full model, or weights only)
+  keras_zip,   // Keras 3 .keras archive (config.json, metadata.json, model.weights.*)
+  torch,       // PyTorch torch.save: zip with data.pkl, legacy pickle stream, or tar
+  onnx,        // a protobuf ModelProto (recognised by its name)
+  savedmodel,  // a directory with saved_model.pb(txt)
 };
 
 std::string_view format_name(Format format);

@@ -2,6 +2,7 @@
 #include "api/model_impl.hpp"
 #include "core/fail.hpp"
 #include "formats/keras/keras_h5.hpp"
+#include "formats/torch/load_torch.hpp"
 #include "graph/passes/passes.hpp"
 #include "graph/shape_probe.hpp"
 #include "nnload/model.hpp"
@@ -15,6 +16,8 @@ formats::LoadedModel read_model(const std::filesystem::path& path) {
   switch (format) {
     case detail::Format::keras_h5:
       return formats::keras::load_h5(path);
+    case detail::Format::torch:
+      return formats::torch::load_torch(path);
     default:
       fail(ErrorCode::unsupported, "{}: {} files are not supported yet", path.string(),
            detail::format_name(format));
@@ -57,6 +60,7 @@ Model load(const std::filesystem::path& path, const LoadOptions& options) {
   auto impl = std::make_shared<detail::ModelImpl>();
   impl->model = read_model(path);
   formats::LoadedModel& m = impl->model;
+  if (!m.graph) return Model(std::move(impl), options.threads);  // weights only
   try {
     probe_types_as_read(*impl);
     graph::passes::optimize(*m.graph);

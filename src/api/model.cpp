@@ -13,10 +13,12 @@ Model::Model(std::shared_ptr<const detail::ModelImpl> impl, int threads)
 }
 
 const ModelInfo& Model::info() const { return impl_->model.info; }
+bool Model::can_predict() const { return impl_->executor != nullptr; }
 const std::vector<TensorInfo>& Model::inputs() const { return impl_->model.inputs; }
 const std::vector<TensorInfo>& Model::outputs() const { return impl_->model.outputs; }
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
+  if (!impl_->executor) fail(ErrorCode::invalid_argument, "{}", impl_->model.weights_only_reason);
   ScopedThreads threads(threads_);
   return impl_->executor->run(inputs);
 }
@@ -51,7 +53,7 @@ void Model::summary(std::ostream& out) const { detail::print_summary(*impl_, out
 std::vector<WeightInfo> Model::weights() const {
   std::vector<WeightInfo> out;
   for (const formats::NamedWeight& w : impl_->model.weights) {
-    out.push_back({w.name, w.value.dtype(), w.value.shape(), w.trainable});
+    out.push_back({w.name, w.value.dtype(), w.value.shape(), w.trainable, w.location});
   }
   return out;
 }

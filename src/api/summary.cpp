@@ -40,23 +40,40 @@ void print_row(std::ostream& out, const std::vector<std::string>& fields,
   out << line << '\n';
 }
 
+// Models without a layer table (weights-only files; formats without layers): inputs, outputs
+// and the weight tensors.
+void print_plain_summary(const formats::LoadedModel& m, std::ostream& out) {
+  out << "Model: \"" << m.info.name << "\" (" << m.info.format << (m.graph ? "" : ", weights only")
+      << ")\n";
+  if (m.graph) {
+    out << "Inputs:\n";
+    for (const TensorInfo& t : m.inputs)
+      out << "  " << t.name << "  " << dtype_name(t.dtype) << ' ' << shape_to_string(t.shape)
+          << '\n';
+    out << "Outputs:\n";
+    for (const TensorInfo& t : m.outputs)
+      out << "  " << t.name << "  " << dtype_name(t.dtype) << ' ' << shape_to_string(t.shape)
+          << '\n';
+  }
+  std::int64_t total = 0;
+  std::size_t width = 20;
+  for (const formats::NamedWeight& w : m.weights) width = std::max(width, w.name.size() + 2);
+  for (const formats::NamedWeight& w : m.weights) {
+    total += w.value.numel();
+    std::string name = w.name;
+    name.resize(width, ' ');
+    out << "  " << name << dtype_name(w.value.dtype()) << ' ' << shape_to_list(w.value.shape())
+        << '\n';
+  }
+  out << "Total params: " << thousands(total) << '\n';
+}
+
 }  // namespace
 
 void print_summary(const ModelImpl& impl, std::ostream& out) {
   const formats::LoadedModel& m = impl.model;
   if (!m.layers) {
-    out << "Model: \"" << m.info.name << "\" (" << m.info.format << ")\n";
-    out << "Inputs:\n";
-    for (const TensorInfo& t : m.inputs)
-      out << "  " << t.name << " " << dtype_name(t.dtype) << " " << shape_to_string(t.shape)
-          << '\n';
-    out << "Outputs:\n";
-    for (const TensorInfo& t : m.outputs)
-      out << "  " << t.name << " " << dtype_name(t.dtype) << " " << shape_to_string(t.shape)
-          << '\n';
-    std::int64_t total = 0;
-    for (const formats::NamedWeight& w : m.weights) total += w.value.numel();
-    out << "Total params: " << thousands(total) << '\n';
+    print_plain_summary(m, out);
     return;
   }
   const formats::LayerTable& table = *m.layers;

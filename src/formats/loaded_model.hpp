@@ -16,6 +16,7 @@ struct NamedWeight {
   std::string name;
   Tensor value;
   bool trainable = true;
+  std::string location;  // "cuda:0" when the file records where it was saved
 };
 
 // One row of summary(): a layer, the graph values holding its outputs, its parameters.
@@ -37,7 +38,9 @@ struct LayerTable {
 
 struct LoadedModel {
   ModelInfo info;
-  std::shared_ptr<graph::Graph> graph;
+  std::shared_ptr<graph::Graph> graph;  // null for files that hold weights only
+  // Why a weights-only file can't predict and what to do instead (set with a null graph).
+  std::string weights_only_reason;
   std::vector<TensorInfo> inputs;   // names, dtypes and declared shapes, graph input order
   std::vector<TensorInfo> outputs;  // graph output order
   std::vector<NamedWeight> weights;

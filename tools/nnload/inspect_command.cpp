@@ -30,8 +30,14 @@ void print_json(const Model& model) {
   for (const WeightInfo& w : model.weights()) {
     nlohmann::json e = tensor_json(w.name, w.dtype, w.shape);
     e["trainable"] = w.trainable;
+    if (!w.location.empty()) e["location"] = w.location;
     j["weights"].push_back(e);
   }
+  j["values"] = nlohmann::json::array();
+  for (const ValueEntry& v : info.values)
+    j["values"].push_back({{"name", v.name}, {"repr", v.repr}});
+  j["notes"] = info.notes;
+  j["can_predict"] = model.can_predict();
   std::cout << j.dump(2) << '\n';
 }
 
@@ -57,8 +63,15 @@ void print_text(const Model& model) {
   std::cout << "weights: " << weights.size() << " tensors, " << total << " values\n";
   for (const WeightInfo& w : weights) {
     std::cout << "  " << w.name << "  " << dtype_name(w.dtype) << ' ' << shape_to_list(w.shape)
-              << (w.trainable ? "" : "  (non-trainable)") << '\n';
+              << (w.trainable ? "" : "  (non-trainable)")
+              << (w.location.empty() ? "" : "  saved on " + w.location) << '\n';
   }
+  if (!info.values.empty()) {
+    std::cout << "values: " << info.values.size() << " non-tensor entries\n";
+    for (const ValueEntry& v : info.values) std::cout << "  " << v.name << " = " << v.repr << '\n';
+  }
+  for (const std::string& note : info.notes) std::cout << "note: " << note << '\n';
+  if (!model.can_predict()) std::cout << "weights only: no architecture to run\n";
 }
 
 }  // namespace

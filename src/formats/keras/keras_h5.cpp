@@ -76,7 +76,7 @@ LoadedModel load_h5(const std::filesystem::path& path) {
       for (std::size_t i = 0; i < list.size(); ++i) {
         const bool trainable =
             flags == built.trainable.end() || i >= flags->second.size() || flags->second[i];
-        model.weights.push_back({list[i].name, list[i].value, trainable});
+        model.weights.push_back({list[i].name, list[i].value, trainable, ""});
       }
     }
     model.layers = std::move(built.table);

@@ -16,9 +16,9 @@ namespace nnload::formats::torch {
 
 // A tensor found in the file's object tree.
 struct TorchTensor {
-  std::string name;      // dotted path in the object tree: "model_state_dict.fc1.weight", "layers.0"
-  Tensor value;          // a zero-copy view into the mapped file where dtype and byte order allow
-  std::string location;  // where it was saved: "cpu", "cuda:0", "mps"
+  std::string name;  // dotted path in the object tree: "model_state_dict.fc1.weight", "layers.0"
+  Tensor value;      // a zero-copy view into the mapped file where dtype and byte order allow
+  std::string location;       // where it was saved: "cpu", "cuda:0", "mps"
   bool is_parameter = false;  // wrapped in torch.nn.Parameter
 };
 
@@ -31,14 +31,14 @@ struct TorchValue {
 
 struct ReadLimits {
   std::uint64_t max_pickle_bytes = std::uint64_t{1} << 30;  // data.pkl or the legacy pickles
-  std::uint32_t max_depth = 1000;        // nesting of containers
-  std::uint64_t max_objects = 50'000'000;  // values the pickle may create
+  std::uint32_t max_depth = 1000;                           // nesting of containers
+  std::uint64_t max_objects = 50'000'000;                   // values the pickle may create
 };
 
 struct TorchFile {
-  std::string format;      // "zip", "legacy" or "tar"
-  std::string version;     // the archive's `version` record or the legacy protocol version
-  std::string byteorder;   // "little" or "big" (zip files without the record: "little")
+  std::string format;     // "zip", "legacy" or "tar"
+  std::string version;    // the archive's `version` record or the legacy protocol version
+  std::string byteorder;  // "little" or "big" (zip files without the record: "little")
   std::vector<TorchTensor> tensors;  // in the order the pickle reaches them
   std::vector<TorchValue> values;
   // Things a reader of the file should know: inert objects of unknown classes, GLOBALs that
