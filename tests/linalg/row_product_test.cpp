@@ -49,11 +49,17 @@ void check(std::int64_t m, std::int64_t k, std::int64_t n, bool with_bias, bool 
 }
 
 TEST(RowProduct, FloatMatchesLoopsPackedAndNot) {
+  // Packed panels (few rows, or a small product: groups of four rows, column tails) and
+  // oneDNN (many rows of a large product, or weights given at run time).
   for (auto [m, k, n] : {std::array<std::int64_t, 3>{1, 256, 1024},
                          {3, 5, 12},
                          {7, 1, 1},
                          {64, 33, 20},
-                         {1, 1, 1}}) {
+                         {1, 1, 1},
+                         {6, 5, 70},
+                         {16, 8, 130},
+                         {64, 100, 100},
+                         {5, 300, 1000}}) {
     for (bool bias : {false, true}) {
       for (bool constant : {false, true}) check<float>(m, k, n, bias, constant);
     }
