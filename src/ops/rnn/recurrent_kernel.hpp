@@ -17,7 +17,9 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <new>
 
+#include "core/fail.hpp"
 #include "linalg/parallel.hpp"
 #include "linalg/recurrent_activation.hpp"
 #include "linalg/row_product.hpp"
@@ -97,8 +99,24 @@ class RecurrentKernel final : public Kernel {
     const bool has_b = has_input(inputs, kB);
     const T* b = has_b ? inputs[kB].data<T>() : nullptr;
 
-    std::unique_ptr<T[]> projected(
-        new T[static_cast<std::size_t>(g_.seq * g_.batch * all_columns)]);
+    // Every step's projected input, and per direction: h, c, the cell's work and the step's
+    // row pointers. Allocated here, before any parallel region, once per run.
+    const auto projected_size = static_cast<std::size_t>(g_.seq * g_.batch * all_columns);
+    const auto per_direction =
+        static_cast<std::size_t>(2 * g_.batch * g_.hidden + cell_.work_size());
+    std::unique_ptr<T[]> projected;
+    std::vector<T> scratch;
+    std::vector<const T*> rows;
+    try {
+      projected.reset(new T[projected_size]);
+      scratch.resize(per_direction * static_cast<std::size_t>(g_.directions));
+      rows.resize(static_cast<std::size_t>(g_.batch * g_.directions));
+    } catch (const std::bad_alloc&) {
+      fail(ErrorCode::invalid_argument,
+           "out of memory: {} bytes of scratch for {} steps of {} sequences",
+           (projected_size + per_direction * static_cast<std::size_t>(g_.directions)) * sizeof(T),
+           g_.seq, g_.batch);
+    }
     std::vector<T> bias(has_b ? static_cast<std::size_t>(all_columns) : 0);
     for (std::int64_t d = 0; has_b && d < g_.directions; ++d) {
       cell_.projection_bias(b + d * 2 * columns_, bias.data() + d * columns_);
@@ -111,7 +129,9 @@ class RecurrentKernel final : public Kernel {
     // Directions are independent: with two threads or more each runs on its own.
     linalg::parallel_for(g_.directions, 1, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t d = begin; d < end; ++d) {
-        run_direction(d, inputs, lengths, projected.get(), y, y_h, y_c);
+        run_direction(d, inputs, lengths, projected.get(),
+                      scratch.data() + static_cast<std::size_t>(d) * per_direction,
+                      rows.data() + d * g_.batch, y, y_h, y_c);
       }
     });
   }
@@ -131,20 +151,19 @@ class RecurrentKernel final : public Kernel {
   }
 
   void run_direction(std::int64_t d, std::span<const Tensor> inputs,
-                     const std::vector<std::int64_t>& lengths, const T* projected, T* y, T* y_h,
-                     T* y_c) const {
+                     const std::vector<std::int64_t>& lengths, const T* projected, T* scratch,
+                     const T** x, T* y, T* y_h, T* y_c) const {
     const std::int64_t batch = g_.batch, hidden = g_.hidden;
-    const auto state_size = static_cast<std::size_t>(batch * hidden);
-    std::vector<T> h(state_size), c(state_size), work(static_cast<std::size_t>(cell_.work_size()));
-    load_state(inputs, kInitialH, d, h.data());
-    load_state(inputs, kInitialC, d, c.data());
-    std::vector<const T*> x(static_cast<std::size_t>(batch));
+    T* h = scratch;
+    T* c = h + batch * hidden;
+    load_state(inputs, kInitialH, d, h);
+    load_state(inputs, kInitialC, d, c);
     Step<T> s{batch,
               hidden,
-              x.data(),
-              h.data(),
-              c.data(),
-              work.data(),
+              x,
+              h,
+              c,
+              c + batch * hidden,
               inputs[kR].data<T>() + d * columns_ * hidden,
               has_input(inputs, kB) ? inputs[kB].data<T>() + d * 2 * columns_ : nullptr,
               has_input(inputs, kP) ? inputs[kP].data<T>() + d * 3 * hidden : nullptr};
@@ -157,15 +176,14 @@ class RecurrentKernel final : public Kernel {
       for (std::int64_t row = 0; row < batch; ++row) {
         const std::int64_t len = lengths[static_cast<std::size_t>(row)];
         const std::int64_t t = reversed ? len - 1 - step : step;
-        x[static_cast<std::size_t>(row)] =
-            step < len ? projected + input_row(t, row) * all_columns + d * columns_ : nullptr;
+        x[row] = step < len ? projected + input_row(t, row) * all_columns + d * columns_ : nullptr;
       }
       cell_.step(d, s);
       for (std::int64_t row = 0; y != nullptr && row < batch; ++row) {
         const std::int64_t len = lengths[static_cast<std::size_t>(row)];
         if (step >= len) continue;
         const std::int64_t t = reversed ? len - 1 - step : step;
-        std::memcpy(y + y_offset(t, d, row), h.data() + row * hidden, bytes);
+        std::memcpy(y + y_offset(t, d, row), h + row * hidden, bytes);
       }
     }
     for (std::int64_t row = 0; row < batch; ++row) {
@@ -173,8 +191,8 @@ class RecurrentKernel final : public Kernel {
            ++t) {
         std::memset(y + y_offset(t, d, row), 0, bytes);
       }
-      if (y_h) std::memcpy(y_h + state_offset(d, row), h.data() + row * hidden, bytes);
-      if (y_c) std::memcpy(y_c + state_offset(d, row), c.data() + row * hidden, bytes);
+      if (y_h) std::memcpy(y_h + state_offset(d, row), h + row * hidden, bytes);
+      if (y_c) std::memcpy(y_c + state_offset(d, row), c + row * hidden, bytes);
     }
   }
 
