@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "graph/executor.hpp"
 #include "ops/registry.hpp"
 #include "ops/rnn/rnn_reference.hpp"
 #include "ops/run_op.hpp"
@@ -236,6 +237,39 @@ TEST(Recurrent, ZeroSizedBatchAndSequence) {
     EXPECT_TRUE(tensors_close(no_input.run()[0], ref::reference(c, no_input.data).y, 2e-5, 1e-4))
         << op;
   }
+}
+
+// Through the executor: X a graph input, the weights constants packed once, one output of
+// three left unused; the plan runs twice, from two threads.
+TEST(Recurrent, RunsInACompiledPlan) {
+  ref::Case c = lstm_case();
+  c.lens = false;
+  std::mt19937 rng(7);
+  const ref::Data data = ref::random_data(c, rng);
+  auto g = std::make_shared<graph::Graph>();
+  const int x = g->add_input("X", DType::f32, data.x.shape());
+  std::vector<int> inputs{x,
+                          g->add_constant("W", data.w),
+                          g->add_constant("R", data.r),
+                          g->add_constant("B", data.b),
+                          graph::kNoValue,
+                          g->add_constant("h0", data.h0),
+                          g->add_constant("c0", data.c0),
+                          g->add_constant("P", data.p)};
+  const std::vector<int> out = g->add_node("LSTM", "lstm", inputs, ref::attributes(c), 3);
+  g->add_output(out[0], "Y");
+  g->add_output(out[1], "Y_h");
+  const graph::Executor executor(g);
+  const ref::Result expected = ref::reference(c, data);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&] {
+      const std::vector<Tensor> result = executor.run(std::vector<Tensor>{data.x});
+      EXPECT_TRUE(tensors_close(result[0], expected.y, 2e-5, 1e-4));
+      EXPECT_TRUE(tensors_close(result[1], expected.y_h, 2e-5, 1e-4));
+    });
+  }
+  for (auto& t : threads) t.join();
 }
 
 TEST(Recurrent, RegistryRows) {
