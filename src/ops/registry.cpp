@@ -9,8 +9,9 @@ namespace nnload::ops {
 namespace {
 const std::vector<const OpTable*>& family_tables() {
   static const std::vector<const OpTable*> tables = {
-      &elementwise_ops(), &activation_ops(), &reduce_ops(), &norm_ops(),  &matmul_ops(),
-      &conv_ops(),        &pool_ops(),       &shape_ops(),  &index_ops(), &resize_ops(),
+      &elementwise_ops(), &activation_ops(), &reduce_ops(), &norm_ops(),
+      &matmul_ops(),      &conv_ops(),       &pool_ops(),   &shape_ops(),
+      &index_ops(),       &resize_ops(),     &rnn_ops(),
   };
   return tables;
 }

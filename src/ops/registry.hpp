@@ -20,6 +20,7 @@ const OpTable& pool_ops();
 const OpTable& shape_ops();
 const OpTable& index_ops();
 const OpTable& resize_ops();
+const OpTable& rnn_ops();
 
 // The row implementing `name` at `opset`, or nullptr.
 const OpDef* find_op(std::string_view domain, std::string_view name, int opset);

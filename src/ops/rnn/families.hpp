@@ -1,0 +1,12 @@
+// The recurrent family's files each contribute rows; table.cpp concatenates them.
+#pragma once
+
+#include "ops/op.hpp"
+
+namespace nnload::ops::rnn {
+
+OpTable simple_rnn_ops();  // simple_rnn.cpp: RNN
+OpTable gru_ops();         // gru.cpp
+OpTable lstm_ops();        // lstm.cpp
+
+}  // namespace nnload::ops::rnn
