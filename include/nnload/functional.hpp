@@ -25,7 +25,7 @@ namespace nnload {
 template <std::size_t N>
 class ExpandingArray {
  public:
-  ExpandingArray() = default;  // zeros
+  ExpandingArray() = default;                                                       // zeros
   ExpandingArray(std::int64_t value) : from_scalar_(true) { values_.fill(value); }  // NOLINT
   ExpandingArray(std::initializer_list<std::int64_t> values) {
     if (values.size() != N) {
@@ -54,13 +54,13 @@ class ExpandingArray {
 template <std::size_t N>
 class ConvPadding {
  public:
-  ConvPadding(std::int64_t value) : sizes_(value) {}                        // NOLINT
+  ConvPadding(std::int64_t value) : sizes_(value) {}                           // NOLINT
   ConvPadding(std::initializer_list<std::int64_t> values) : sizes_(values) {}  // NOLINT
-  ConvPadding(const ExpandingArray<N>& sizes) : sizes_(sizes) {}             // NOLINT
+  ConvPadding(const ExpandingArray<N>& sizes) : sizes_(sizes) {}               // NOLINT
   // A string literal ("same"); an array reference, so that a literal 0 stays a size.
   template <std::size_t K>
   ConvPadding(const char (&mode)[K]) : ConvPadding(std::string(mode)) {}  // NOLINT
-  ConvPadding(const std::string& mode) : sizes_(0), mode_(mode) {           // NOLINT
+  ConvPadding(const std::string& mode) : sizes_(0), mode_(mode) {         // NOLINT
     if (mode_ != "same" && mode_ != "valid") {
       throw Error(ErrorCode::invalid_argument,
                   "padding '" + mode_ + "' is not a padding mode, expected 'same' or 'valid'");

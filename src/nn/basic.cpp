@@ -9,8 +9,8 @@ namespace nnload::nn {
 
 Dropout::Dropout(double p, bool inplace) : p_(p), inplace_(inplace) {
   if (p < 0 || p > 1) {
-    fail(ErrorCode::invalid_argument,
-         "dropout probability has to be between 0 and 1, but got {}", p);
+    fail(ErrorCode::invalid_argument, "dropout probability has to be between 0 and 1, but got {}",
+         p);
   }
 }
 

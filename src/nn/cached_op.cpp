@@ -57,6 +57,8 @@ CachedOp::CachedOp(const std::string& op_type, graph::Attributes attrs, int num_
   op_ = ops::create_op(node, opset);
 }
 
+CachedOp::~CachedOp() = default;
+
 std::shared_ptr<const CachedOp::Entry> CachedOp::entry_for(std::span<const Tensor> inputs,
                                                            std::uint32_t constant) const {
   Key key;
@@ -117,7 +119,8 @@ std::vector<Tensor> CachedOp::run(std::span<const Tensor> inputs, std::uint32_t 
   const std::shared_ptr<const Entry> entry = entry_for(inputs, constant);
   std::vector<Tensor> outputs;
   outputs.reserve(entry->outputs.size());
-  for (const ops::TensorType& t : entry->outputs) outputs.push_back(Tensor::empty(t.dtype, t.shape));
+  for (const ops::TensorType& t : entry->outputs)
+    outputs.push_back(Tensor::empty(t.dtype, t.shape));
   try {
     entry->kernel->run(inputs, outputs);
   } catch (const Error& e) {

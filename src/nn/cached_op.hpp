@@ -20,8 +20,9 @@ namespace nnload::nn::detail {
 class CachedOp {
  public:
   // Parses the op once; Error(unsupported) when the registry has no such op at `opset`.
-  CachedOp(const std::string& op_type, graph::Attributes attrs, int num_inputs,
-           int num_outputs = 1, int opset = graph::kLatestOpset, const std::string& domain = "");
+  CachedOp(const std::string& op_type, graph::Attributes attrs, int num_inputs, int num_outputs = 1,
+           int opset = graph::kLatestOpset, const std::string& domain = "");
+  ~CachedOp();
   CachedOp(const CachedOp&) = delete;
   CachedOp& operator=(const CachedOp&) = delete;
 
@@ -60,8 +61,7 @@ class CachedOp {
 
 std::shared_ptr<CachedOp> make_op(const std::string& op_type, graph::Attributes attrs = {},
                                   int num_inputs = 1, int num_outputs = 1,
-                                  int opset = graph::kLatestOpset,
-                                  const std::string& domain = "");
+                                  int opset = graph::kLatestOpset, const std::string& domain = "");
 
 // The process-wide CachedOp for a functional call (relu, softmax with dim 1, ...): one per op,
 // attributes and opset, created on first use.

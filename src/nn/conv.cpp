@@ -81,11 +81,11 @@ ConvNd<N>::ConvNd(ConvOptions<N> options) : options_(std::move(options)) {
   for (std::size_t i = 0; i < N; ++i) w.push_back(o.kernel_size[i]);
   weight_ = &register_parameter("weight", Tensor::zeros(DType::f32, w));
   if (o.bias) bias_ = &register_parameter("bias", Tensor::zeros(DType::f32, {o.out_channels}));
-  conv_ = make_op("Conv",
-                  conv_attrs(o.kernel_size.to_vector(), o.stride.to_vector(),
-                             o.padding.sizes().to_vector(), o.padding.is_same(),
-                             o.dilation.to_vector(), o.groups),
-                  o.bias ? 3 : 2);
+  conv_ = make_op(
+      "Conv",
+      conv_attrs(o.kernel_size.to_vector(), o.stride.to_vector(), o.padding.sizes().to_vector(),
+                 o.padding.is_same(), o.dilation.to_vector(), o.groups),
+      o.bias ? 3 : 2);
   track_cache(conv_);
 }
 
@@ -113,8 +113,7 @@ template <std::size_t N>
 std::string ConvNd<N>::extra_repr() const {
   const ConvOptions<N>& o = options_;
   std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", o.in_channels, o.out_channels,
-                              py_tuple(o.kernel_size.to_vector()),
-                              py_tuple(o.stride.to_vector()));
+                              py_tuple(o.kernel_size.to_vector()), py_tuple(o.stride.to_vector()));
   if (!o.padding.mode().empty()) {
     s += ", padding=" + o.padding.mode();
   } else if (o.padding.sizes() != ExpandingArray<N>(0)) {
@@ -149,9 +148,8 @@ ConvTransposeNd<N>::ConvTransposeNd(ConvTransposeOptions<N> options)
   weight_ = &register_parameter("weight", Tensor::zeros(DType::f32, w));
   if (o.bias) bias_ = &register_parameter("bias", Tensor::zeros(DType::f32, {o.out_channels}));
   conv_ = make_op("ConvTranspose",
-                  conv_attrs(o.kernel_size.to_vector(), o.stride.to_vector(),
-                             o.padding.to_vector(), false, o.dilation.to_vector(), o.groups,
-                             o.output_padding.to_vector()),
+                  conv_attrs(o.kernel_size.to_vector(), o.stride.to_vector(), o.padding.to_vector(),
+                             false, o.dilation.to_vector(), o.groups, o.output_padding.to_vector()),
                   o.bias ? 3 : 2);
   track_cache(conv_);
 }
@@ -179,8 +177,7 @@ template <std::size_t N>
 std::string ConvTransposeNd<N>::extra_repr() const {
   const ConvTransposeOptions<N>& o = options_;
   std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", o.in_channels, o.out_channels,
-                              py_tuple(o.kernel_size.to_vector()),
-                              py_tuple(o.stride.to_vector()));
+                              py_tuple(o.kernel_size.to_vector()), py_tuple(o.stride.to_vector()));
   if (o.padding != ExpandingArray<N>(0)) s += ", padding=" + py_tuple(o.padding.to_vector());
   if (o.dilation != ExpandingArray<N>(1)) s += ", dilation=" + py_tuple(o.dilation.to_vector());
   if (o.output_padding != ExpandingArray<N>(0)) {

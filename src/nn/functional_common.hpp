@@ -22,8 +22,8 @@ Tensor unary(const char* op, const Tensor& x, const graph::Attributes& attrs = {
              int opset = graph::kLatestOpset, const std::string& domain = "");
 
 // F.linear on a Gemm op; `constant` marks weight and bias as module state (bits 1 and 2).
-Tensor linear_with(const CachedOp& gemm, const Tensor& x, const Tensor& weight,
-                   const Tensor& bias, std::uint32_t constant);
+Tensor linear_with(const CachedOp& gemm, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                   std::uint32_t constant);
 
 // The Gemm attributes of F.linear (weight [out, in]: transB).
 graph::Attributes linear_attrs();

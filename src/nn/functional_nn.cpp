@@ -10,8 +10,8 @@ namespace nn::detail {
 
 graph::Attributes linear_attrs() { return attrs({{"transB", std::int64_t{1}}}); }
 
-Tensor linear_with(const CachedOp& gemm, const Tensor& x, const Tensor& weight,
-                   const Tensor& bias, std::uint32_t constant) {
+Tensor linear_with(const CachedOp& gemm, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                   std::uint32_t constant) {
   check_defined(x, "linear");
   if (x.rank() == 0) fail(ErrorCode::shape, "linear: the input is a scalar, expected [*, in]");
   if (weight.rank() != 2) {
@@ -24,8 +24,8 @@ Tensor linear_with(const CachedOp& gemm, const Tensor& x, const Tensor& weight,
     fail(ErrorCode::shape,
          "input has shape {}, expected [*, {}]: mat1 and mat2 shapes cannot be multiplied "
          "({}x{} and {}x{})",
-         shape_to_list(x.shape()), in, x.numel() / std::max<std::int64_t>(x.dim(-1), 1),
-         x.dim(-1), in, out);
+         shape_to_list(x.shape()), in, x.numel() / std::max<std::int64_t>(x.dim(-1), 1), x.dim(-1),
+         in, out);
   }
   // Gemm is 2-d: batch dims fold into rows (a view), and unfold after.
   Shape out_shape = x.shape();
@@ -139,8 +139,8 @@ using nn::detail::check_defined;
 using nn::detail::shared_op;
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  return nn::detail::linear_with(shared_op("Gemm", nn::detail::linear_attrs(), bias.defined() ? 3 : 2),
-                                 x, weight, bias, 0);
+  return nn::detail::linear_with(
+      shared_op("Gemm", nn::detail::linear_attrs(), bias.defined() ? 3 : 2), x, weight, bias, 0);
 }
 
 namespace {
@@ -158,8 +158,10 @@ Tensor conv_nd(const char* what, const Tensor& x, const Tensor& weight, const Te
   }
   const bool unbatched = x.rank() == rank + 1;
   if (!unbatched && x.rank() != rank + 2) {
-    fail(ErrorCode::shape, "{}: Expected {}D (unbatched) or {}D (batched) input, but got input "
-         "of size: {}", what, rank + 1, rank + 2, shape_to_list(x.shape()));
+    fail(ErrorCode::shape,
+         "{}: Expected {}D (unbatched) or {}D (batched) input, but got input "
+         "of size: {}",
+         what, rank + 1, rank + 2, shape_to_list(x.shape()));
   }
   const Tensor xb = unbatched ? unsqueeze(x, 0) : x;
   if (padding.is_same()) {
@@ -264,10 +266,10 @@ Tensor adaptive_avg_pool2d(const Tensor& x, ExpandingArray<2> output_size) {
            dtype_name(xb.dtype()));
     }
     const bool f64 = xb.dtype() == DType::f64;
-    const Tensor rows = f64 ? adaptive_weights<double>(h, oh, false)
-                            : adaptive_weights<float>(h, oh, false);
-    const Tensor cols = f64 ? adaptive_weights<double>(w, ow, true)
-                            : adaptive_weights<float>(w, ow, true);
+    const Tensor rows =
+        f64 ? adaptive_weights<double>(h, oh, false) : adaptive_weights<float>(h, oh, false);
+    const Tensor cols =
+        f64 ? adaptive_weights<double>(w, ow, true) : adaptive_weights<float>(w, ow, true);
     y = matmul(matmul(rows, xb), cols);
   }
   return added ? squeeze(y, 0) : y;

@@ -72,8 +72,9 @@ Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
   const std::int64_t start = wrap_dim(start_dim, x.rank());
   const std::int64_t end = wrap_dim(end_dim, x.rank());
   if (start > end) {
-    fail(ErrorCode::invalid_argument, "flatten() has invalid args: start_dim cannot come after "
-                                      "end_dim");
+    fail(ErrorCode::invalid_argument,
+         "flatten() has invalid args: start_dim cannot come after "
+         "end_dim");
   }
   Shape out(x.shape().begin(), x.shape().begin() + start);
   std::int64_t merged = 1;
@@ -135,7 +136,8 @@ Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
-  if (tensors.empty()) fail(ErrorCode::invalid_argument, "cat: expected a non-empty list of tensors");
+  if (tensors.empty())
+    fail(ErrorCode::invalid_argument, "cat: expected a non-empty list of tensors");
   for (const Tensor& t : tensors) check_defined(t, "cat");
   const std::int64_t axis = wrap_dim(dim, tensors[0].rank());
   for (std::size_t i = 1; i < tensors.size(); ++i) {
@@ -144,8 +146,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
            dtype_name(tensors[i].dtype()), dtype_name(tensors[0].dtype()));
     }
   }
-  return nn::detail::shared_op("Concat", attrs({{"axis", axis}}),
-                               static_cast<int>(tensors.size()))
+  return nn::detail::shared_op("Concat", attrs({{"axis", axis}}), static_cast<int>(tensors.size()))
       .run1(tensors);
 }
 

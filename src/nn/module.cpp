@@ -121,8 +121,7 @@ Tensor& Module::register_parameter(const std::string& name, Tensor value) {
 Tensor& Module::register_buffer(const std::string& name, Tensor value, bool persistent) {
   check_new_name(name);
   if (!value.defined()) {
-    fail(ErrorCode::invalid_argument, "{}: buffer \"{}\" is an undefined tensor", describe(),
-         name);
+    fail(ErrorCode::invalid_argument, "{}: buffer \"{}\" is an undefined tensor", describe(), name);
   }
   if (!value.writable()) value = value.clone();
   slots_.push_back(std::make_unique<Slot>(Slot{name, std::move(value), true, persistent}));
@@ -136,8 +135,8 @@ void Module::add_child(const std::string& name, Module* module, std::shared_ptr<
   }
   for (const auto& [_, m] : module->named_modules()) {
     if (m == this) {
-      fail(ErrorCode::invalid_argument,
-           "{}: registering \"{}\" would make the module tree a cycle", describe(), name);
+      fail(ErrorCode::invalid_argument, "{}: registering \"{}\" would make the module tree a cycle",
+           describe(), name);
     }
   }
   children_.push_back(Child{name, module, std::move(owner)});
@@ -235,15 +234,16 @@ std::vector<std::pair<std::string, Tensor>> Module::named_parameters(bool recurs
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_buffers(bool recurse) const {
-  return named_members(const_cast<Module&>(*this), recurse,
-                       [](const Slot& s) { return s.buffer; });
+  return named_members(const_cast<Module&>(*this), recurse, [](const Slot& s) { return s.buffer; });
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
   return values_of(named_parameters(recurse));
 }
 
-std::vector<Tensor> Module::buffers(bool recurse) const { return values_of(named_buffers(recurse)); }
+std::vector<Tensor> Module::buffers(bool recurse) const {
+  return values_of(named_buffers(recurse));
+}
 
 void Module::collect_state(const std::string& prefix, StateDict& out) const {
   // PyTorch's _save_to_state_dict: parameters, then persistent buffers, then each child; a

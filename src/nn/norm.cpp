@@ -22,19 +22,18 @@ BatchNormBase::BatchNormBase(std::int64_t num_features, double eps, double momen
       track_running_stats_(track_running_stats),
       ranks_(std::move(ranks)) {
   if (num_features <= 0) {
-    fail(ErrorCode::invalid_argument, "BatchNorm: num_features {} must be positive",
-         num_features);
+    fail(ErrorCode::invalid_argument, "BatchNorm: num_features {} must be positive", num_features);
   }
   const Shape c{num_features};
   if (affine) {
-    weight_ = &register_parameter("weight", Tensor::from_vector(
-                                                std::vector<float>(num_features, 1.0f), c));
+    weight_ = &register_parameter("weight",
+                                  Tensor::from_vector(std::vector<float>(num_features, 1.0f), c));
     bias_ = &register_parameter("bias", Tensor::zeros(DType::f32, c));
   }
   if (track_running_stats) {
     running_mean_ = &register_buffer("running_mean", Tensor::zeros(DType::f32, c));
-    running_var_ = &register_buffer(
-        "running_var", Tensor::from_vector(std::vector<float>(num_features, 1.0f), c));
+    running_var_ = &register_buffer("running_var",
+                                    Tensor::from_vector(std::vector<float>(num_features, 1.0f), c));
     register_buffer("num_batches_tracked", Tensor::scalar<std::int64_t>(0));
   }
   ones_ = Tensor::from_vector(std::vector<float>(num_features, 1.0f), c);
@@ -68,8 +67,10 @@ Tensor BatchNormBase::batch_statistics(const Tensor& x) const {
   std::vector<std::int64_t> axes{0};
   for (std::int64_t i = 2; i < x.rank(); ++i) axes.push_back(i);
   if (x.numel() / num_features_ <= 1) {
-    fail(ErrorCode::shape, "Expected more than 1 value per channel when training, got input "
-                           "size {}", shape_to_list(x.shape()));
+    fail(ErrorCode::shape,
+         "Expected more than 1 value per channel when training, got input "
+         "size {}",
+         shape_to_list(x.shape()));
   }
   const Tensor centered = x - mean(x, axes, true);
   const Tensor var = mean(centered * centered, axes, true);
@@ -105,9 +106,9 @@ LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine
     bias_ = &register_parameter("bias", Tensor::zeros(DType::f32, normalized_shape_));
   }
   const auto axis = -static_cast<std::int64_t>(normalized_shape_.size());
-  layer_norm_ = detail::make_op("LayerNormalization",
-                                detail::attrs({{"axis", axis}, {"epsilon", eps}}),
-                                elementwise_affine ? 3 : 2, 1, 17);
+  layer_norm_ =
+      detail::make_op("LayerNormalization", detail::attrs({{"axis", axis}, {"epsilon", eps}}),
+                      elementwise_affine ? 3 : 2, 1, 17);
   track_cache(layer_norm_);
 }
 
@@ -116,8 +117,7 @@ Tensor LayerNorm::forward(const Tensor& x) const {
     detail::check_defined(x, "LayerNorm");
     const auto n = static_cast<std::int64_t>(normalized_shape_.size());
     const bool fits = x.rank() >= n && std::equal(normalized_shape_.begin(),
-                                                  normalized_shape_.end(),
-                                                  x.shape().end() - n);
+                                                  normalized_shape_.end(), x.shape().end() - n);
     if (!fits) {
       fail(ErrorCode::shape,
            "Given normalized_shape={}, expected input with shape [*, {}], but got input of size{}",
@@ -154,9 +154,9 @@ GroupNorm::GroupNorm(std::int64_t num_groups, std::int64_t num_channels, double 
     weight_ = &register_parameter("weight", ones_.clone());
     bias_ = &register_parameter("bias", zeros_.clone());
   }
-  group_norm_ = detail::make_op("GroupNormalization",
-                                detail::attrs({{"num_groups", num_groups}, {"epsilon", eps}}), 3,
-                                1, 21);
+  group_norm_ =
+      detail::make_op("GroupNormalization",
+                      detail::attrs({{"num_groups", num_groups}, {"epsilon", eps}}), 3, 1, 21);
   track_cache(group_norm_);
 }
 

@@ -30,9 +30,8 @@ namespace {
 // PyTorch's gate blocks in ONNX's order: LSTM i f g o -> i o f g; GRU r z n -> z r n.
 Tensor reorder_gates(const Tensor& t, bool lstm) {
   const std::int64_t gates = lstm ? 4 : 3;
-  const std::vector<Tensor> blocks =
-      ops::run_op("Split", {t}, attrs({{"axis", std::int64_t{0}}}), static_cast<int>(gates), "",
-                  13);
+  const std::vector<Tensor> blocks = ops::run_op("Split", {t}, attrs({{"axis", std::int64_t{0}}}),
+                                                 static_cast<int>(gates), "", 13);
   if (lstm) return cat({blocks[0], blocks[3], blocks[1], blocks[2]}, 0);
   return cat({blocks[1], blocks[0], blocks[2]}, 0);
 }
@@ -44,8 +43,8 @@ RNNBase::RNNBase(RNNOptions options, std::int64_t gates, bool lstm)
   const RNNOptions& o = options_;
   const char* what = lstm ? "LSTM" : "GRU";
   if (o.input_size <= 0 || o.hidden_size <= 0) {
-    fail(ErrorCode::invalid_argument, "{}: input_size {} and hidden_size {} must be positive",
-         what, o.input_size, o.hidden_size);
+    fail(ErrorCode::invalid_argument, "{}: input_size {} and hidden_size {} must be positive", what,
+         o.input_size, o.hidden_size);
   }
   if (o.num_layers <= 0) {
     fail(ErrorCode::invalid_argument, "{}: num_layers must be greater than or equal to 1", what);
@@ -87,8 +86,9 @@ std::shared_ptr<const RNNBase::Prepared> RNNBase::prepared() const {
   const std::int64_t dirs = o.bidirectional ? 2 : 1;
   const std::size_t per_direction = o.bias ? 4 : 2;
   auto p = std::make_shared<Prepared>();
-  graph::Attributes a = attrs({{"hidden_size", o.hidden_size},
-                               {"direction", std::string(dirs == 2 ? "bidirectional" : "forward")}});
+  graph::Attributes a =
+      attrs({{"hidden_size", o.hidden_size},
+             {"direction", std::string(dirs == 2 ? "bidirectional" : "forward")}});
   if (!lstm_) a.set("linear_before_reset", std::int64_t{1});
   for (std::int64_t layer = 0; layer < o.num_layers; ++layer) {
     std::vector<Tensor> w, r, b;
@@ -194,8 +194,10 @@ LSTM::LSTM(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_l
     : LSTM(RNNOptions{input_size, hidden_size, num_layers, bias, batch_first, dropout,
                       bidirectional}) {
   if (proj_size != 0) {
-    fail(ErrorCode::unsupported, "LSTM: proj_size={} (LSTMs with projections are not "
-                                 "implemented)", proj_size);
+    fail(ErrorCode::unsupported,
+         "LSTM: proj_size={} (LSTMs with projections are not "
+         "implemented)",
+         proj_size);
   }
 }
 

@@ -47,8 +47,9 @@ TEST(NnCachedOp, ConstantInputsAreKeyedByStorage) {
 
 TEST(NnCachedOp, ErrorsNameTheOp) {
   nn::detail::CachedOp add("Add", {}, 2);
-  const std::string message = testing::message_of(
-      [&] { add.run1({make<float>({1, 2}, {2}), make<float>({1, 2, 3}, {3})}); });
+  const std::string message = testing::message_of([&] {
+    add.run1({make<float>({1, 2}, {2}), make<float>({1, 2, 3}, {3})});
+  });
   EXPECT_EQ(message.rfind("Add: ", 0), 0u) << message;
   EXPECT_EQ(testing::code_of([] { nn::detail::CachedOp("NoSuchOp", {}, 1); }),
             ErrorCode::unsupported);
@@ -81,7 +82,8 @@ TEST(NnCachedOp, ModuleForwardBuildsOnceThenReuses) {
 }
 
 TEST(NnCachedOp, FunctionalCallsShareOneOpPerAttributes) {
-  nn::detail::CachedOp& op = nn::detail::shared_op("Softmax", nn::detail::attrs({{"axis", std::int64_t{1}}}));
+  nn::detail::CachedOp& op =
+      nn::detail::shared_op("Softmax", nn::detail::attrs({{"axis", std::int64_t{1}}}));
   const Tensor x = make<float>({1, 2, 3, 4, 5, 6}, {1, 6});
   softmax(x, 1);
   const std::size_t built = op.kernels_built();

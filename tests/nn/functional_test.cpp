@@ -42,7 +42,8 @@ TEST(NnFunctional, ActivationsMatchTheirFormulas) {
   const Tensor x = random_tensor({4, 5}, 1);
   auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
   EXPECT_TRUE(tensors_close(relu(x), map(x, [](double v) { return v > 0 ? v : 0; })));
-  EXPECT_TRUE(tensors_close(leaky_relu(x, 0.1), map(x, [](double v) { return v > 0 ? v : 0.1 * v; })));
+  EXPECT_TRUE(
+      tensors_close(leaky_relu(x, 0.1), map(x, [](double v) { return v > 0 ? v : 0.1 * v; })));
   EXPECT_TRUE(tensors_close(elu(x, 0.5),
                             map(x, [](double v) { return v > 0 ? v : 0.5 * (std::exp(v) - 1); })));
   EXPECT_TRUE(tensors_close(sigmoid(x), map(x, sig)));
@@ -115,7 +116,8 @@ TEST(NnFunctional, DtypePromotion) {
   EXPECT_EQ((i * 0.5).dtype(), DType::f32);
   EXPECT_TRUE(tensors_close(i * 0.5, make<float>({0.5, 1, 1.5}, {3}), 0, 0));
   // `/` is true division, as in PyTorch: 1 / 2 = 0.5, not 0.
-  EXPECT_TRUE(tensors_close(i / make<std::int64_t>({2, 2, 2}, {3}), make<float>({0.5, 1, 1.5}, {3})));
+  EXPECT_TRUE(
+      tensors_close(i / make<std::int64_t>({2, 2, 2}, {3}), make<float>({0.5, 1, 1.5}, {3})));
   EXPECT_EQ(cast(f, DType::f64).dtype(), DType::f64);
   EXPECT_TRUE(tensors_close(cast(make<float>({1.7f, -1.7f}, {2}), DType::i32),
                             make<std::int32_t>({1, -1}, {2}), 0, 0));
@@ -140,7 +142,8 @@ TEST(NnFunctional, MatmulAndLinear) {
   const Tensor a = make<float>({1, 2, 3, 4, 5, 6}, {2, 3});
   const Tensor b = make<float>({1, 0, 0, 1, 1, 1}, {3, 2});
   EXPECT_TRUE(tensors_close(matmul(a, b), make<float>({4, 5, 10, 11}, {2, 2}), 0, 0));
-  EXPECT_TRUE(tensors_close(matmul(a, make<float>({1, 1, 1}, {3})), make<float>({6, 15}, {2}), 0, 0));
+  EXPECT_TRUE(
+      tensors_close(matmul(a, make<float>({1, 1, 1}, {3})), make<float>({6, 15}, {2}), 0, 0));
   const Tensor batch = random_tensor({4, 2, 3}, 3);
   const Tensor batched = matmul(batch, b);
   EXPECT_EQ(batched.shape(), (Shape{4, 2, 2}));
@@ -167,8 +170,8 @@ TEST(NnFunctional, ConvAndPoolsMatchTheModulesFixtures) {
   const testing::NnCase pools = testing::load_nn_case("pools");
   const Tensor& x = pools.at("input");
   EXPECT_TRUE(tensors_close(max_pool2d(x, 3, 2, 1), pools.at("maxpool_3_2_1")));
-  EXPECT_TRUE(tensors_close(max_pool2d(x, {3, 2}, {1, 2}, {1, 1}, {2, 1}),
-                            pools.at("maxpool_dilated")));
+  EXPECT_TRUE(
+      tensors_close(max_pool2d(x, {3, 2}, {1, 2}, {1, 1}, {2, 1}), pools.at("maxpool_dilated")));
   EXPECT_TRUE(tensors_close(avg_pool2d(x, 3, 2, 1, true), pools.at("avgpool_ceil")));
   EXPECT_TRUE(tensors_close(adaptive_avg_pool2d(x, {3, 4}), pools.at("adaptive_uneven")));
   EXPECT_EQ(code_of([&] { max_pool2d(x, 2, 2, 2); }), ErrorCode::invalid_argument);
@@ -178,8 +181,8 @@ TEST(NnFunctional, ConvAndPoolsMatchTheModulesFixtures) {
 TEST(NnFunctional, AdaptiveAveragePoolUsesTorchsWindows) {
   // Width 5 into 3: windows [0, 2), [1, 4), [3, 5).
   const Tensor x = make<float>({1, 2, 3, 4, 5}, {1, 1, 1, 5});
-  EXPECT_TRUE(tensors_close(adaptive_avg_pool2d(x, {1, 3}),
-                            make<float>({1.5, 3, 4.5}, {1, 1, 1, 3})));
+  EXPECT_TRUE(
+      tensors_close(adaptive_avg_pool2d(x, {1, 3}), make<float>({1.5, 3, 4.5}, {1, 1, 1, 3})));
   const Tensor d = make<double>({1, 2, 3, 4, 5}, {1, 1, 5});  // unbatched, float64
   EXPECT_TRUE(tensors_close(adaptive_avg_pool2d(d, {1, 2}), make<double>({2, 4}, {1, 1, 2})));
 }
@@ -195,11 +198,15 @@ TEST(NnFunctional, ShapeFunctions) {
   EXPECT_EQ(squeeze(x, 1).shape(), (Shape{1, 2, 3}));
   EXPECT_EQ(unsqueeze(x, -1).shape(), (Shape{1, 2, 3, 1}));
   EXPECT_TRUE(tensors_close(transpose(x, 1, 2), make<float>({1, 4, 2, 5, 3, 6}, {1, 3, 2}), 0, 0));
-  EXPECT_TRUE(tensors_close(permute(x, {2, 0, 1}), make<float>({1, 4, 2, 5, 3, 6}, {3, 1, 2}), 0, 0));
+  EXPECT_TRUE(
+      tensors_close(permute(x, {2, 0, 1}), make<float>({1, 4, 2, 5, 3, 6}, {3, 1, 2}), 0, 0));
   EXPECT_TRUE(tensors_close(cat({x, x}, -1),
                             make<float>({1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6}, {1, 2, 6}), 0, 0));
   EXPECT_EQ(cat({x, x, x}, 0).shape(), (Shape{3, 2, 3}));
-  EXPECT_EQ(message_of([&] { reshape(x, {4, -1}); }), "shape '[4, -1]' is invalid for input of size 6");
+  EXPECT_EQ(message_of([&] {
+              reshape(x, {4, -1});
+            }),
+            "shape '[4, -1]' is invalid for input of size 6");
   EXPECT_EQ(code_of([&] { reshape(x, {-1, -1}); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { permute(x, {0, 0, 1}); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { cat({x, make<float>({1}, {1, 1, 1})}, 0); }), ErrorCode::shape);

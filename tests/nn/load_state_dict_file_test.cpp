@@ -105,7 +105,8 @@ TEST(NnLoadStateDictFile, MismatchedFileReportsLikeTorch) {
             "Error(s) in loading state_dict for Linear:\n"
             "\tUnexpected key(s) in state_dict: \"fc1.weight\", \"fc1.bias\", \"fc2.weight\", "
             "\"fc2.bias\". ");
-  const nn::IncompatibleKeys keys = wrong.load_state_dict(nn_fixture("my_pytorch_model.pth"), false);
+  const nn::IncompatibleKeys keys =
+      wrong.load_state_dict(nn_fixture("my_pytorch_model.pth"), false);
   EXPECT_EQ(keys.missing_keys, (std::vector<std::string>{"weight", "bias"}));
 }
 
@@ -131,8 +132,8 @@ TEST(NnLoadStateDictFile, ExampleProgramPrintsTorchsOutput) {
   std::vector<float> printed;
   for (float v; values >> v;) printed.push_back(v);
   const NnCase c = testing::load_nn_case("my_pytorch_model");
-  EXPECT_TRUE(tensors_close(testing::make<float>(printed, {1, 2}), c.at("randn_output"), kTol,
-                            kTol));
+  EXPECT_TRUE(
+      tensors_close(testing::make<float>(printed, {1, 2}), c.at("randn_output"), kTol, kTol));
 }
 
 }  // namespace

@@ -61,8 +61,7 @@ TEST(NnLoadStateDict, NonStrictReturnsMissingAndUnexpectedKeys) {
   MyModel m(12);
   const nn::IncompatibleKeys keys =
       m.load_state_dict({{"fc1.weight", zeros({5, 12})}, {"x", zeros({1})}}, false);
-  EXPECT_EQ(keys.missing_keys,
-            (std::vector<std::string>{"fc1.bias", "fc2.weight", "fc2.bias"}));
+  EXPECT_EQ(keys.missing_keys, (std::vector<std::string>{"fc1.bias", "fc2.weight", "fc2.bias"}));
   EXPECT_EQ(keys.unexpected_keys, std::vector<std::string>{"x"});
 }
 
@@ -98,9 +97,8 @@ TEST(NnLoadStateDict, ClassNameOfALeafModuleIsTorchs) {
 
 TEST(NnLoadStateDict, CopiesValuesAndConvertsDtypes) {
   nn::Linear fc(2, 2);
-  const nn::IncompatibleKeys keys =
-      fc.load_state_dict({{"weight", make<double>({1, 2, 3, 4}, {2, 2})},
-                          {"bias", make<std::int64_t>({-1, 7}, {2})}});
+  const nn::IncompatibleKeys keys = fc.load_state_dict(
+      {{"weight", make<double>({1, 2, 3, 4}, {2, 2})}, {"bias", make<std::int64_t>({-1, 7}, {2})}});
   EXPECT_TRUE(keys.missing_keys.empty() && keys.unexpected_keys.empty());
   EXPECT_EQ(fc.weight().dtype(), DType::f32);
   EXPECT_TRUE(tensors_close(fc.weight(), make<float>({1, 2, 3, 4}, {2, 2}), 0, 0));
@@ -132,8 +130,8 @@ TEST(NnLoadStateDict, CopiesIntoTheRegisteredStorage) {
 TEST(NnLoadStateDict, AFailedLoadChangesNothing) {
   nn::Linear fc(2, 1);
   fc.load_state_dict({{"weight", make<float>({5, 6}, {1, 2})}, {"bias", make<float>({1}, {1})}});
-  EXPECT_THROW(fc.load_state_dict({{"weight", make<float>({7, 8}, {1, 2})},
-                                   {"bias", make<float>({1, 2}, {2})}}),
+  EXPECT_THROW(fc.load_state_dict(
+                   {{"weight", make<float>({7, 8}, {1, 2})}, {"bias", make<float>({1, 2}, {2})}}),
                Error);
   EXPECT_TRUE(tensors_close(fc.weight(), make<float>({5, 6}, {1, 2}), 0, 0));
 }

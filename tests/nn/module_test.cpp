@@ -83,14 +83,14 @@ TEST(NnModule, RegistrationErrors) {
   m.register_parameter("w", zeros({1}));
   EXPECT_EQ(code_of([&] { m.register_parameter("w", zeros({1})); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { m.register_buffer("w", zeros({1})); }), ErrorCode::invalid_argument);
-  EXPECT_EQ(code_of([&] { m.register_parameter("a.b", zeros({1})); }),
-            ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([&] { m.register_parameter("a.b", zeros({1})); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { m.register_parameter("", zeros({1})); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { m.register_parameter("u", Tensor()); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { m.register_module("m", std::shared_ptr<nn::Linear>()); }),
             ErrorCode::invalid_argument);
-  EXPECT_NE(message_of([&] { m.register_buffer("w", zeros({1})); })
-                .find("\"w\" is already registered as a parameter"),
+  EXPECT_NE(message_of([&] {
+              m.register_buffer("w", zeros({1}));
+            }).find("\"w\" is already registered as a parameter"),
             std::string::npos);
 }
 
@@ -106,8 +106,8 @@ TEST(NnModule, ReadOnlyTensorsAreCopiedOnRegistration) {
   struct M : nn::Module {
     using Module::Module;
   } m;
-  Tensor& p = m.register_parameter("p", Tensor::wrap(static_cast<const void*>(values),
-                                                     DType::f32, {2}));
+  Tensor& p =
+      m.register_parameter("p", Tensor::wrap(static_cast<const void*>(values), DType::f32, {2}));
   EXPECT_TRUE(p.writable());
   EXPECT_NE(p.raw(), values);
   m.load_state_dict({{"p", make<float>({3, 4}, {2})}});
@@ -148,12 +148,16 @@ TEST(NnModule, RegisteredNamesFollowTheTree) {
 
 TEST(NnModule, LeafModulesMoveAndModulesWithMembersRefuseTo) {
   nn::Linear a(3, 2);
-  a.load_state_dict({{"weight", make<float>({1, 0, 0, 0, 1, 0}, {2, 3})},
-                     {"bias", make<float>({0, 0}, {2})}});
+  a.load_state_dict(
+      {{"weight", make<float>({1, 0, 0, 0, 1, 0}, {2, 3})}, {"bias", make<float>({0, 0}, {2})}});
   nn::Linear b(std::move(a));
-  EXPECT_TRUE(testing::tensors_close(b(make<float>({4, 5, 6}, {1, 3})),
-                                     make<float>({4, 5}, {1, 2}), 0, 0));
-  EXPECT_EQ(code_of([] { MyModel m; MyModel moved(std::move(m)); }), ErrorCode::invalid_argument);
+  EXPECT_TRUE(
+      testing::tensors_close(b(make<float>({4, 5, 6}, {1, 3})), make<float>({4, 5}, {1, 2}), 0, 0));
+  EXPECT_EQ(code_of([] {
+              MyModel m;
+              MyModel moved(std::move(m));
+            }),
+            ErrorCode::invalid_argument);
   EXPECT_NE(message_of([] { nn::Sequential s(MyModel{}); }).find("std::make_shared<MyModel>"),
             std::string::npos);
   nn::Sequential seq(std::make_shared<MyModel>());  // the way to hold one
@@ -215,8 +219,7 @@ TEST(NnModule, ForwardErrorsNameTheModule) {
                       "input[1, 5, 8, 8] to have 3 channels, but got 5 channels instead"),
             std::string::npos)
       << conv;
-  const std::string rank =
-      message_of([&] { net.at<nn::BatchNorm2d>(1)(zeros({4, 4})); });
+  const std::string rank = message_of([&] { net.at<nn::BatchNorm2d>(1)(zeros({4, 4})); });
   EXPECT_NE(rank.find("BatchNorm2d '1': expected 4D input (got 2D input)"), std::string::npos)
       << rank;
   EXPECT_EQ(code_of([&] { nn::Conv1d(2, 2, 3)(zeros({2})); }), ErrorCode::shape);
@@ -226,7 +229,9 @@ TEST(NnModule, ForwardErrorsNameTheModule) {
             std::string::npos)
       << ln;
   nn::Embedding emb(3, 2);
-  EXPECT_NE(message_of([&] { emb(make<std::int64_t>({0, 3}, {2})); }).find("index 3 is out of range"),
+  EXPECT_NE(message_of([&] {
+              emb(make<std::int64_t>({0, 3}, {2}));
+            }).find("index 3 is out of range"),
             std::string::npos);
   EXPECT_EQ(code_of([&] { emb(make<std::int64_t>({-1}, {1})); }), ErrorCode::shape);
   EXPECT_EQ(code_of([&] { emb(make<float>({0}, {1})); }), ErrorCode::shape);
@@ -234,7 +239,9 @@ TEST(NnModule, ForwardErrorsNameTheModule) {
   EXPECT_EQ(code_of([&] { nn::GroupNorm(2, 4)(zeros({1, 3, 2})); }), ErrorCode::shape);
   EXPECT_EQ(code_of([&] { nn::Linear(2, 2)(Tensor()); }), ErrorCode::invalid_argument);
   // float64 input on float32 weights: an Error like PyTorch's dtype mismatch, not a crash.
-  EXPECT_EQ(code_of([&] { nn::Linear(2, 2)(Tensor::zeros(DType::f64, {1, 2})); }),
+  EXPECT_EQ(code_of([&] {
+              nn::Linear(2, 2)(Tensor::zeros(DType::f64, {1, 2}));
+            }),
             ErrorCode::shape);
 }
 

@@ -94,8 +94,7 @@ TEST(NnRnn, ReloadingReplacesThePreparedWeights) {
 
 TEST(NnRnn, InputErrorsNameTheModule) {
   nn::LSTM m(3, 4);
-  const std::string message =
-      testing::message_of([&] { m(Tensor::zeros(DType::f32, {5, 2, 6})); });
+  const std::string message = testing::message_of([&] { m(Tensor::zeros(DType::f32, {5, 2, 6})); });
   EXPECT_NE(message.find("LSTM: input.size(-1) must be equal to input_size. Expected 3, got 6"),
             std::string::npos)
       << message;

@@ -30,13 +30,12 @@ class ModuleSequence : public Module {
   // Appends a module, moved in (modules with by-reference submodules can't be moved: pass
   // them as std::shared_ptr).
   template <class M>
-    requires std::derived_from<std::remove_cvref_t<M>, Module> &&
-             (!std::is_lvalue_reference_v<M>)
-  void push_back(M&& module) {
+  requires std::derived_from<std::remove_cvref_t<M>, Module> &&
+      (!std::is_lvalue_reference_v<M>)void push_back(M&& module) {
     push_back(std::make_shared<std::remove_cvref_t<M>>(std::move(module)));
   }
   template <class M>
-    requires std::derived_from<M, Module>
+  requires std::derived_from<M, Module>
   void push_back(std::shared_ptr<M> module) {
     Forward forward;
     if constexpr (TensorToTensorModule<M>) {
@@ -86,8 +85,7 @@ class Sequential : public detail::ModuleSequence {
  public:
   Sequential() = default;
   template <class... Ms>
-    requires(sizeof...(Ms) > 0)
-  explicit Sequential(Ms&&... modules) {
+  requires(sizeof...(Ms) > 0) explicit Sequential(Ms&&... modules) {
     (push_back(std::forward<Ms>(modules)), ...);
   }
   Sequential(Sequential&&) = default;
@@ -101,8 +99,7 @@ class ModuleList : public detail::ModuleSequence {
  public:
   ModuleList() = default;
   template <class... Ms>
-    requires(sizeof...(Ms) > 0)
-  explicit ModuleList(Ms&&... modules) {
+  requires(sizeof...(Ms) > 0) explicit ModuleList(Ms&&... modules) {
     (push_back(std::forward<Ms>(modules)), ...);
   }
   ModuleList(ModuleList&&) = default;

@@ -61,21 +61,20 @@ class Module {
   // A submodule that is a data member of this module (not owned; it lives as long as its
   // owner, and makes this module immovable).
   template <class M>
-    requires std::derived_from<M, Module>
-  M& register_module(const std::string& name, M& member) {
+  requires std::derived_from<M, Module> M& register_module(const std::string& name, M& member) {
     add_child(name, &member, nullptr);
     return member;
   }
   // A submodule this module shares ownership of.
   template <class M>
-    requires std::derived_from<M, Module>
-  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+  requires std::derived_from<M, Module> std::shared_ptr<M> register_module(
+      const std::string& name, std::shared_ptr<M> module) {
     add_child(name, module.get(), module);
     return module;
   }
   template <class M>
-    requires std::derived_from<M, Module>
-  M& register_module(const std::string& name, std::unique_ptr<M> module) {
+  requires std::derived_from<M, Module> M& register_module(const std::string& name,
+                                                           std::unique_ptr<M> module) {
     return *register_module(name, std::shared_ptr<M>(std::move(module)));
   }
 
@@ -101,8 +100,8 @@ class Module {
   IncompatibleKeys load_state_dict(const StateDict& state_dict, bool strict = true);
   // Any map from names to tensors (std::map, std::unordered_map).
   template <class Map>
-    requires std::same_as<typename Map::mapped_type, Tensor>
-  IncompatibleKeys load_state_dict(const Map& state_dict, bool strict = true) {
+  requires std::same_as<typename Map::mapped_type, Tensor> IncompatibleKeys
+  load_state_dict(const Map& state_dict, bool strict = true) {
     return load_state_dict(StateDict(state_dict.begin(), state_dict.end()), strict);
   }
   // A file written by torch.save: a bare state_dict, or a checkpoint holding one under

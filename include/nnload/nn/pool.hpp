@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,9 @@ class MaxPool2d : public Module {
   explicit MaxPool2d(ExpandingArray<2> kernel_size, ExpandingArray<2> stride = 0,
                      ExpandingArray<2> padding = 0, ExpandingArray<2> dilation = 1,
                      bool return_indices = false, bool ceil_mode = false);
+  // MaxPool2d({3, 2}): without it the braces could also build a MaxPool2d to copy.
+  explicit MaxPool2d(std::initializer_list<std::int64_t> kernel_size)
+      : MaxPool2d(ExpandingArray<2>(kernel_size)) {}
   Tensor forward(const Tensor& x) const;
   Tensor operator()(const Tensor& x) const { return forward(x); }
   std::string extra_repr() const override;
@@ -33,6 +37,8 @@ class AvgPool2d : public Module {
   explicit AvgPool2d(ExpandingArray<2> kernel_size, ExpandingArray<2> stride = 0,
                      ExpandingArray<2> padding = 0, bool ceil_mode = false,
                      bool count_include_pad = true, std::int64_t divisor_override = 0);
+  explicit AvgPool2d(std::initializer_list<std::int64_t> kernel_size)
+      : AvgPool2d(ExpandingArray<2>(kernel_size)) {}
   Tensor forward(const Tensor& x) const;
   Tensor operator()(const Tensor& x) const { return forward(x); }
   std::string extra_repr() const override;

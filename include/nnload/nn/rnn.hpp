@@ -71,8 +71,8 @@ class LSTM : public detail::RNNBase {
  public:
   explicit LSTM(RNNOptions options) : RNNBase(options, 4, true) {}
   LSTM(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers = 1,
-       bool bias = true, bool batch_first = false, double dropout = 0.0,
-       bool bidirectional = false, std::int64_t proj_size = 0);
+       bool bias = true, bool batch_first = false, double dropout = 0.0, bool bidirectional = false,
+       std::int64_t proj_size = 0);
 
   // h0, c0: [D * num_layers, N, hidden] (or both undefined for zeros).
   LSTMOutput forward(const Tensor& x, const Tensor& h0 = {}, const Tensor& c0 = {}) const;
@@ -86,8 +86,7 @@ class GRU : public detail::RNNBase {
  public:
   explicit GRU(RNNOptions options) : RNNBase(options, 3, false) {}
   GRU(std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers = 1,
-      bool bias = true, bool batch_first = false, double dropout = 0.0,
-      bool bidirectional = false)
+      bool bias = true, bool batch_first = false, double dropout = 0.0, bool bidirectional = false)
       : GRU(RNNOptions{input_size, hidden_size, num_layers, bias, batch_first, dropout,
                        bidirectional}) {}
 
