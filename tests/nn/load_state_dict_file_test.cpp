@@ -103,6 +103,7 @@ TEST(NnLoadStateDictFile, MismatchedFileReportsLikeTorch) {
   nn::Linear wrong(6, 4);
   EXPECT_EQ(testing::message_of([&] { wrong.load_state_dict(nn_fixture("my_pytorch_model.pth")); }),
             "Error(s) in loading state_dict for Linear:\n"
+            "\tMissing key(s) in state_dict: \"weight\", \"bias\". \n"
             "\tUnexpected key(s) in state_dict: \"fc1.weight\", \"fc1.bias\", \"fc2.weight\", "
             "\"fc2.bias\". ");
   const nn::IncompatibleKeys keys =
