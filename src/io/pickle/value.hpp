@@ -111,6 +111,8 @@ class Heap {
     return &v;
   }
   std::size_t size() const noexcept { return values_.size(); }
+  // Every value, in the order made.
+  const std::deque<Value>& values() const noexcept { return values_; }
 
  private:
   std::deque<Value> values_;
