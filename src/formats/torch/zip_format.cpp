@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <unordered_map>
 
 #include "core/fail.hpp"
 #include "formats/torch/archive.hpp"
@@ -116,11 +117,15 @@ Archive read_zip_archive(std::shared_ptr<const io::MappedFile> file, const ReadL
                      .root;
 
   const bool big_endian = archive.byteorder == "big";
-  archive.storage = [zip, prefix, big_endian, name = archive.file](
+  // ZipReader::find scans the directory; a state_dict of 100k tensors needs an index.
+  auto records = std::make_shared<std::unordered_map<std::string, std::size_t>>();
+  for (std::size_t i = 0; i < entries.size(); ++i) records->try_emplace(entries[i].name, i);
+  archive.storage = [zip, records, prefix, big_endian, name = archive.file](
                         const std::string& key, const ElementType& element, std::uint64_t numel,
                         const std::string& location) -> std::shared_ptr<const Storage> {
     const std::string record = prefix + "data/" + key;
-    const io::ZipEntry* entry = zip.find(record);
+    const auto found = records->find(record);
+    const io::ZipEntry* entry = found == records->end() ? nullptr : &zip.entries()[found->second];
     if (entry == nullptr) {
       fail(ErrorCode::corrupt, "{}: storage '{}' ({}) is missing from the archive", name, key,
            record);

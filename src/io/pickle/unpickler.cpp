@@ -366,7 +366,9 @@ class Machine {
   const Limits& limits_;
   std::vector<Value*> stack_;
   std::vector<std::size_t> marks_;
-  std::unordered_map<std::uint64_t, Value*> memo_;
+  std::vector<Value*> memo_dense_;
+  std::unordered_map<std::uint64_t, Value*> memo_sparse_;
+  std::uint64_t memo_count_ = 0;
   // Per dict / set / object: hash key -> position, so a repeated key replaces in place.
   std::unordered_map<const Value*, std::unordered_map<std::string, std::size_t>> index_;
   std::uint8_t op_ = 0;
@@ -430,23 +432,37 @@ Value* Machine::make_global(std::string_view module, std::string_view name) {
   return g;
 }
 
+// Picklers number memo entries 0, 1, 2, ...: those live in a vector; far-off keys (a hostile
+// LONG_BINPUT 4294967295) in a map, so no key makes the vector huge.
 void Machine::memo_put(std::uint64_t key) {
   Value* v = top();
-  auto it = memo_.find(key);
-  if (it != memo_.end()) {
-    it->second = v;
-    return;
+  Value** slot = nullptr;
+  if (key < memo_dense_.size()) {
+    slot = &memo_dense_[key];
+  } else if (key < memo_dense_.size() + 1024) {
+    memo_dense_.resize(key + 1, nullptr);
+    slot = &memo_dense_[key];
+  } else {
+    slot = &memo_sparse_[key];
   }
-  if (memo_.size() >= limits_.max_memo) {
-    corrupt("more than {} memo entries (the memo limit)", limits_.max_memo);
+  if (*slot == nullptr) {
+    if (memo_count_ >= limits_.max_memo) {
+      corrupt("more than {} memo entries (the memo limit)", limits_.max_memo);
+    }
+    ++memo_count_;
   }
-  memo_.emplace(key, v);
+  *slot = v;
 }
 
 Value* Machine::memo_get(std::uint64_t key) {
-  const auto it = memo_.find(key);
-  if (it == memo_.end()) corrupt("memo key {} is not defined", key);
-  return it->second;
+  Value* v = nullptr;
+  if (key < memo_dense_.size()) {
+    v = memo_dense_[key];
+  } else if (const auto it = memo_sparse_.find(key); it != memo_sparse_.end()) {
+    v = it->second;
+  }
+  if (v == nullptr) corrupt("memo key {} is not defined", key);
+  return v;
 }
 
 // Equal keys under Python's == for hashable scalars and tuples of them (1 == 1.0 == True);
@@ -877,7 +893,7 @@ void Machine::step(std::uint8_t op) {
       memo_put(in_.u32());
       return;
     case MEMOIZE:
-      memo_put(memo_.size());
+      memo_put(memo_count_);
       return;
     case GET: {
       const auto key = text::parse_decimal(line());
