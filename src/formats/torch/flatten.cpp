@@ -144,23 +144,20 @@ class Walker {
 
   void visit(const Value& node) {
     const Value* v = &node;
-    const Meaning& m = interpreter_.meaning(*v, path_);
-    switch (m.what) {
-      case Meaning::What::tensor:
+    // A stand-in (a legacy module id for its class, a TorchScript list builder for its list)
+    // may itself mean something.
+    for (int hops = 0;; ++hops) {
+      const Meaning& m = interpreter_.meaning(*v, path_);
+      if (m.what == Meaning::What::tensor) {
         count_entry();
         name_once();
         out_.tensors.push_back(
             {path_, m.tensor->value, m.tensor->location, m.tensor->is_parameter});
         return;
-      case Meaning::What::shown:
-      case Meaning::What::storage:
-        value(m.text);
-        return;
-      case Meaning::What::stand_in:
-        v = m.stand_in;
-        break;
-      case Meaning::What::plain:
-        break;
+      }
+      if (m.what == Meaning::What::shown || m.what == Meaning::What::storage) return value(m.text);
+      if (m.what == Meaning::What::plain || hops == 8) break;
+      v = m.stand_in;
     }
     std::vector<Child> children;
     switch (v->kind) {

@@ -177,6 +177,14 @@ Meaning Interpreter::from_call(const Value& callable, const Value& args, std::st
     note_once(fmt::format("'{}' is {} ({}): not supported, listed as a value", name, kind, q));
     return shown(fmt::format("<{}: not supported>", kind));
   }
+  // TorchScript pickles typed lists and tagged values through these helpers.
+  if (q.starts_with("torch.jit._pickle.") && !a.empty() &&
+      (q.ends_with("list") || q.ends_with("restore_type_tag"))) {
+    Meaning m;
+    m.what = Meaning::What::stand_in;
+    m.stand_in = a[0];
+    return m;
+  }
   if (q == "torch.Size") {
     if (a.empty()) return shown("torch.Size([])");
     if (const auto dims = int_sequence(a[0]); dims && a.size() == 1) {

@@ -21,7 +21,8 @@ struct Meaning {
     tensor,    // `tensor` is set
     storage,   // `storage` is set; shown as `text` when reached outside a tensor
     shown,     // shown as `text` (a torch.Size, a numpy scalar, an unsupported tensor, ...)
-    stand_in,  // read as `stand_in` (a legacy 'module' persistent id stands for its class)
+    stand_in,  // read as `stand_in`: a legacy 'module' persistent id for its class, a
+               // TorchScript list builder for its list
   };
   What what = What::plain;
   const ObjectTensor* tensor = nullptr;

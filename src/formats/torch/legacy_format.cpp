@@ -71,6 +71,24 @@ Archive read_legacy_archive(std::shared_ptr<const io::MappedFile> file, const Re
     }
   }
   archive.root = next("object pickle");
+  // Whole-module files name each module class through a ('module', class, source file, source)
+  // persistent id; objects made from one get the class itself as their type.
+  std::size_t module_classes = 0;
+  for (Value& v : archive.heap->values()) {
+    if (v.kind != Kind::object || v.type == nullptr || v.type->kind != Kind::persistent_id)
+      continue;
+    const Value* id = v.type->items[0];
+    if (id->kind == Kind::tuple && id->items.size() >= 2 && id->items[0]->is_string("module") &&
+        id->items[1]->kind == Kind::global) {
+      v.type = id->items[1];
+      ++module_classes;
+    }
+  }
+  if (module_classes > 0) {
+    archive.notes.push_back(
+        "whole-module file: it stores the Python source of its module classes, which nnload "
+        "does not use");
+  }
   const Value* keys = next("storage keys pickle");
   if (keys->kind != Kind::list && keys->kind != Kind::tuple) {
     fail(ErrorCode::corrupt, "{}: the storage key list is not a list", archive.file);

@@ -64,6 +64,7 @@ bool known_global(const Value& g) {
       "numpy._core.multiarray.scalar",
       "numpy.dtype"};
   if (known.count(g.qualified_name()) != 0) return true;
+  if (g.module() == "torch.jit._pickle") return true;
   if (element_of_storage_type(g) != nullptr) return true;
   return g.module() == "torch" && element_by_dtype(g.name()) != nullptr;
 }

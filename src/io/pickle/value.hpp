@@ -113,6 +113,7 @@ class Heap {
   std::size_t size() const noexcept { return values_.size(); }
   // Every value, in the order made.
   const std::deque<Value>& values() const noexcept { return values_; }
+  std::deque<Value>& values() noexcept { return values_; }
 
  private:
   std::deque<Value> values_;

@@ -77,6 +77,31 @@ TEST(TorchFileErrors, HandMadeLegacyFileReads) {
   EXPECT_EQ(std::vector<float>(v.begin(), v.end()), (std::vector<float>{1, 2, 3, 4}));
 }
 
+TEST(TorchFileErrors, LegacyStorageViewsAndARootTensor) {
+  testing::TempDir dir;
+  // torch.save(tensor): a tensor on a view ('v', offset 1, 2 elements) of storage '0'.
+  const std::string object =
+      "\x80\x02"
+      "ctorch._utils\n_rebuild_tensor_v2\n(("s +
+      binunicode("storage") + "ctorch\nFloatStorage\n" + binunicode("0") + binunicode("cpu") +
+      "K\x04(" + binunicode("v") + "K\x01K\x02ttQK\x01K\x01\x85K\x01\x85\x89}tR.";
+  const fs::path p =
+      write(dir, "view.pt", legacy_file(object, keys_pickle({"0"}), floats(4, {1, 2, 3, 4})));
+  const TorchFile f = read_torch_file(p);
+  ASSERT_EQ(f.tensors.size(), 1u);
+  EXPECT_EQ(f.tensors[0].name, "");
+  // Offset 1 inside the view, which starts at element 1: element 2 of the storage.
+  EXPECT_EQ(f.tensors[0].value.values<float>()[0], 3.0f);
+  // A view reaching past its root storage.
+  std::string bad = object;
+  bad.replace(bad.find("K\x01K\x02t"), 5, "K\x03K\x02t");
+  const fs::path q =
+      write(dir, "bad_view.pt", legacy_file(bad, keys_pickle({"0"}), floats(4, {1, 2, 3, 4})));
+  EXPECT_EQ(code_of([&] { read_torch_file(q); }), ErrorCode::corrupt);
+  EXPECT_NE(message_of([&] { read_torch_file(q); }).find("does not fit storage '0'"),
+            std::string::npos);
+}
+
 TEST(TorchFileErrors, TruncatedLegacyFilesAreCorrupt) {
   testing::TempDir dir;
   const std::string whole =

@@ -97,6 +97,9 @@ TEST(TorchFile, LegacyFormatReadsTheSameObjects) {
   testing::expect_matches_expected(fixture("legacy.pt"), f);
   const TorchFile m = read_torch_file(fixture("legacy_module.pt"));
   testing::expect_matches_expected(fixture("legacy_module.pt"), m);
+  // Module classes come through ('module', class, source file, source) ids.
+  EXPECT_TRUE(root_value(m).is_object_of("torch.nn.modules.container", "Sequential"));
+  EXPECT_TRUE(has_note(m, "whole-module file"));
 }
 
 TEST(TorchFile, TarFormat) {

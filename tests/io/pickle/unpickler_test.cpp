@@ -317,6 +317,21 @@ TEST(PickleUnpickler, DeepNestingDoesNotRecurse) {
   EXPECT_EQ(marks.root().kind, Kind::none);
 }
 
+TEST(PickleUnpickler, FarOffMemoKeysWork) {
+  const auto far = unpickle_string(
+      "K\x07r\xff\xff\xff\xff"
+      "0j\xff\xff\xff\xff."sv);
+  EXPECT_EQ(far.root().integer, 7);
+  const auto text = unpickle_string("I8\np99999999999\n0g99999999999\n."sv);
+  EXPECT_EQ(text.root().integer, 8);
+  EXPECT_EQ(code_of([] {
+              unpickle_string(
+                  "K\x07r\xff\xff\xff\xff"
+                  "0j\xfe\xff\xff\xff."sv);
+            }),
+            ErrorCode::corrupt);
+}
+
 TEST(PickleUnpickler, ObjectAndMemoLimits) {
   Limits limits;
   limits.max_objects = 10;
