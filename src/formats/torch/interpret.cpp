@@ -308,8 +308,16 @@ Meaning Interpreter::make_tensor(const Storage& storage, std::int64_t offset, co
   }
   // A strided view (a transpose, a slice with step, an expand) becomes an owned contiguous copy.
   t.value = Tensor::empty(dtype, size);
-  linalg::strided_copy(storage.bytes.data() + byte_offset, stride, size, t.value.mutable_raw(),
-                       esize);
+  const std::byte* src = storage.bytes.data() + byte_offset;
+  std::vector<std::uint64_t> aligned;  // legacy streams leave storages unaligned
+  if (reinterpret_cast<std::uintptr_t>(src) % esize != 0) {
+    const auto extent =
+        static_cast<std::size_t>(last + 1 - static_cast<std::uint64_t>(offset)) * esize;
+    aligned.resize((extent + 7) / 8);
+    std::memcpy(aligned.data(), src, extent);
+    src = reinterpret_cast<const std::byte*>(aligned.data());
+  }
+  linalg::strided_copy(src, stride, size, t.value.mutable_raw(), esize);
   if (dtype == DType::boolean) {
     auto* b = static_cast<std::uint8_t*>(t.value.mutable_raw());
     for (std::int64_t i = 0; i < t.value.numel(); ++i) b[i] = b[i] != 0;
