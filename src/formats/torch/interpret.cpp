@@ -1,8 +1,11 @@
 #include "formats/torch/interpret.hpp"
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "core/fail.hpp"
 #include "io/pickle/repr.hpp"
@@ -141,10 +144,7 @@ Meaning Interpreter::storage_meaning(std::shared_ptr<const Storage> storage) {
 }
 
 void Interpreter::note_once(const std::string& note) {
-  for (const std::string& n : notes_) {
-    if (n == note) return;
-  }
-  notes_.push_back(note);
+  if (noted_.insert(note).second) notes_.push_back(note);
 }
 
 Meaning Interpreter::from_call(const Value& callable, const Value& args, std::string_view name) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "formats/torch/archive.hpp"
@@ -64,6 +65,7 @@ class Interpreter {
   std::unordered_map<const io::pickle::Value*, const ObjectTensor*> tensor_of_;
   int depth_ = 0;
   std::vector<std::string> notes_;
+  std::unordered_set<std::string> noted_;
   Meaning plain_;
 };
 
