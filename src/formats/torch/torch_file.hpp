@@ -46,6 +46,7 @@ struct TorchFile {
   std::vector<std::string> notes;
   // The object tree itself, for rebuilding whole-module pickles (torch.save(model)); its type is
   // defined in src/io/pickle.
+  // Read it through formats/torch/object_tree.hpp: root_value(file), tensor_of(file, value).
   std::shared_ptr<const void> root;
 };
 
