@@ -18,7 +18,8 @@ const std::vector<TensorInfo>& Model::inputs() const { return impl_->model.input
 const std::vector<TensorInfo>& Model::outputs() const { return impl_->model.outputs; }
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
-  if (!impl_->executor) fail(ErrorCode::invalid_argument, "{}", impl_->model.weights_only_reason);
+  if (!impl_->executor)
+    throw Error(impl_->model.weights_only_code, impl_->model.weights_only_reason);
   ScopedThreads threads(threads_);
   return impl_->executor->run(inputs);
 }

@@ -41,6 +41,7 @@ struct LoadedModel {
   std::shared_ptr<graph::Graph> graph;  // null for files that hold weights only
   // Why a weights-only file can't predict and what to do instead (set with a null graph).
   std::string weights_only_reason;
+  ErrorCode weights_only_code = ErrorCode::invalid_argument;
   std::vector<TensorInfo> inputs;   // names, dtypes and declared shapes, graph input order
   std::vector<TensorInfo> outputs;  // graph output order
   std::vector<NamedWeight> weights;

@@ -47,6 +47,7 @@ struct Archive {
   std::shared_ptr<io::pickle::Heap> heap;
   const io::pickle::Value* root = nullptr;
   std::vector<std::string> notes;
+  bool torchscript = false;  // a torch.jit.save archive (code/ beside data.pkl)
   // zip and legacy: the storage that a ('storage', type, key, location, numel, ...) persistent id
   // names. Error(corrupt) when it is missing or shorter than numel elements.
   std::function<std::shared_ptr<const Storage>(const std::string& key, const ElementType& element,

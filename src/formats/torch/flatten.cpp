@@ -182,9 +182,11 @@ class Walker {
         return value(io::pickle::repr(*v, kLeafRepr));
     }
     if (active_.count(v) != 0) {
-      notes_.push_back(
-          fmt::format("'{}' refers back to a container that holds it (a cycle)", path_));
-      return value(v->kind == Kind::list ? "[...]" : v->kind == Kind::tuple ? "(...)" : "{...}");
+      // Python can pickle a container that holds itself, but no checkpoint needs one and an
+      // infinite tree has no dotted paths: refuse it clearly.
+      fail(ErrorCode::corrupt,
+           "{}: '{}' refers back to a container that holds it (a cyclic structure)", file_,
+           path_.substr(0, 200));
     }
     if (frames_.size() >= limits_.max_depth) {
       fail(ErrorCode::corrupt, "{}: '{}' is nested deeper than {} levels", file_,

@@ -3,6 +3,9 @@
 #include <set>
 
 #include "core/fail.hpp"
+#include "formats/torch/module_graph.hpp"
+#include "formats/torch/modules/module_context.hpp"
+#include "formats/torch/object_tree.hpp"
 #include "formats/torch/torch_file.hpp"
 
 namespace nnload::formats::torch {
@@ -49,8 +52,35 @@ LoadedModel load_torch(const std::filesystem::path& path) {
   if (!file.byteorder.empty()) model.info.metadata["byteorder"] = file.byteorder;
   for (const TorchValue& v : file.values) model.info.values.push_back({v.name, v.repr});
   model.info.notes = file.notes;
-  for (TorchTensor& t : file.tensors) {
-    model.weights.push_back({t.name, std::move(t.value), t.is_parameter, t.location});
+  for (const TorchTensor& t : file.tensors) {
+    model.weights.push_back({t.name, t.value, t.is_parameter, t.location});
+  }
+  if (file.torchscript) {
+    model.weights_only_code = ErrorCode::unsupported;
+    model.weights_only_reason =
+        path.string() +
+        ": a TorchScript archive (torch.jit.save): nnload reads its parameters "
+        "(inspect, weights) but does not run TorchScript code yet; export the "
+        "model to ONNX, or save it with torch.save(model)";
+    return model;
+  }
+  try {
+    if (std::optional<ModuleGraph> built = build_module_graph(file)) {
+      model.graph = std::move(built->graph);
+      model.inputs = std::move(built->inputs);
+      model.outputs = std::move(built->outputs);
+      model.info.metadata["module_class"] = module_class(root_value(file));
+      return model;
+    }
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::custom_layer_missing && e.code() != ErrorCode::unsupported) {
+      rethrow_with_context(e, path.string());
+    }
+    // A module nnload can't rebuild still loads: its weights can be inspected, exported and
+    // loaded into nnload::nn modules; predict() says why it can't run.
+    model.weights_only_code = e.code();
+    model.weights_only_reason = path.string() + ": " + e.what();
+    return model;
   }
   model.weights_only_reason = weights_only_reason(path, file);
   return model;

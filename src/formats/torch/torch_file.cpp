@@ -134,6 +134,7 @@ TorchFile read_torch_file(const std::filesystem::path& path, const ReadLimits& l
   out.tensors = std::move(flat.tensors);
   out.values = std::move(flat.values);
   out.notes = std::move(notes);
+  out.torchscript = archive.torchscript;
   auto tree = std::make_shared<ObjectTree>();
   tree->heap = archive.heap;
   tree->root = archive.root;

@@ -36,9 +36,10 @@ struct ReadLimits {
 };
 
 struct TorchFile {
-  std::string format;     // "zip", "legacy" or "tar"
-  std::string version;    // the archive's `version` record or the legacy protocol version
-  std::string byteorder;  // "little" or "big" (zip files without the record: "little")
+  std::string format;        // "zip", "legacy" or "tar"
+  std::string version;       // the archive's `version` record or the legacy protocol version
+  std::string byteorder;     // "little" or "big" (zip files without the record: "little")
+  bool torchscript = false;  // torch.jit.save: its parameters are read, its code is not
   std::vector<TorchTensor> tensors;  // in the order the pickle reaches them
   std::vector<TorchValue> values;
   // Things a reader of the file should know: inert objects of unknown classes, GLOBALs that

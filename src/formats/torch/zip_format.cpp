@@ -99,6 +99,7 @@ Archive read_zip_archive(std::shared_ptr<const io::MappedFile> file, const ReadL
   const bool torchscript = std::any_of(entries.begin(), entries.end(), [&](const io::ZipEntry& e) {
     return e.name.starts_with(prefix + "code/");
   });
+  archive.torchscript = torchscript;
   if (torchscript) {
     archive.notes.push_back(
         "TorchScript archive: the module's parameters and attributes are read from data.pkl; "
