@@ -145,6 +145,38 @@ TEST_F(Cli, ErrorsExitWithOneAndLeaveNoPartialOutput) {
   }
 }
 
+TEST_F(Cli, PredictRunsAWholeTorchModulePickle) {
+  const std::string torch_dir = (fs::path(NNLOAD_SOURCE_DIR) / "tests/fixtures/torch").string();
+  const CliRun r = run("predict " + torch_dir + "/whole_module_seq.pth --input " + torch_dir +
+                       "/whole_module_seq_io.npz --output " + path("y.npz").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto written = io::load_npz(path("y.npz"));
+  Tensor expected;
+  for (const io::NamedTensor& t : io::load_npz(torch_dir + "/whole_module_seq_io.npz")) {
+    if (t.name == "y") expected = t.tensor;
+  }
+  ASSERT_EQ(written.size(), 1u);
+  EXPECT_TRUE(testing::tensors_close(written[0].tensor, expected, 1e-5, 1e-5));
+}
+
+TEST_F(Cli, TorchStateDictsInspectAndRefuseToPredict) {
+  const std::string torch_dir = (fs::path(NNLOAD_SOURCE_DIR) / "tests/fixtures/torch").string();
+  const CliRun predict = run("predict " + torch_dir + "/seed.pth --input " + torch_dir + "/seed_io.npz");
+  EXPECT_EQ(predict.status, 1);
+  EXPECT_NE(predict.err.find("holds weights only"), std::string::npos) << predict.err;
+  EXPECT_NE(predict.err.find("load_state_dict"), std::string::npos) << predict.err;
+  const CliRun cuda = run("inspect " + torch_dir + "/cuda_storage.pth");
+  EXPECT_EQ(cuda.status, 0) << cuda.err;
+  EXPECT_NE(cuda.out.find("saved on cuda:0"), std::string::npos) << cuda.out;
+  const CliRun extras = run("inspect " + torch_dir + "/checkpoint_extras.pth");
+  EXPECT_EQ(extras.status, 0) << extras.err;
+  EXPECT_NE(extras.out.find("epoch = 3"), std::string::npos) << extras.out;
+  EXPECT_NE(extras.out.find("args.name = 'run'"), std::string::npos) << extras.out;
+  const CliRun evil = run("inspect " + torch_dir + "/malicious.pth");
+  EXPECT_EQ(evil.status, 0) << evil.err;
+  EXPECT_NE(evil.out.find("os.system"), std::string::npos) << evil.out;
+}
+
 TEST_F(Cli, OpsListsTheVocabularyWithOpsetRanges) {
   const CliRun r = run("ops");
   EXPECT_EQ(r.status, 0);
