@@ -56,6 +56,25 @@ bool check_input(const Tensor& x, const Tensor& weight, std::int64_t channels,
   return unbatched;
 }
 
+// Conv and ConvTranspose run the same way: an unbatched input gets a batch axis for the op;
+// weight and bias are constants of the cached op (bits 1 and 2 of the mask), so oneDNN packs
+// them once.
+template <std::size_t N>
+Tensor run_conv(const CachedOp& op, const Tensor& x, const Tensor& weight, const Tensor* bias,
+                std::int64_t in_channels, std::int64_t groups) {
+  const bool unbatched = check_input<N>(x, weight, in_channels, groups);
+  const Tensor xb = unbatched ? unsqueeze(x, 0) : x;
+  Tensor y;
+  if (bias != nullptr) {
+    const Tensor inputs[3] = {xb, weight, *bias};
+    y = op.run1(inputs, 0b110);
+  } else {
+    const Tensor inputs[2] = {xb, weight};
+    y = op.run1(inputs, 0b10);
+  }
+  return unbatched ? squeeze(y, 0) : y;
+}
+
 }  // namespace
 
 template <std::size_t N>
@@ -92,17 +111,7 @@ ConvNd<N>::ConvNd(ConvOptions<N> options) : options_(std::move(options)) {
 template <std::size_t N>
 Tensor ConvNd<N>::forward(const Tensor& x) const {
   try {
-    const bool unbatched = check_input<N>(x, *weight_, options_.in_channels, options_.groups);
-    const Tensor xb = unbatched ? unsqueeze(x, 0) : x;
-    Tensor y;
-    if (bias_ != nullptr) {
-      const Tensor inputs[3] = {xb, *weight_, *bias_};
-      y = conv_->run1(inputs, 0b110);
-    } else {
-      const Tensor inputs[2] = {xb, *weight_};
-      y = conv_->run1(inputs, 0b10);
-    }
-    return unbatched ? squeeze(y, 0) : y;
+    return run_conv<N>(*conv_, x, *weight_, bias_, options_.in_channels, options_.groups);
   } catch (const Error& e) {
     rethrow_with_context(e, describe());
   }
@@ -157,17 +166,7 @@ ConvTransposeNd<N>::ConvTransposeNd(ConvTransposeOptions<N> options)
 template <std::size_t N>
 Tensor ConvTransposeNd<N>::forward(const Tensor& x) const {
   try {
-    const bool unbatched = check_input<N>(x, *weight_, options_.in_channels, options_.groups);
-    const Tensor xb = unbatched ? unsqueeze(x, 0) : x;
-    Tensor y;
-    if (bias_ != nullptr) {
-      const Tensor inputs[3] = {xb, *weight_, *bias_};
-      y = conv_->run1(inputs, 0b110);
-    } else {
-      const Tensor inputs[2] = {xb, *weight_};
-      y = conv_->run1(inputs, 0b10);
-    }
-    return unbatched ? squeeze(y, 0) : y;
+    return run_conv<N>(*conv_, x, *weight_, bias_, options_.in_channels, options_.groups);
   } catch (const Error& e) {
     rethrow_with_context(e, describe());
   }
