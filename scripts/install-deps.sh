@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev     # Keras model configs
   libfmt-dev libcli11-dev
   libminizip-dev zlib1g-dev   # zip containers (.npz, .keras, PyTorch)
+  libprotobuf-dev protobuf-compiler   # TensorFlow SavedModel (our own .proto files)
+  libleveldb-dev         # TensorFlow's variables.index table
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev        # only bench/gemm_backends, which measures it against oneDNN
 )
