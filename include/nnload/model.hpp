@@ -52,13 +52,49 @@ struct ModelInfo {
   std::vector<std::string> notes;
 };
 
+// One input or output of a signature (a TensorFlow SavedModel's named entry point).
+struct SignatureTensor {
+  std::string key;          // the name callers use ("x")
+  std::string tensor_name;  // the graph tensor behind it ("serving_default_x:0")
+  DType dtype = DType::f32;
+  Shape shape;  // -1 for unknown dimensions
+  bool rank_known = true;
+};
+
+struct SignatureInfo {
+  std::string name;         // "serving_default"
+  std::string method_name;  // "tensorflow/serving/predict"
+  std::vector<SignatureTensor> inputs;
+  std::vector<SignatureTensor> outputs;
+};
+
 struct LoadOptions {
   int threads = 0;  // threads per prediction; 0 = all cores
+  // SavedModel: the tag set of the meta graph to load (all of them must match).
+  std::vector<std::string> tags = {"serve"};
 };
 
 namespace detail {
 struct ModelImpl;
-}
+struct SignatureImpl;
+}  // namespace detail
+
+// A signature of a model, callable by input key.
+class Signature {
+ public:
+  Signature(std::shared_ptr<const detail::ModelImpl> model, const detail::SignatureImpl* impl,
+            int threads);
+  const SignatureInfo& info() const;
+  // Inputs by key; returns the outputs by key. Error(not_found) for a missing or unknown key,
+  // Error(shape) for a wrong dtype or shape, the signature's own error when nnload can't run it
+  // (an unsupported op, say).
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs) const;
+
+ private:
+  std::shared_ptr<const detail::ModelImpl> model_;
+  const detail::SignatureImpl* impl_;
+  int threads_;
+};
 
 class Model {
  public:
@@ -86,6 +122,12 @@ class Model {
   // The model's layer table (Keras' model.summary() for Keras files): layers, output shapes,
   // parameter counts and totals.
   void summary(std::ostream& out) const;
+
+  // SavedModel signatures (empty for formats without them). predict() runs the default one
+  // (serving_default).
+  const std::vector<SignatureInfo>& signatures() const;
+  // The signature of that name ("" for the default); Error(not_found) listing the names.
+  Signature signature(const std::string& name = "") const;
 
   std::vector<WeightInfo> weights() const;
   // A weight by its name in the file; Error(not_found) lists a few names when absent.

@@ -2,6 +2,7 @@
 #include "api/model_impl.hpp"
 #include "core/fail.hpp"
 #include "formats/keras/keras_h5.hpp"
+#include "formats/savedmodel/load_savedmodel.hpp"
 #include "formats/torch/load_torch.hpp"
 #include "graph/passes/passes.hpp"
 #include "graph/shape_probe.hpp"
@@ -11,9 +12,11 @@ namespace nnload {
 
 namespace {
 
-formats::LoadedModel read_model(const std::filesystem::path& path) {
+formats::LoadedModel read_model(const std::filesystem::path& path, const LoadOptions& options) {
   const detail::Format format = detail::detect_format(path);
   switch (format) {
+    case detail::Format::savedmodel:
+      return formats::savedmodel::load_savedmodel(path, options);
     case detail::Format::keras_h5:
       return formats::keras::load_h5(path);
     case detail::Format::torch:
@@ -54,17 +57,49 @@ void probe_types_as_read(detail::ModelImpl& impl) {
   }
 }
 
+// Each signature gets its own optimised graph and executor; one that can't be built keeps its
+// error for run() instead of failing the load. The default one also serves predict().
+void compile_signatures(detail::ModelImpl& impl, const std::filesystem::path& path) {
+  formats::LoadedModel& m = impl.model;
+  for (formats::LoadedSignature& s : m.signatures) {
+    detail::SignatureImpl sig;
+    sig.info = s.info;
+    sig.error_code = s.error_code;
+    sig.error_message = s.error_message;
+    if (s.graph) {
+      try {
+        graph::passes::optimize(*s.graph);
+        sig.executor = std::make_shared<graph::Executor>(s.graph);
+      } catch (const Error& e) {
+        sig.error_code = e.code();
+        sig.error_message =
+            fmt::format("{}: signature '{}': {}", path.string(), s.info.name, e.what());
+      }
+    }
+    if (s.info.name == m.default_signature) {
+      impl.executor = sig.executor;
+      if (!sig.executor) {
+        m.weights_only_code = sig.error_code;
+        m.weights_only_reason = sig.error_message;
+      }
+    }
+    impl.signature_infos.push_back(sig.info);
+    impl.signatures.push_back(std::move(sig));
+  }
+}
+
 }  // namespace
 
 Model load(const std::filesystem::path& path, const LoadOptions& options) {
   auto impl = std::make_shared<detail::ModelImpl>();
-  impl->model = read_model(path);
+  impl->model = read_model(path, options);
   formats::LoadedModel& m = impl->model;
-  if (!m.graph) return Model(std::move(impl), options.threads);  // weights only
+  compile_signatures(*impl, path);
+  if (!m.graph) return Model(std::move(impl), options.threads);  // signatures or weights only
   try {
     probe_types_as_read(*impl);
     graph::passes::optimize(*m.graph);
-    impl->executor = std::make_unique<graph::Executor>(m.graph);
+    impl->executor = std::make_shared<graph::Executor>(m.graph);
   } catch (const Error& e) {
     rethrow_with_context(e, path.string());
   }

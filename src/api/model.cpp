@@ -49,6 +49,55 @@ std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>
   return named;
 }
 
+const std::vector<SignatureInfo>& Model::signatures() const { return impl_->signature_infos; }
+
+Signature Model::signature(const std::string& name) const {
+  const std::string wanted = name.empty() ? impl_->model.default_signature : name;
+  for (const detail::SignatureImpl& s : impl_->signatures) {
+    if (s.info.name == wanted) return Signature(impl_, &s, threads_);
+  }
+  std::vector<std::string> names;
+  for (const detail::SignatureImpl& s : impl_->signatures) names.push_back(s.info.name);
+  if (names.empty())
+    fail(ErrorCode::not_found, "the model has no signatures ({} files have none)", info().format);
+  fail(ErrorCode::not_found, "no signature named '{}' (the model has: {})", wanted,
+       fmt::join(names, ", "));
+}
+
+Signature::Signature(std::shared_ptr<const detail::ModelImpl> model,
+                     const detail::SignatureImpl* impl, int threads)
+    : model_(std::move(model)), impl_(impl), threads_(threads) {}
+
+const SignatureInfo& Signature::info() const { return impl_->info; }
+
+std::map<std::string, Tensor> Signature::run(const std::map<std::string, Tensor>& inputs) const {
+  if (!impl_->executor) throw Error(impl_->error_code, impl_->error_message);
+  std::vector<Tensor> ordered;
+  for (const SignatureTensor& in : impl_->info.inputs) {
+    auto it = inputs.find(in.key);
+    if (it == inputs.end()) {
+      std::vector<std::string> keys;
+      for (const SignatureTensor& i : impl_->info.inputs) keys.push_back(i.key);
+      fail(ErrorCode::not_found, "signature '{}': no value for input '{}' (its inputs: {})",
+           impl_->info.name, in.key, fmt::join(keys, ", "));
+    }
+    ordered.push_back(it->second);
+  }
+  for (const auto& [key, tensor] : inputs) {
+    bool known = false;
+    for (const SignatureTensor& in : impl_->info.inputs) known = known || in.key == key;
+    if (!known)
+      fail(ErrorCode::not_found, "signature '{}' has no input '{}'", impl_->info.name, key);
+  }
+  ScopedThreads threads(threads_);
+  std::vector<Tensor> outputs = impl_->executor->run(ordered);
+  std::map<std::string, Tensor> named;
+  for (std::size_t i = 0; i < outputs.size() && i < impl_->info.outputs.size(); ++i) {
+    named.emplace(impl_->info.outputs[i].key, std::move(outputs[i]));
+  }
+  return named;
+}
+
 void Model::summary(std::ostream& out) const { detail::print_summary(*impl_, out); }
 
 std::vector<WeightInfo> Model::weights() const {

@@ -11,9 +11,18 @@
 
 namespace nnload::detail {
 
+struct SignatureImpl {
+  SignatureInfo info;
+  std::shared_ptr<const graph::Executor> executor;  // null when it can't run: see error_*
+  ErrorCode error_code = ErrorCode::unsupported;
+  std::string error_message;
+};
+
 struct ModelImpl {
   formats::LoadedModel model;
-  std::unique_ptr<graph::Executor> executor;
+  std::shared_ptr<const graph::Executor> executor;
+  std::vector<SignatureImpl> signatures;
+  std::vector<SignatureInfo> signature_infos;
   // Per layer row, per output: the shape with -1 where it depends on an unknown input
   // dimension; nullopt when it could not be inferred.
   std::vector<std::vector<std::optional<Shape>>> layer_shapes;

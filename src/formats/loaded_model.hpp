@@ -36,6 +36,15 @@ struct LayerTable {
   std::int64_t non_trainable_params = 0;
 };
 
+// A signature as the reader built it: its graph (inputs in info.inputs order, outputs in
+// info.outputs order), or why it can't be built.
+struct LoadedSignature {
+  SignatureInfo info;
+  std::shared_ptr<graph::Graph> graph;  // null when `error_message` says why
+  ErrorCode error_code = ErrorCode::unsupported;
+  std::string error_message;
+};
+
 struct LoadedModel {
   ModelInfo info;
   std::shared_ptr<graph::Graph> graph;  // null for files that hold weights only
@@ -46,6 +55,10 @@ struct LoadedModel {
   std::vector<TensorInfo> outputs;  // graph output order
   std::vector<NamedWeight> weights;
   std::optional<LayerTable> layers;
+  // SavedModel signatures; `default_signature` names the one predict() runs, whose graph is
+  // also `graph` (with inputs and outputs named by key).
+  std::vector<LoadedSignature> signatures;
+  std::string default_signature;
 };
 
 }  // namespace nnload::formats

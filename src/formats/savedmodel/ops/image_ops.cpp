@@ -1,0 +1,8 @@
+// TensorFlow image ops (filled in by the op mapping work).
+#include "formats/savedmodel/tf_op_context.hpp"
+
+namespace nnload::formats::savedmodel {
+
+TfOpRows tf_image_ops() { return {}; }
+
+}  // namespace nnload::formats::savedmodel
