@@ -59,6 +59,9 @@ struct SignatureTensor {
   DType dtype = DType::f32;
   Shape shape;  // -1 for unknown dimensions
   bool rank_known = true;
+  // The file's own type name when it has no nnload dtype ("DT_STRING" for a serialized
+  // tf.Example input); empty otherwise.
+  std::string foreign_dtype;
 };
 
 struct SignatureInfo {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "core/fail.hpp"
 #include "input_files.hpp"
 #include "io/npz.hpp"
 #include "tensor_text.hpp"
@@ -15,26 +16,59 @@ struct PredictOptions {
   std::string model;
   std::vector<std::string> inputs;
   std::string output;
+  std::string signature;  // SavedModel signature; empty: the default one
+  std::vector<std::string> tags;
   int threads = 0;
 };
+
+// A SavedModel signature takes an .npz keyed by its input keys and gives outputs by key.
+std::vector<std::pair<std::string, Tensor>> run_signature(const Model& model,
+                                                          const PredictOptions& options) {
+  const Signature signature = model.signature(options.signature);
+  if (options.inputs.size() != 1) {
+    fail(ErrorCode::invalid_argument, "give the signature's inputs as one .npz keyed by input key");
+  }
+  std::map<std::string, Tensor> inputs;
+  const std::vector<io::NamedTensor> arrays = io::load_npz(options.inputs[0]);
+  for (const SignatureTensor& in : signature.info().inputs) {
+    for (const io::NamedTensor& a : arrays) {
+      if (a.name == in.key) inputs.emplace(a.name, a.tensor);
+    }
+    if (!inputs.count(in.key) && signature.info().inputs.size() == 1 && arrays.size() == 1) {
+      inputs.emplace(in.key, arrays[0].tensor);
+    }
+  }
+  std::vector<std::pair<std::string, Tensor>> outputs;
+  for (auto& [key, tensor] : signature.run(inputs)) outputs.emplace_back(key, std::move(tensor));
+  return outputs;
+}
 
 int run_predict(const PredictOptions& options) {
   LoadOptions load_options;
   load_options.threads = options.threads;
+  if (!options.tags.empty()) load_options.tags = options.tags;
   const Model model = load(options.model, load_options);
-  const std::vector<Tensor> inputs = read_inputs(model, options.inputs);
-  const std::vector<Tensor> outputs = model.predict(inputs);
+  std::vector<std::pair<std::string, Tensor>> outputs;
+  if (!model.signatures().empty()) {
+    outputs = run_signature(model, options);
+  } else {
+    if (!options.signature.empty()) {
+      fail(ErrorCode::invalid_argument, "{} files have no signatures", model.info().format);
+    }
+    const std::vector<Tensor> results = model.predict(read_inputs(model, options.inputs));
+    for (std::size_t i = 0; i < results.size(); ++i)
+      outputs.emplace_back(model.outputs()[i].name, results[i]);
+  }
   if (!options.output.empty()) {
     std::vector<io::NamedTensor> named;
-    for (std::size_t i = 0; i < outputs.size(); ++i)
-      named.push_back({model.outputs()[i].name, outputs[i]});
+    for (auto& [name, tensor] : outputs) named.push_back({name, tensor});
     io::save_npz(options.output, named);  // atomic: a failure leaves no file behind
     return 0;
   }
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
-    std::cout << model.outputs()[i].name << ": " << dtype_name(outputs[i].dtype()) << ' '
-              << shape_to_string(outputs[i].shape()) << '\n';
-    print_tensor(std::cout, outputs[i]);
+  for (const auto& [name, tensor] : outputs) {
+    std::cout << name << ": " << dtype_name(tensor.dtype()) << ' '
+              << shape_to_string(tensor.shape()) << '\n';
+    print_tensor(std::cout, tensor);
   }
   return 0;
 }
@@ -51,6 +85,10 @@ Command add_predict_command(CLI::App& app) {
       ->required();
   sub->add_option("--output,-o", options->output,
                   "Write the outputs to this .npz, keyed by output name");
+  sub->add_option("--signature", options->signature,
+                  "SavedModel signature to run (default serving_default)");
+  sub->add_option("--tag", options->tags,
+                  "SavedModel meta graph tag (repeat for a tag set; default serve)");
   sub->add_option("--threads", options->threads, "Threads to use (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   return {sub, [options] { return run_predict(*options); }};
