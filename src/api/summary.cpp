@@ -43,9 +43,26 @@ void print_row(std::ostream& out, const std::vector<std::string>& fields,
 // Models without a layer table (weights-only files; formats without layers): inputs, outputs
 // and the weight tensors.
 void print_plain_summary(const formats::LoadedModel& m, std::ostream& out) {
-  out << "Model: \"" << m.info.name << "\" (" << m.info.format << (m.graph ? "" : ", weights only")
-      << ")\n";
-  if (m.graph) {
+  const bool signatures = !m.signatures.empty();
+  out << "Model: \"" << m.info.name << "\" (" << m.info.format
+      << (m.graph || signatures ? "" : ", weights only") << ")\n";
+  if (signatures) {
+    auto list = [](const std::vector<SignatureTensor>& tensors) {
+      std::vector<std::string> parts;
+      for (const SignatureTensor& t : tensors) {
+        const std::string type = t.foreign_dtype.empty() ? std::string(dtype_name(t.dtype)) : t.foreign_dtype;
+        parts.push_back(t.key + ": " + type + " " + (t.rank_known ? shape_to_list(t.shape) : std::string("?")));
+      }
+      return fmt::format("{}", fmt::join(parts, ", "));
+    };
+    out << "Signatures:\n";
+    for (const formats::LoadedSignature& sig : m.signatures) {
+      out << "  " << sig.info.name << (sig.info.name == m.default_signature ? " (default)" : "") << ": ("
+          << list(sig.info.inputs) << ") -> (" << list(sig.info.outputs) << ")"
+          << (sig.graph ? "" : "  [can't run]") << '\n';
+    }
+    out << "Variables:\n";
+  } else if (m.graph) {
     out << "Inputs:\n";
     for (const TensorInfo& t : m.inputs)
       out << "  " << t.name << "  " << dtype_name(t.dtype) << ' ' << shape_to_string(t.shape)
