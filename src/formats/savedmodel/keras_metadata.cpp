@@ -1,5 +1,7 @@
 #include "formats/savedmodel/keras_metadata.hpp"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -49,6 +51,7 @@ std::string keras_metadata_json(const std::filesystem::path& dir, const tf::Meta
   if (std::filesystem::exists(file, ec)) {
     const std::shared_ptr<const io::MappedFile> mapped = io::MappedFile::open(file);
     tf::KerasSavedMetadata metadata;
+    const google::protobuf::LogSilencer quiet;
     if (mapped->size() > static_cast<std::uint64_t>(INT32_MAX) ||
         !metadata.ParseFromArray(mapped->bytes().data(), static_cast<int>(mapped->size()))) {
       fail(ErrorCode::corrupt, "{}: not a valid Keras metadata protobuf", mapped->name());

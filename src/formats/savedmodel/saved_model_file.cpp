@@ -1,6 +1,7 @@
 #include "formats/savedmodel/saved_model_file.hpp"
 
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/text_format.h>
 
 #include <climits>
@@ -31,8 +32,10 @@ tf::SavedModel parse_binary(const std::filesystem::path& path) {
          file->name(), file->size());
   }
   tf::SavedModel model;
+  // Failures become our Error; protobuf would also print them (invalid UTF-8) to stderr.
+  const google::protobuf::LogSilencer quiet;
   if (!model.ParseFromArray(file->bytes().data(), static_cast<int>(file->size()))) {
-    fail(ErrorCode::corrupt, "{}: not a valid SavedModel protobuf ({} bytes)", file->name(),
+    fail(ErrorCode::corrupt, "{}: not a valid SavedModel protobuf ({} bytes; damaged, or a string holds invalid UTF-8)", file->name(),
          file->size());
   }
   return model;
@@ -44,9 +47,13 @@ tf::SavedModel parse_text(const std::filesystem::path& path) {
     fail(ErrorCode::unsupported, "{}: {} bytes, too large a text proto", file->name(), file->size());
   const std::string text(reinterpret_cast<const char*>(file->bytes().data()), file->size());
   google::protobuf::TextFormat::Parser parser;
+  // TensorFlow's files hold every field of its protos; ours declare only the fields we read.
+  parser.AllowUnknownField(true);
+  parser.AllowFieldNumber(true);
   FirstError errors;
   parser.RecordErrorsTo(&errors);
   tf::SavedModel model;
+  const google::protobuf::LogSilencer quiet;
   if (!parser.ParseFromString(text, &model)) {
     fail(ErrorCode::corrupt, "{}: not a valid SavedModel text proto ({})", file->name(),
          errors.text.empty() ? "parse error" : errors.text);

@@ -1,5 +1,6 @@
 #include "formats/savedmodel/tensor_bundle.hpp"
 
+#include <google/protobuf/stubs/logging.h>
 #include <leveldb/env.h>
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
@@ -82,6 +83,7 @@ TensorBundle TensorBundle::open(const std::filesystem::path& prefix) {
   index_path += ".index";
   const std::shared_ptr<const io::MappedFile> index = io::MappedFile::open(index_path);
   auto rows = read_table(*index);
+  const google::protobuf::LogSilencer quiet;  // parse failures become our Error
 
   auto header_row = rows.find(std::string_view{});
   if (header_row == rows.end())

@@ -8,6 +8,8 @@ namespace nnload::formats::savedmodel {
 
 namespace {
 
+constexpr std::int64_t kMaxOutputs = 1 << 20;
+
 bool parse_index(const std::string& text, int& out) {
   const char* end = text.data() + text.size();
   auto [p, ec] = std::from_chars(text.data(), end, out);
@@ -69,13 +71,15 @@ int OpSignatures::flat_index(const tf::NodeDef& node, const TensorRef& ref,
     int count = 1;
     if (!arg.number_attr().empty()) {
       const tf::AttrValue* n = node_attr(node, arg.number_attr(), defaults);
-      count = n && n->value_case() == tf::AttrValue::kI ? static_cast<int>(n->i()) : -1;
+      count = n && n->value_case() == tf::AttrValue::kI && n->i() >= 0 && n->i() <= kMaxOutputs
+                  ? static_cast<int>(n->i())
+                  : -1;
     } else if (!arg.type_list_attr().empty()) {
       const tf::AttrValue* list = node_attr(node, arg.type_list_attr(), defaults);
       count = list && list->value_case() == tf::AttrValue::kList ? list->list().type_size() : -1;
     }
     if (count < 0) {
-      fail(ErrorCode::corrupt, "node '{}' ({}): the length of output '{}' is not known",
+      fail(ErrorCode::corrupt, "node '{}' ({}): the length of output '{}' is missing or invalid",
            node.name(), node.op(), arg.name());
     }
     if (arg.name() == ref.out_arg) {

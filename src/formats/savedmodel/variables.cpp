@@ -1,5 +1,7 @@
 #include "formats/savedmodel/variables.hpp"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <set>
 
 #include "core/fail.hpp"
@@ -110,6 +112,7 @@ VariableIndex::VariableIndex(const tf::MetaGraphDef& meta, const TensorBundle& b
   if (!bundle.find(kObjectGraphKey)) return;
   const std::vector<std::string> blob = bundle.strings(kObjectGraphKey);
   tf::TrackableObjectGraph checkpoint;
+  const google::protobuf::LogSilencer quiet;
   if (blob.size() != 1 || !checkpoint.ParseFromString(blob[0])) {
     fail(ErrorCode::corrupt, "{}: the checkpoint's object graph ('{}') does not parse",
          bundle.shard_name(bundle.find(kObjectGraphKey)->shard_id()), kObjectGraphKey);

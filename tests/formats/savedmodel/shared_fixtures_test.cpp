@@ -232,6 +232,19 @@ TEST(SavedModelSharedFixtures, Tf1ExampleSignaturesRefuseClearly) {
   EXPECT_EQ(model.info().metadata.at("object_graph"), "no (TensorFlow 1)");
 }
 
+// TF 1.0 declared the tf.Example input as float: the graph behind it (ParseExample) is what
+// refuses.
+TEST(SavedModelSharedFixtures, Tf1RegressSignatureNamesParseExample) {
+  NNLOAD_REQUIRE_SHARED_FIXTURES();
+  const Model model = load(testing::savedmodel_fixture("tf1_half_plus_three"));
+  const Signature sig = model.signature("tensorflow/serving/regress");
+  const auto run = [&] { sig.run({{"inputs", make<float>({1}, {1})}}); };
+  EXPECT_EQ(code_of(run), ErrorCode::unsupported);
+  EXPECT_NE(message_of(run).find("op 'ParseExample' (node 'ParseExample/ParseExample')"),
+            std::string::npos)
+      << message_of(run);
+}
+
 TEST(SavedModelSharedFixtures, ModelInfo) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
   const Model model = load(testing::savedmodel_fixture("module_with_multiple_signatures"));
