@@ -70,9 +70,9 @@ const std::string& bound_variable(const NodeEnv& env) {
   if (handle.kind != TfValue::Kind::resource)
     env.fail_here(ErrorCode::corrupt, "input 0 is not a variable handle");
   if (handle.variable.empty()) {
-    env.fail_here(ErrorCode::corrupt,
-                  fmt::format("reads {}, which no variable of the checkpoint is bound to",
-                              handle.what));
+    env.fail_here(
+        ErrorCode::corrupt,
+        fmt::format("reads {}, which no variable of the checkpoint is bound to", handle.what));
   }
   return handle.variable;
 }
@@ -84,9 +84,8 @@ std::vector<TfValue> read_variable(NodeEnv& env) {
   const DType held = env.converter.graph().value(id).dtype;
   if (dtype && dtype->value_case() == tf::AttrValue::kType && dtype_from_tf(dtype->type()) &&
       *dtype_from_tf(dtype->type()) != held) {
-    env.fail_here(ErrorCode::corrupt,
-                  fmt::format("reads {} as {}, the checkpoint holds {}", key,
-                              tf_dtype_name(dtype->type()), dtype_name(held)));
+    env.fail_here(ErrorCode::corrupt, fmt::format("reads {} as {}, the checkpoint holds {}", key,
+                                                  tf_dtype_name(dtype->type()), dtype_name(held)));
   }
   return {TfValue::tensor(id)};
 }
@@ -101,7 +100,8 @@ std::vector<TfValue> resource_gather(NodeEnv& env) {
   const int indices = env.tensor_input(1);
   graph::Attributes attrs;
   attrs.set("axis", std::int64_t{0});
-  return {TfValue::tensor(env.converter.graph().add("Gather", env.name(), {table, indices}, attrs))};
+  return {
+      TfValue::tensor(env.converter.graph().add("Gather", env.name(), {table, indices}, attrs))};
 }
 
 std::vector<TfValue> partitioned_call(NodeEnv& env) {

@@ -32,9 +32,9 @@ struct Scope {
   std::string function;  // "" at the top level
   std::string prefix;    // prepended to node names: "" or "<call node>/.../"
   std::map<std::string, const tf::NodeDef*> nodes;
-  std::map<std::string, TfValue> args;                 // a function's inputs
-  std::map<std::string, std::vector<TfValue>> done;    // converted nodes' outputs
-  std::map<std::string, TfValue> feeds;                // top level: "node:i" -> signature input
+  std::map<std::string, TfValue> args;               // a function's inputs
+  std::map<std::string, std::vector<TfValue>> done;  // converted nodes' outputs
+  std::map<std::string, TfValue> feeds;              // top level: "node:i" -> signature input
 
   // "node 'x'" or "node 'x' in function 'f'".
   std::string where(const std::string& node) const;

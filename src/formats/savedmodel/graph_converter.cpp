@@ -133,7 +133,7 @@ TfValue GraphConverter::resolve(Scope& scope, const std::string& text, const std
 void GraphConverter::convert_upto(Scope& scope, const std::string& target) {
   if (scope.done.count(target)) return;
   std::vector<std::pair<std::string, bool>> stack{{target, false}};  // node, inputs queued
-  std::set<std::string> open;                                         // the current path
+  std::set<std::string> open;                                        // the current path
   while (!stack.empty()) {
     const std::string name = stack.back().first;
     if (scope.done.count(name)) {
@@ -229,8 +229,9 @@ std::vector<TfValue> GraphConverter::call(NodeEnv& env, const std::string& funct
     }
   }
   if (env.inputs.size() != static_cast<std::size_t>(sig.input_arg_size())) {
-    env.fail_here(ErrorCode::corrupt, fmt::format("passes {} inputs to function '{}', which takes {}",
-                                                  env.inputs.size(), function, sig.input_arg_size()));
+    env.fail_here(ErrorCode::corrupt,
+                  fmt::format("passes {} inputs to function '{}', which takes {}",
+                              env.inputs.size(), function, sig.input_arg_size()));
   }
   Scope scope;
   scope.function = function;
@@ -240,7 +241,8 @@ std::vector<TfValue> GraphConverter::call(NodeEnv& env, const std::string& funct
       fail(ErrorCode::corrupt, "function '{}' has two nodes named '{}'", function, node.name());
   }
   const auto n = static_cast<std::size_t>(sig.input_arg_size());
-  for (std::size_t i = 0; i < n; ++i) scope.args[sig.input_arg(static_cast<int>(i)).name()] = env.inputs[i];
+  for (std::size_t i = 0; i < n; ++i)
+    scope.args[sig.input_arg(static_cast<int>(i)).name()] = env.inputs[i];
   // TF2: the object graph says which variables the function captures (its last inputs).
   if (const std::vector<int>* bound = context_.variables.bound_inputs(function)) {
     for (std::size_t j = 0; j < bound->size() && j < n; ++j) {
@@ -257,8 +259,8 @@ std::vector<TfValue> GraphConverter::call(NodeEnv& env, const std::string& funct
     if (ret == fn.ret().end())
       fail(ErrorCode::corrupt, "function '{}' does not say where output '{}' comes from", function,
            out.name());
-    outputs.push_back(resolve(scope, ret->second, fmt::format("function '{}' output '{}'",
-                                                              function, out.name())));
+    outputs.push_back(resolve(scope, ret->second,
+                              fmt::format("function '{}' output '{}'", function, out.name())));
   }
   return outputs;
 }

@@ -33,7 +33,8 @@ std::map<int, std::string> object_paths(const tf::SavedObjectGraph& graph) {
     const int id = queue.front();
     queue.pop_front();
     for (const tf::ObjectReference& child : graph.nodes(id).children()) {
-      if (child.node_id() < 0 || child.node_id() >= graph.nodes_size() || paths.count(child.node_id()))
+      if (child.node_id() < 0 || child.node_id() >= graph.nodes_size() ||
+          paths.count(child.node_id()))
         continue;
       paths[child.node_id()] = paths[id] + "." + child.local_name();
       queue.push_back(child.node_id());

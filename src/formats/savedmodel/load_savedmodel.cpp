@@ -70,7 +70,8 @@ ModelInfo model_info(const tf::SavedModel& model, const tf::MetaGraphDef& meta,
     info.metadata["tensorflow_git_version"] = m.tensorflow_git_version();
   if (!m.meta_graph_version().empty()) info.metadata["meta_graph_version"] = m.meta_graph_version();
   info.metadata["functions"] = std::to_string(meta.graph_def().library().function_size());
-  info.metadata["object_graph"] = meta.has_object_graph_def() ? "yes (TensorFlow 2)" : "no (TensorFlow 1)";
+  info.metadata["object_graph"] =
+      meta.has_object_graph_def() ? "yes (TensorFlow 2)" : "no (TensorFlow 1)";
   const std::string keras = keras_metadata_json(dir, meta);
   if (!keras.empty()) {
     info.metadata["keras_metadata"] = keras;
@@ -99,15 +100,16 @@ LoadedModel load_savedmodel(const std::filesystem::path& dir, const LoadOptions&
     if (key == kObjectGraphKey || key.empty() || key[0] == '\0' || entry.dtype() == tf::DT_STRING)
       continue;
     if (entry.slices_size() > 0 || !dtype_from_tf(entry.dtype())) {
-      out.info.notes.push_back(fmt::format(
-          "variable '{}' is not readable: {}", key,
-          entry.slices_size() > 0 ? "a partitioned variable (saved in slices)"
-                                  : "type " + tf_dtype_name(entry.dtype())));
+      out.info.notes.push_back(fmt::format("variable '{}' is not readable: {}", key,
+                                           entry.slices_size() > 0
+                                               ? "a partitioned variable (saved in slices)"
+                                               : "type " + tf_dtype_name(entry.dtype())));
       continue;
     }
     Tensor value = bundle.tensor(key);
     context.values.emplace(key, value);
-    out.weights.push_back({key, std::move(value), context.variables.trainable(key).value_or(true), {}});
+    out.weights.push_back(
+        {key, std::move(value), context.variables.trainable(key).value_or(true), {}});
   }
 
   std::vector<std::string> names;
@@ -141,18 +143,21 @@ LoadedModel load_savedmodel(const std::filesystem::path& dir, const LoadOptions&
   if (out.default_signature.empty()) {
     std::vector<std::string> reasons;
     for (const LoadedSignature& s : out.signatures) reasons.push_back(s.error_message);
-    out.weights_only_code = out.signatures.empty() ? ErrorCode::not_found : out.signatures[0].error_code;
+    out.weights_only_code =
+        out.signatures.empty() ? ErrorCode::not_found : out.signatures[0].error_code;
     out.weights_only_reason =
         out.signatures.empty()
-            ? fmt::format("{}: the SavedModel has no signatures to run; its {} variables can be "
-                          "read with weights()",
-                          dir.string(), out.weights.size())
+            ? fmt::format(
+                  "{}: the SavedModel has no signatures to run; its {} variables can be "
+                  "read with weights()",
+                  dir.string(), out.weights.size())
             : fmt::format("no signature of the SavedModel can run: {}", fmt::join(reasons, "; "));
   }
   for (const LoadedSignature& s : out.signatures) {
     if (s.info.name != out.default_signature) continue;
     for (const SignatureTensor& t : s.info.inputs) out.inputs.push_back({t.key, t.dtype, t.shape});
-    for (const SignatureTensor& t : s.info.outputs) out.outputs.push_back({t.key, t.dtype, t.shape});
+    for (const SignatureTensor& t : s.info.outputs)
+      out.outputs.push_back({t.key, t.dtype, t.shape});
   }
   return out;
 }

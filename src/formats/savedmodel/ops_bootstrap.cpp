@@ -78,9 +78,9 @@ std::vector<int> bias_add(TfOpContext& ctx) {
 }  // namespace
 
 TfOpRows tf_bootstrap_ops() {
-  return {{"Mul", binary<kMul>},       {"Add", binary<kAdd>},      {"AddV2", binary<kAdd>},
-          {"Relu", unary<kRelu>},      {"Sigmoid", unary<kSigmoid>}, {"Cast", cast},
-          {"MatMul", mat_mul},         {"BiasAdd", bias_add}};
+  return {{"Mul", binary<kMul>},  {"Add", binary<kAdd>},        {"AddV2", binary<kAdd>},
+          {"Relu", unary<kRelu>}, {"Sigmoid", unary<kSigmoid>}, {"Cast", cast},
+          {"MatMul", mat_mul},    {"BiasAdd", bias_add}};
 }
 
 }  // namespace nnload::formats::savedmodel

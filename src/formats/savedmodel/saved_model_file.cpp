@@ -35,8 +35,9 @@ tf::SavedModel parse_binary(const std::filesystem::path& path) {
   // Failures become our Error; protobuf would also print them (invalid UTF-8) to stderr.
   const google::protobuf::LogSilencer quiet;
   if (!model.ParseFromArray(file->bytes().data(), static_cast<int>(file->size()))) {
-    fail(ErrorCode::corrupt, "{}: not a valid SavedModel protobuf ({} bytes; damaged, or a string holds invalid UTF-8)", file->name(),
-         file->size());
+    fail(ErrorCode::corrupt,
+         "{}: not a valid SavedModel protobuf ({} bytes; damaged, or a string holds invalid UTF-8)",
+         file->name(), file->size());
   }
   return model;
 }
@@ -44,7 +45,8 @@ tf::SavedModel parse_binary(const std::filesystem::path& path) {
 tf::SavedModel parse_text(const std::filesystem::path& path) {
   const std::shared_ptr<const io::MappedFile> file = io::MappedFile::open(path);
   if (file->size() > static_cast<std::uint64_t>(INT_MAX))
-    fail(ErrorCode::unsupported, "{}: {} bytes, too large a text proto", file->name(), file->size());
+    fail(ErrorCode::unsupported, "{}: {} bytes, too large a text proto", file->name(),
+         file->size());
   const std::string text(reinterpret_cast<const char*>(file->bytes().data()), file->size());
   google::protobuf::TextFormat::Parser parser;
   // TensorFlow's files hold every field of its protos; ours declare only the fields we read.
@@ -70,7 +72,8 @@ std::string tag_set(const google::protobuf::RepeatedPtrField<std::string>& tags)
 
 tf::SavedModel read_saved_model(const std::filesystem::path& dir) {
   std::error_code ec;
-  if (std::filesystem::exists(dir / "saved_model.pb", ec)) return parse_binary(dir / "saved_model.pb");
+  if (std::filesystem::exists(dir / "saved_model.pb", ec))
+    return parse_binary(dir / "saved_model.pb");
   if (std::filesystem::exists(dir / "saved_model.pbtxt", ec))
     return parse_text(dir / "saved_model.pbtxt");
   if (std::filesystem::exists(dir / "saved_model.cpb", ec)) {
@@ -90,7 +93,8 @@ const tf::MetaGraphDef& select_meta_graph(const tf::SavedModel& model,
     if (std::set<std::string>(have.begin(), have.end()) == wanted) return meta;
     present.push_back(tag_set(have));
   }
-  if (present.empty()) fail(ErrorCode::corrupt, "{}: the SavedModel has no meta graphs", dir.string());
+  if (present.empty())
+    fail(ErrorCode::corrupt, "{}: the SavedModel has no meta graphs", dir.string());
   fail(ErrorCode::not_found, "{}: no meta graph has the tags {{{}}} (tag sets present: {})",
        dir.string(), fmt::join(wanted, ", "), fmt::join(present, "; "));
 }

@@ -92,8 +92,7 @@ TensorBundle TensorBundle::open(const std::filesystem::path& prefix) {
   if (!header.ParseFromString(header_row->second))
     fail(ErrorCode::corrupt, "{}: the bundle header does not parse", index->name());
   if (header.endianness() == tf::BundleHeaderProto::BIG) {
-    fail(ErrorCode::unsupported, "{}: big-endian tensor bundles are not supported",
-         index->name());
+    fail(ErrorCode::unsupported, "{}: big-endian tensor bundles are not supported", index->name());
   }
   if (header.num_shards() < 1 || header.num_shards() > kMaxShards) {
     fail(ErrorCode::corrupt, "{}: the header declares {} shards", index->name(),
@@ -126,7 +125,8 @@ TensorBundle TensorBundle::open(const std::filesystem::path& prefix) {
       file = io::MappedFile::open(bundle.shard_name(shard));
     } catch (const Error& e) {
       if (e.code() != ErrorCode::not_found) throw;
-      fail(ErrorCode::not_found, "{}: the variables shard is missing (the index lists variables in it)",
+      fail(ErrorCode::not_found,
+           "{}: the variables shard is missing (the index lists variables in it)",
            bundle.shard_name(shard));
     }
     bundle.shards_.emplace(shard, std::move(file));
@@ -188,8 +188,9 @@ Tensor TensorBundle::tensor(const std::string& key) const {
   const tf::BundleEntryProto& e = entry(key);
   const std::optional<DType> dtype = dtype_from_tf(e.dtype());
   if (!dtype) {
-    fail(ErrorCode::unsupported, "{}.index: variable '{}' is a {} tensor, which nnload does not hold",
-         prefix_.string(), key, tf_dtype_name(e.dtype()));
+    fail(ErrorCode::unsupported,
+         "{}.index: variable '{}' is a {} tensor, which nnload does not hold", prefix_.string(),
+         key, tf_dtype_name(e.dtype()));
   }
   const std::optional<Shape> shape = shape_from_tf(e.shape());
   const std::string shard = shard_name(e.shard_id());
@@ -255,8 +256,8 @@ std::vector<std::string> TensorBundle::strings(const std::string& key) const {
     p += length;
   }
   if (p != end) {
-    fail(ErrorCode::corrupt, "{}: string variable '{}' has {} bytes after its elements", shard,
-         key, end - p);
+    fail(ErrorCode::corrupt, "{}: string variable '{}' has {} bytes after its elements", shard, key,
+         end - p);
   }
   crc = crc32c_extend(crc, std::span<const std::byte>(data_begin, p));
   if (crc32c_mask(crc) != e.crc32c()) {

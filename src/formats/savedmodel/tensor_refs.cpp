@@ -40,8 +40,7 @@ TensorRef parse_tensor_ref(const std::string& ref, const std::string& where) {
   }
   out.node = rest.substr(0, first);
   const std::size_t second = rest.find(':', first + 1);
-  const std::string last =
-      rest.substr((second == std::string::npos ? first : second) + 1);
+  const std::string last = rest.substr((second == std::string::npos ? first : second) + 1);
   if (second != std::string::npos) out.out_arg = rest.substr(first + 1, second - first - 1);
   if (out.node.empty() || !parse_index(last, out.index) ||
       (second != std::string::npos && out.out_arg.empty())) {

@@ -6,8 +6,8 @@
 #include <map>
 #include <string>
 
-#include "graph.pb.h"
 #include "formats/savedmodel/tf_op_context.hpp"
+#include "graph.pb.h"
 
 namespace nnload::formats::savedmodel {
 

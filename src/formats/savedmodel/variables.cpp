@@ -107,7 +107,8 @@ VariableIndex::VariableIndex(const tf::MetaGraphDef& meta, const TensorBundle& b
     if (key != kObjectGraphKey) key_of_name_.emplace(key, key);  // TF1: keys are variable names
   }
   for (const auto& [name, fn] : meta.object_graph_def().concrete_functions()) {
-    bound_inputs_.emplace(name, std::vector<int>(fn.bound_inputs().begin(), fn.bound_inputs().end()));
+    bound_inputs_.emplace(name,
+                          std::vector<int>(fn.bound_inputs().begin(), fn.bound_inputs().end()));
   }
   if (!bundle.find(kObjectGraphKey)) return;
   const std::vector<std::string> blob = bundle.strings(kObjectGraphKey);

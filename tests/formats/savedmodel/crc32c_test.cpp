@@ -23,7 +23,7 @@ std::uint32_t reference_crc(std::span<const std::byte> data) {
 }
 
 TEST(SavedModelCrc32c, KnownValues) {
-  EXPECT_EQ(crc32c(bytes_of("123456789")), 0xe3069283u);  // the CRC-32C check value
+  EXPECT_EQ(crc32c(bytes_of("123456789")), 0xe3069283u);            // the CRC-32C check value
   EXPECT_EQ(crc32c(bytes_of(std::string(32, '\0'))), 0x8a9136aau);  // RFC 3720 B.4
   EXPECT_EQ(crc32c(bytes_of(std::string(32, '\xff'))), 0x62a8ab43u);
   EXPECT_EQ(crc32c({}), 0u);
@@ -39,7 +39,8 @@ TEST(SavedModelCrc32c, ExtendEqualsWhole) {
 
 TEST(SavedModelCrc32c, MatchesBitwiseDefinitionOnAllLengthsAndAlignments) {
   std::vector<std::byte> data(300);
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = std::byte(static_cast<unsigned char>(i * 131u + 7u));
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = std::byte(static_cast<unsigned char>(i * 131u + 7u));
   for (std::size_t start = 0; start < 9; ++start) {
     for (std::size_t len = 0; start + len <= data.size(); len += 13) {
       const std::span<const std::byte> part(data.data() + start, len);

@@ -56,8 +56,8 @@ TEST(SavedModelDamage, SavedModelProto) {
 
 TEST(SavedModelDamage, BundleIndex) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
-  damage_and_load("tfrust_keras_single_input_saved_model", fs::path("variables") / "variables.index",
-                  200, 2);
+  damage_and_load("tfrust_keras_single_input_saved_model",
+                  fs::path("variables") / "variables.index", 200, 2);
 }
 
 TEST(SavedModelDamage, BundleData) {

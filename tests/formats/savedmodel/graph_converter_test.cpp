@@ -23,13 +23,15 @@ tf::AttrValue type_attr(tf::DataType t) {
   return a;
 }
 
-tf::NodeDef* add_node(google::protobuf::RepeatedPtrField<tf::NodeDef>* nodes, const std::string& name,
-                      const std::string& op, std::vector<std::string> inputs) {
+tf::NodeDef* add_node(google::protobuf::RepeatedPtrField<tf::NodeDef>* nodes,
+                      const std::string& name, const std::string& op,
+                      std::vector<std::string> inputs) {
   tf::NodeDef* n = nodes->Add();
   n->set_name(name);
   n->set_op(op);
   for (auto& i : inputs) n->add_input(i);
-  if (op != "NoOp" && op != "Const" && op != "Placeholder") (*n->mutable_attr())["T"] = type_attr(tf::DT_FLOAT);
+  if (op != "NoOp" && op != "Const" && op != "Placeholder")
+    (*n->mutable_attr())["T"] = type_attr(tf::DT_FLOAT);
   return n;
 }
 
@@ -149,7 +151,8 @@ void set_type_list(tf::NodeDef* n, const std::string& attr, int count) {
   for (int i = 0; i < count; ++i) list->add_type(tf::DT_FLOAT);
 }
 
-tf::NodeDef* find_node(google::protobuf::RepeatedPtrField<tf::NodeDef>* nodes, const std::string& name) {
+tf::NodeDef* find_node(google::protobuf::RepeatedPtrField<tf::NodeDef>* nodes,
+                       const std::string& name) {
   for (auto& n : *nodes)
     if (n.name() == name) return &n;
   return nullptr;
@@ -158,7 +161,8 @@ tf::NodeDef* find_node(google::protobuf::RepeatedPtrField<tf::NodeDef>* nodes, c
 Fixture with_lists() {
   Fixture f;
   set_type_list(find_node(f.meta().mutable_graph_def()->mutable_node(), "call"), "Tout", 1);
-  auto* outer = f.meta().mutable_graph_def()->mutable_library()->mutable_function(0)->mutable_node_def();
+  auto* outer =
+      f.meta().mutable_graph_def()->mutable_library()->mutable_function(0)->mutable_node_def();
   set_type_list(find_node(outer, "inner_call"), "Tout", 1);
   set_type_list(find_node(outer, "pair"), "T", 2);
   return f;
@@ -285,7 +289,8 @@ TEST(SavedModelConverter, PlaceholderWithDefaultAndUnfedPlaceholder) {
   EXPECT_TRUE(testing::tensors_close(out.at("s"), make<float>({6}, {1})));
   const auto run = [&] { model.signature("unfed").run({{"x", make<float>({1}, {1})}}); };
   EXPECT_EQ(code_of(run), ErrorCode::corrupt);
-  EXPECT_NE(message_of(run).find("node 'other' (Placeholder)"), std::string::npos) << message_of(run);
+  EXPECT_NE(message_of(run).find("node 'other' (Placeholder)"), std::string::npos)
+      << message_of(run);
 }
 
 TEST(SavedModelConverter, OutputsThatAreInputsOrRepeatedGetTheirOwnValues) {
@@ -310,7 +315,9 @@ TEST(SavedModelConverter, MissingNodeAndMalformedReferenceAreCorrupt) {
   add_signature(f.meta(), "no_input_node", {{"x", "ghost:0"}}, {{"y", "out:0"}});
   const Model model = load(f.write(tmp));
   for (const char* name : {"missing", "malformed", "no_input_node"}) {
-    EXPECT_EQ(code_of([&] { model.signature(name).run({{"x", make<float>({1}, {1})}}); }),
+    EXPECT_EQ(code_of([&] {
+                model.signature(name).run({{"x", make<float>({1}, {1})}});
+              }),
               ErrorCode::corrupt)
         << name;
   }
@@ -366,14 +373,20 @@ TEST(SavedModelConverter, TensorRefParsing) {
 TEST(SavedModelConverter, WrongInputKeyDtypeShape) {
   testing::TempDir tmp;
   Fixture f = with_lists();
-  (*f.meta().mutable_signature_def())["serving_default"].mutable_inputs()->at("x")
-      .mutable_tensor_shape()->add_dim()->set_size(2);  // [-1, 2]
+  (*f.meta().mutable_signature_def())["serving_default"]
+      .mutable_inputs()
+      ->at("x")
+      .mutable_tensor_shape()
+      ->add_dim()
+      ->set_size(2);  // [-1, 2]
   const Model model = load(f.write(tmp));
   const Signature sig = model.signature("serving_default");
   const auto wrong_key = [&] { sig.run({{"z", make<float>({1, 2}, {1, 2})}}); };
   EXPECT_EQ(code_of(wrong_key), ErrorCode::not_found);
   EXPECT_NE(message_of(wrong_key).find("'x'"), std::string::npos) << message_of(wrong_key);
-  const auto extra_key = [&] { sig.run({{"x", make<float>({1, 2}, {1, 2})}, {"z", make<float>({1}, {1})}}); };
+  const auto extra_key = [&] {
+    sig.run({{"x", make<float>({1, 2}, {1, 2})}, {"z", make<float>({1}, {1})}});
+  };
   EXPECT_EQ(code_of(extra_key), ErrorCode::not_found);
   const auto wrong_dtype = [&] { sig.run({{"x", make<std::int32_t>({1, 2}, {1, 2})}}); };
   EXPECT_EQ(code_of(wrong_dtype), ErrorCode::shape);
@@ -381,7 +394,8 @@ TEST(SavedModelConverter, WrongInputKeyDtypeShape) {
       << message_of(wrong_dtype);
   const auto wrong_shape = [&] { sig.run({{"x", make<float>({1, 2, 3}, {1, 3})}}); };
   EXPECT_EQ(code_of(wrong_shape), ErrorCode::shape);
-  EXPECT_NE(message_of(wrong_shape).find("must have shape (None, 2), got (1, 3)"), std::string::npos)
+  EXPECT_NE(message_of(wrong_shape).find("must have shape (None, 2), got (1, 3)"),
+            std::string::npos)
       << message_of(wrong_shape);
   const auto ok = sig.run({{"x", make<float>({1, 2, 3, 4}, {2, 2})}});
   EXPECT_EQ(ok.at("y").shape(), (Shape{2, 2}));

@@ -18,7 +18,9 @@ using testing::code_of;
 using testing::make;
 using testing::message_of;
 
-fs::path shard_of(const fs::path& dir) { return dir / "variables" / "variables.data-00000-of-00001"; }
+fs::path shard_of(const fs::path& dir) {
+  return dir / "variables" / "variables.data-00000-of-00001";
+}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -31,7 +33,8 @@ TEST(SavedModelLoad, MissingSavedModelPb) {
   fs::remove(dir / "saved_model.pb");
   const auto read = [&] { load_savedmodel(dir, {}); };
   EXPECT_EQ(code_of(read), ErrorCode::not_found);
-  EXPECT_TRUE(contains(message_of(read), "no saved_model.pb or saved_model.pbtxt")) << message_of(read);
+  EXPECT_TRUE(contains(message_of(read), "no saved_model.pb or saved_model.pbtxt"))
+      << message_of(read);
   // The public entry point refuses the directory too, naming what is missing.
   const auto open = [&] { nnload::load(dir); };
   EXPECT_NE(code_of(open), ErrorCode::internal);
@@ -49,7 +52,8 @@ TEST(SavedModelLoad, ChunkedModelIsNotSupportedYet) {
 
 TEST(SavedModelLoad, GarbageSavedModelPbIsCorrupt) {
   testing::TempDir tmp;
-  testing::write_bytes(tmp / "saved_model.pb", testing::to_bytes(std::string("\xff\xff\xff\xff garbage", 12)));
+  testing::write_bytes(tmp / "saved_model.pb",
+                       testing::to_bytes(std::string("\xff\xff\xff\xff garbage", 12)));
   EXPECT_EQ(code_of([&] { load_savedmodel(tmp.path(), {}); }), ErrorCode::corrupt);
   testing::write_bytes(tmp / "saved_model.pb", {});
   // An empty file is a valid empty message: no meta graphs.
@@ -62,7 +66,8 @@ TEST(SavedModelLoad, UnknownTagSetListsThePresentOnes) {
   options.tags = {"serve", "gpu"};
   const auto open = [&] { nnload::load(testing::savedmodel_fixture("times_two_int"), options); };
   EXPECT_EQ(code_of(open), ErrorCode::not_found);
-  EXPECT_TRUE(contains(message_of(open), "no meta graph has the tags {gpu, serve}")) << message_of(open);
+  EXPECT_TRUE(contains(message_of(open), "no meta graph has the tags {gpu, serve}"))
+      << message_of(open);
   EXPECT_TRUE(contains(message_of(open), "tag sets present: {serve}")) << message_of(open);
 }
 
@@ -99,12 +104,14 @@ TEST(SavedModelLoad, TextProtoVariantBehavesLikeTheBinary) {
   fs::remove(dir / "saved_model.pb");
   testing::write_bytes(dir / "saved_model.pbtxt", testing::to_bytes(text));
   const Model from_text = nnload::load(dir);
-  const Model from_binary = nnload::load(testing::savedmodel_fixture("tfrust_keras_single_input_saved_model"));
+  const Model from_binary =
+      nnload::load(testing::savedmodel_fixture("tfrust_keras_single_input_saved_model"));
   const Tensor x = make<float>({0.1f, 0.2f, 0.3f, 0.4f, 0.5f}, {1, 5});
   EXPECT_TRUE(testing::tensors_close(from_text.predict({x})[0], from_binary.predict({x})[0], 0, 0));
   EXPECT_EQ(from_text.weights().size(), from_binary.weights().size());
 
-  testing::write_bytes(dir / "saved_model.pbtxt", testing::to_bytes("meta_graphs { meta_info_def { tags: [1, 2 } }"));
+  testing::write_bytes(dir / "saved_model.pbtxt",
+                       testing::to_bytes("meta_graphs { meta_info_def { tags: [1, 2 } }"));
   const auto broken = [&] { load_savedmodel(dir, {}); };
   EXPECT_EQ(code_of(broken), ErrorCode::corrupt);
   EXPECT_TRUE(contains(message_of(broken), "line 1")) << message_of(broken);
@@ -163,7 +170,8 @@ TEST(SavedModelLoad, NoVariablesDirectoryIsFineWhenNothingReadsOne) {
   EXPECT_TRUE(model.weights().empty());
   const auto run = [&] { model.signature().run({{"x", make<float>({1}, {1})}}); };
   EXPECT_EQ(code_of(run), ErrorCode::corrupt);
-  EXPECT_TRUE(contains(message_of(run), "which no variable of the checkpoint is bound to")) << message_of(run);
+  EXPECT_TRUE(contains(message_of(run), "which no variable of the checkpoint is bound to"))
+      << message_of(run);
 }
 
 TEST(SavedModelLoad, SignatureOutputReadingAWriteOnlyNodeIsAnError) {

@@ -58,7 +58,8 @@ inline std::map<std::string, std::string> read_table(const std::filesystem::path
   std::unique_ptr<leveldb::Table> table(raw_table);
   std::unique_ptr<leveldb::Iterator> it(table->NewIterator(leveldb::ReadOptions()));
   std::map<std::string, std::string> rows;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) rows[it->key().ToString()] = it->value().ToString();
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    rows[it->key().ToString()] = it->value().ToString();
   return rows;
 }
 

@@ -30,27 +30,37 @@ std::map<std::string, std::vector<Case>> stated_behaviour() {
   const auto f32 = [](std::vector<float> v, Shape s) { return make<float>(v, s); };
   const auto i32 = [](std::vector<std::int32_t> v, Shape s) { return make<std::int32_t>(v, s); };
   return {
-      {"times_three_float", {{"serving_default", {{"x", f32({1, 2, 3}, {3})}}, {{"output_0", f32({3, 6, 9}, {3})}}}}},
-      {"times_two_int", {{"serving_default", {{"x", i32({1, 2, 3}, {3})}}, {{"output_0", i32({2, 4, 6}, {3})}}}}},
+      {"times_three_float",
+       {{"serving_default", {{"x", f32({1, 2, 3}, {3})}}, {{"output_0", f32({3, 6, 9}, {3})}}}}},
+      {"times_two_int",
+       {{"serving_default", {{"x", i32({1, 2, 3}, {3})}}, {{"output_0", i32({2, 4, 6}, {3})}}}}},
       {"module_with_multiple_signatures",
        {{"serving_default", {{"x", f32({1, 2, 3}, {3})}}, {{"output_0", f32({3, 6, 9}, {3})}}},
         {"timestwo", {{"x", f32({1, 2, 3}, {3})}}, {{"output_0", f32({2, 4, 6}, {3})}}}}},
       {"model_single_input_multi_output",
-       {{"serving_default", {{"x", i32({1, 2, 3}, {3})}},
+       {{"serving_default",
+         {{"x", i32({1, 2, 3}, {3})}},
          {{"output_0", i32({2, 4, 6}, {3})}, {"output_1", i32({1, 2, 3}, {3})}}}}},
       {"model_multi_output",
-       {{"serving_default", {{"x", i32({1, 2, 3}, {3})}, {"y", i32({1, 2, 3}, {3})}},
+       {{"serving_default",
+         {{"x", i32({1, 2, 3}, {3})}, {"y", i32({1, 2, 3}, {3})}},
          {{"output_0", i32({2, 4, 6}, {3})}, {"output_1", i32({1, 2, 3}, {3})}}}}},
       {"int64_multiply",
-       {{"serving_default", {{"x", make<std::int64_t>({3, 4}, {2})}},
+       {{"serving_default",
+         {{"x", make<std::int64_t>({3, 4}, {2})}},
          {{"output_0", make<std::int64_t>({18, 24}, {2})}}}}},
       {"uint8_multiply",
-       {{"serving_default", {{"x", make<std::uint8_t>({3}, {1})}}, {{"output_0", i32({18}, {1})}}}}},
+       {{"serving_default",
+         {{"x", make<std::uint8_t>({3}, {1})}},
+         {{"output_0", i32({18}, {1})}}}}},
       {"tf1_half_plus_two",
        {{"serving_default", {{"x", f32({1, 2, 3}, {3, 1})}}, {{"y", f32({2.5, 3, 3.5}, {3, 1})}}},
-        {"regress_x2_to_y3", {{"inputs", f32({1, 2, 3}, {3, 1})}},
+        {"regress_x2_to_y3",
+         {{"inputs", f32({1, 2, 3}, {3, 1})}},
          {{"outputs", f32({3.5, 4, 4.5}, {3, 1})}}},
-        {"classify_x2_to_y3", {{"inputs", f32({2, 4}, {2, 1})}}, {{"scores", f32({4, 5}, {2, 1})}}}}},
+        {"classify_x2_to_y3",
+         {{"inputs", f32({2, 4}, {2, 1})}},
+         {{"scores", f32({4, 5}, {2, 1})}}}}},
       {"tf1_half_plus_three",
        {{"serving_default", {{"x", f32({1, 2, 3}, {3})}}, {{"y", f32({3.5, 4, 4.5}, {3})}}}}},
   };
@@ -172,7 +182,8 @@ TEST(SavedModelSharedFixtures, KerasModelMatchesArithmeticOnItsOwnWeights) {
     std::vector<double> next(static_cast<std::size_t>(w.dim(1)));
     for (std::int64_t j = 0; j < w.dim(1); ++j) {
       double s = b.value_as_double(j);
-      for (std::int64_t i = 0; i < w.dim(0); ++i) s += h[static_cast<std::size_t>(i)] * w.value_as_double(i * w.dim(1) + j);
+      for (std::int64_t i = 0; i < w.dim(0); ++i)
+        s += h[static_cast<std::size_t>(i)] * w.value_as_double(i * w.dim(1) + j);
       next[static_cast<std::size_t>(j)] = layer < 2 ? std::max(s, 0.0) : 1.0 / (1.0 + std::exp(-s));
     }
     h = next;
@@ -181,10 +192,12 @@ TEST(SavedModelSharedFixtures, KerasModelMatchesArithmeticOnItsOwnWeights) {
   const Tensor x = make<float>({0.1f, 0.2f, 0.3f, 0.4f, 0.5f}, {1, 5});
   const auto out = model.signature("serving_default").run({{"test_in_input", x}});
   ASSERT_EQ(out.count("test_out"), 1u);
-  EXPECT_TRUE(testing::tensors_close(out.at("test_out"), make<float>({static_cast<float>(h[0])}, {1, 1}), 1e-6, 1e-5));
+  EXPECT_TRUE(testing::tensors_close(out.at("test_out"),
+                                     make<float>({static_cast<float>(h[0])}, {1, 1}), 1e-6, 1e-5));
   EXPECT_TRUE(testing::tensors_close(model.predict({x})[0], out.at("test_out"), 0, 0));
   // The batch dimension is free.
-  const Tensor x3 = make<float>({0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0, 0, 0, 0, 0, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f}, {3, 5});
+  const Tensor x3 = make<float>(
+      {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0, 0, 0, 0, 0, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f}, {3, 5});
   const Tensor y3 = model.predict({x3})[0];
   EXPECT_EQ(y3.shape(), (Shape{3, 1}));
   EXPECT_EQ(y3.value_as_double(0), y3.value_as_double(2));
@@ -194,7 +207,8 @@ TEST(SavedModelSharedFixtures, KerasModelMatchesArithmeticOnItsOwnWeights) {
   for (const WeightInfo& w : model.weights()) weights[w.name] = w;
   EXPECT_EQ(weights.size(), 27u);
   EXPECT_TRUE(weights.at("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE").trainable);
-  EXPECT_EQ(weights.at("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape, (Shape{5, 5}));
+  EXPECT_EQ(weights.at("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape,
+            (Shape{5, 5}));
   EXPECT_FALSE(weights.at("optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE").trainable);
   EXPECT_EQ(weights.at("optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE").dtype, DType::i64);
   EXPECT_EQ(weights.count("_CHECKPOINTABLE_OBJECT_GRAPH"), 0u);

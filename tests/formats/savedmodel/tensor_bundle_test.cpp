@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "formats/savedmodel/crc32c.hpp"
+#include "formats/savedmodel/savedmodel_test_util.hpp"
 #include "formats/savedmodel/variables.hpp"
 #include "support/error_capture.hpp"
 #include "support/tensor_matchers.hpp"
-#include "formats/savedmodel/savedmodel_test_util.hpp"
 
 namespace nnload::formats::savedmodel {
 namespace {
@@ -18,7 +18,9 @@ using testing::message_of;
 
 fs::path prefix_of(const fs::path& dir) { return dir / "variables" / "variables"; }
 fs::path index_of(const fs::path& dir) { return dir / "variables" / "variables.index"; }
-fs::path shard_of(const fs::path& dir) { return dir / "variables" / "variables.data-00000-of-00001"; }
+fs::path shard_of(const fs::path& dir) {
+  return dir / "variables" / "variables.data-00000-of-00001";
+}
 
 tf::BundleEntryProto parse_entry(const std::string& bytes) {
   tf::BundleEntryProto e;
@@ -28,7 +30,8 @@ tf::BundleEntryProto parse_entry(const std::string& bytes) {
 
 TEST(SavedModelBundle, ReadsTf1VariablesByName) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
-  const TensorBundle b = TensorBundle::open(prefix_of(testing::savedmodel_fixture("tf1_half_plus_two")));
+  const TensorBundle b =
+      TensorBundle::open(prefix_of(testing::savedmodel_fixture("tf1_half_plus_two")));
   EXPECT_EQ(b.keys(), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(b.tensor("a").item<float>(), 0.5f);
   EXPECT_EQ(b.tensor("b").item<float>(), 2.0f);
@@ -39,8 +42,8 @@ TEST(SavedModelBundle, ReadsTf1VariablesByName) {
 
 TEST(SavedModelBundle, TensorsAreViewsIntoTheMappedShard) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
-  const TensorBundle b =
-      TensorBundle::open(prefix_of(testing::savedmodel_fixture("tfrust_keras_single_input_saved_model")));
+  const TensorBundle b = TensorBundle::open(
+      prefix_of(testing::savedmodel_fixture("tfrust_keras_single_input_saved_model")));
   const Tensor kernel = b.tensor("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE");
   EXPECT_EQ(kernel.shape(), (Shape{5, 5}));
   EXPECT_TRUE(kernel.is_view());
@@ -61,7 +64,8 @@ TEST(SavedModelBundle, StoredChecksumsAreMaskedCrc32c) {
     if (key.empty()) continue;
     const tf::BundleEntryProto e = parse_entry(value);
     if (e.dtype() == tf::DT_STRING) continue;
-    const std::span<const std::byte> data(shard.data() + e.offset(), static_cast<std::size_t>(e.size()));
+    const std::span<const std::byte> data(shard.data() + e.offset(),
+                                          static_cast<std::size_t>(e.size()));
     EXPECT_EQ(e.crc32c(), crc32c_mask(crc32c(data))) << key;
     EXPECT_NE(e.crc32c(), crc32c(data)) << key;
     ++numeric;
@@ -71,7 +75,8 @@ TEST(SavedModelBundle, StoredChecksumsAreMaskedCrc32c) {
 
 TEST(SavedModelBundle, ReadsTheCheckpointObjectGraphString) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
-  const TensorBundle b = TensorBundle::open(prefix_of(testing::savedmodel_fixture("int64_multiply")));
+  const TensorBundle b =
+      TensorBundle::open(prefix_of(testing::savedmodel_fixture("int64_multiply")));
   const std::vector<std::string> blob = b.strings(kObjectGraphKey);
   ASSERT_EQ(blob.size(), 1u);
   tf::TrackableObjectGraph graph;
@@ -87,7 +92,8 @@ TEST(SavedModelBundle, ReadsTheCheckpointObjectGraphString) {
 
 TEST(SavedModelBundle, UnknownKeyIsNotFound) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
-  const TensorBundle b = TensorBundle::open(prefix_of(testing::savedmodel_fixture("tf1_half_plus_two")));
+  const TensorBundle b =
+      TensorBundle::open(prefix_of(testing::savedmodel_fixture("tf1_half_plus_two")));
   EXPECT_EQ(code_of([&] { b.tensor("d"); }), ErrorCode::not_found);
   EXPECT_EQ(b.find("d"), nullptr);
 }
@@ -131,10 +137,14 @@ TEST(SavedModelBundle, EntryPointingOutsideTheShardIsCorrupt) {
   testing::write_table(index_of(dir), rows);
   const auto open = [&] { TensorBundle::open(prefix_of(dir)); };
   EXPECT_EQ(code_of(open), ErrorCode::corrupt);
-  EXPECT_NE(message_of(open).find("variable 'b' needs 4 bytes at offset 1000000"), std::string::npos)
+  EXPECT_NE(message_of(open).find("variable 'b' needs 4 bytes at offset 1000000"),
+            std::string::npos)
       << message_of(open);
   // A rewritten index with the original entries reads fine: the damage above is the offset.
-  rows["b"] = parse_entry(testing::read_table(index_of(testing::savedmodel_fixture("tf1_half_plus_two"))).at("b")).SerializeAsString();
+  rows["b"] =
+      parse_entry(
+          testing::read_table(index_of(testing::savedmodel_fixture("tf1_half_plus_two"))).at("b"))
+          .SerializeAsString();
   testing::write_table(index_of(dir), rows);
   EXPECT_EQ(TensorBundle::open(prefix_of(dir)).tensor("b").item<float>(), 2.0f);
 }

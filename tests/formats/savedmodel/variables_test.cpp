@@ -49,8 +49,9 @@ TEST(SavedModelVariables, Tf2BindingThroughObjectGraphAndRestoreOp) {
 // is the SavedVariable's name.
 TEST(SavedModelVariables, ObjectGraphsShareNodeNumbering) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
-  for (const char* name : {"tfrust_keras_single_input_saved_model", "int64_multiply", "times_three_float",
-                           "module_with_multiple_signatures", "uint8_multiply"}) {
+  for (const char* name :
+       {"tfrust_keras_single_input_saved_model", "int64_multiply", "times_three_float",
+        "module_with_multiple_signatures", "uint8_multiply"}) {
     SCOPED_TRACE(name);
     const Loaded m(testing::savedmodel_fixture(name));
     tf::TrackableObjectGraph checkpoint;
@@ -102,7 +103,9 @@ class SavedModelVariableBinding : public ::testing::Test {
     damage(*proto.mutable_meta_graphs(0));
     testing::write_proto(dir, proto);
     const Model model = load(dir);
-    return model.signature("serving_default").run({{"x", make<std::int64_t>({3, 4}, {2})}}).at("output_0");
+    return model.signature("serving_default")
+        .run({{"x", make<std::int64_t>({3, 4}, {2})}})
+        .at("output_0");
   }
 };
 
@@ -111,7 +114,9 @@ void drop_bound_inputs(tf::MetaGraphDef& meta) {
     fn.clear_bound_inputs();
 }
 
-void drop_restore_op(tf::MetaGraphDef& meta) { meta.mutable_saver_def()->set_restore_op_name("gone"); }
+void drop_restore_op(tf::MetaGraphDef& meta) {
+  meta.mutable_saver_def()->set_restore_op_name("gone");
+}
 
 TEST_F(SavedModelVariableBinding, ByBoundInputsAlone) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
