@@ -70,7 +70,8 @@ std::string keras_metadata_json(const std::filesystem::path& dir, const tf::Meta
                             node.user_object().identifier(), node.user_object().metadata()));
     }
   }
-  return nodes.empty() ? std::string() : nodes.dump();
+  return nodes.empty() ? std::string()
+                       : nodes.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace nnload::formats::savedmodel

@@ -72,12 +72,19 @@ ModelInfo model_info(const tf::SavedModel& model, const tf::MetaGraphDef& meta,
   info.metadata["functions"] = std::to_string(meta.graph_def().library().function_size());
   info.metadata["object_graph"] =
       meta.has_object_graph_def() ? "yes (TensorFlow 2)" : "no (TensorFlow 1)";
-  const std::string keras = keras_metadata_json(dir, meta);
+  std::string keras;
+  try {
+    keras = keras_metadata_json(dir, meta);
+  } catch (const Error& e) {
+    info.notes.push_back(fmt::format("Keras metadata ignored: {}", e.what()));  // optional extra
+  }
   if (!keras.empty()) {
     info.metadata["keras_metadata"] = keras;
     for (const nlohmann::json& node : nlohmann::json::parse(keras)) {
-      if (node.value("node_id", -1) == 0 && node["metadata"].is_object())
-        info.name = node["metadata"].value("name", "");
+      const nlohmann::json& meta_json = node.at("metadata");
+      if (node.at("node_id") == 0 && meta_json.is_object() && meta_json.contains("name") &&
+          meta_json.at("name").is_string())
+        info.name = meta_json.at("name").get<std::string>();
     }
   }
   return info;

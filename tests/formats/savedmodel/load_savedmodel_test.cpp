@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "formats/savedmodel/savedmodel_test_util.hpp"
+#include "keras_metadata.pb.h"
 #include "nnload/model.hpp"
 #include "support/error_capture.hpp"
 #include "support/tensor_matchers.hpp"
@@ -196,6 +197,39 @@ TEST(SavedModelLoad, SignatureOutputReadingAWriteOnlyNodeIsAnError) {
   EXPECT_EQ(code_of(run), ErrorCode::unsupported);
   EXPECT_TRUE(contains(message_of(run), "AssignVariableOp")) << message_of(run);
   EXPECT_TRUE(model.can_predict());
+}
+
+TEST(SavedModelLoad, KerasMetadataFileIsKeptForTheLayerTable) {
+  NNLOAD_REQUIRE_SHARED_FIXTURES();
+  testing::TempDir tmp;
+  const fs::path dir = testing::copy_fixture("times_two_int", tmp);
+  tf::KerasSavedMetadata metadata;
+  tf::KerasObjectMetadata* root = metadata.add_nodes();
+  root->set_node_id(0);
+  root->set_node_path("root");
+  root->set_identifier("_tf_keras_model");
+  root->set_metadata(R"({"name": "my_model", "class_name": "Functional"})");
+  tf::KerasObjectMetadata* layer = metadata.add_nodes();
+  layer->set_node_id(3);
+  layer->set_node_path("root.layer-1");
+  layer->set_identifier("_tf_keras_layer");
+  layer->set_metadata("not json");
+  testing::write_bytes(dir / "keras_metadata.pb", testing::to_bytes(metadata.SerializeAsString()));
+  const Model model = nnload::load(dir);
+  EXPECT_EQ(model.info().name, "my_model");
+  const std::string& json = model.info().metadata.at("keras_metadata");
+  EXPECT_TRUE(contains(json, R"("node_path":"root.layer-1")")) << json;
+  EXPECT_TRUE(contains(json, R"("metadata":"not json")")) << json;
+  EXPECT_TRUE(contains(json, R"("class_name":"Functional")")) << json;
+
+  testing::write_bytes(dir / "keras_metadata.pb", testing::to_bytes("\xff\xff\xff"));
+  const Model damaged = nnload::load(dir);  // still runs; the metadata is noted as ignored
+  EXPECT_EQ(damaged.info().metadata.count("keras_metadata"), 0u);
+  ASSERT_FALSE(damaged.info().notes.empty());
+  EXPECT_TRUE(contains(damaged.info().notes.back(), "keras_metadata.pb"))
+      << damaged.info().notes.back();
+  const auto out = damaged.signature().run({{"x", make<std::int32_t>({5}, {1})}});
+  EXPECT_TRUE(testing::tensors_close(out.at("output_0"), make<std::int32_t>({10}, {1})));
 }
 
 }  // namespace
