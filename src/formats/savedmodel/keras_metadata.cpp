@@ -1,0 +1,77 @@
+#include "formats/savedmodel/keras_metadata.hpp"
+
+#include <google/protobuf/stubs/logging.h>
+
+#include <deque>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/fail.hpp"
+#include "io/mapped_file.hpp"
+#include "keras_metadata.pb.h"
+
+namespace nnload::formats::savedmodel {
+
+namespace {
+
+nlohmann::json entry(int node_id, const std::string& path, const std::string& identifier,
+                     const std::string& metadata) {
+  nlohmann::json parsed = nlohmann::json::parse(metadata, nullptr, /*allow_exceptions=*/false);
+  return {{"node_id", node_id},
+          {"node_path", path},
+          {"identifier", identifier},
+          {"metadata", parsed.is_discarded() ? nlohmann::json(metadata) : parsed}};
+}
+
+// Keras' own paths: breadth first from "root" along children's local names, first path wins.
+std::map<int, std::string> object_paths(const tf::SavedObjectGraph& graph) {
+  std::map<int, std::string> paths;
+  if (graph.nodes_size() == 0) return paths;
+  paths[0] = "root";
+  std::deque<int> queue{0};
+  while (!queue.empty()) {
+    const int id = queue.front();
+    queue.pop_front();
+    for (const tf::ObjectReference& child : graph.nodes(id).children()) {
+      if (child.node_id() < 0 || child.node_id() >= graph.nodes_size() ||
+          paths.count(child.node_id()))
+        continue;
+      paths[child.node_id()] = paths[id] + "." + child.local_name();
+      queue.push_back(child.node_id());
+    }
+  }
+  return paths;
+}
+
+}  // namespace
+
+std::string keras_metadata_json(const std::filesystem::path& dir, const tf::MetaGraphDef& meta) {
+  nlohmann::json nodes = nlohmann::json::array();
+  const std::filesystem::path file = dir / "keras_metadata.pb";
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    const std::shared_ptr<const io::MappedFile> mapped = io::MappedFile::open(file);
+    tf::KerasSavedMetadata metadata;
+    const google::protobuf::LogSilencer quiet;
+    if (mapped->size() > static_cast<std::uint64_t>(INT32_MAX) ||
+        !metadata.ParseFromArray(mapped->bytes().data(), static_cast<int>(mapped->size()))) {
+      fail(ErrorCode::corrupt, "{}: not a valid Keras metadata protobuf", mapped->name());
+    }
+    for (const tf::KerasObjectMetadata& n : metadata.nodes())
+      nodes.push_back(entry(n.node_id(), n.node_path(), n.identifier(), n.metadata()));
+  } else {
+    const tf::SavedObjectGraph& graph = meta.object_graph_def();
+    const std::map<int, std::string> paths = object_paths(graph);
+    for (int id = 0; id < graph.nodes_size(); ++id) {
+      const tf::SavedObject& node = graph.nodes(id);
+      if (!node.has_user_object() || node.user_object().metadata().empty()) continue;
+      auto path = paths.find(id);
+      nodes.push_back(entry(id, path == paths.end() ? "" : path->second,
+                            node.user_object().identifier(), node.user_object().metadata()));
+    }
+  }
+  return nodes.empty() ? std::string()
+                       : nodes.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace nnload::formats::savedmodel
