@@ -82,9 +82,10 @@ Format detect_format(const std::filesystem::path& path) {
     fail(ErrorCode::not_found, "{}: no such file or directory", path.string());
   }
   if (std::filesystem::is_directory(status)) {
-    if (std::filesystem::exists(path / "saved_model.pb") ||
-        std::filesystem::exists(path / "saved_model.pbtxt")) {
-      return Format::savedmodel;
+    // A SavedModel directory; with saved_model.cpb (chunked) or only variables/ the reader
+    // says precisely what is missing or unsupported.
+    for (const char* marker : {"saved_model.pb", "saved_model.pbtxt", "saved_model.cpb", "variables"}) {
+      if (std::filesystem::exists(path / marker)) return Format::savedmodel;
     }
     fail(ErrorCode::invalid_argument,
          "{}: is a directory without saved_model.pb; give a model file (.h5, .keras, .pt, "

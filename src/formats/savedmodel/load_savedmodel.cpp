@@ -30,13 +30,22 @@ TensorBundle open_bundle(const std::filesystem::path& dir) {
   return {};  // a SavedModel without variables
 }
 
+// "DT_STRING" for tf::DT_STRING, as TensorFlow names its enum values.
+std::string tf_enum_name(int dtype) {
+  const std::string name = tf::DataType_Name(static_cast<tf::DataType>(dtype > 100 ? dtype - 100 : dtype));
+  return name.empty() ? "DT_INVALID" : name + (dtype > 100 ? "_REF" : "");
+}
+
 SignatureTensor signature_tensor(const std::string& key, const tf::TensorInfo& t) {
   SignatureTensor out;
   out.key = key;
   out.tensor_name = t.encoding_case() == tf::TensorInfo::kCooSparse
                         ? t.coo_sparse().values_tensor_name()
                         : t.name();
-  out.dtype = dtype_from_tf(t.dtype()).value_or(DType::f32);
+  const std::optional<DType> dtype = dtype_from_tf(t.dtype());
+  out.dtype = dtype.value_or(DType::f32);
+  // Types nnload has no dtype for keep TensorFlow's own name, as saved_model_cli prints it.
+  if (!dtype) out.foreign_dtype = tf_enum_name(t.dtype());
   const std::optional<Shape> shape =
       t.has_tensor_shape() ? shape_from_tf(t.tensor_shape()) : std::nullopt;
   out.rank_known = shape.has_value();
