@@ -7,7 +7,7 @@
 #include "graph/passes/passes.hpp"
 #include "support/tensor_matchers.hpp"
 
-namespace nnload::formats::savedmodel::testing {
+namespace nnload::formats::savedmodel::tftest {
 
 tf::AttrValue type_attr(DType dtype) {
   tf::AttrValue a;
@@ -45,7 +45,8 @@ tf::AttrValue tensor_attr(const Tensor& value) {
   tf::TensorProto* t = a.mutable_tensor();
   t->set_dtype(static_cast<tf::DataType>(tf_dtype_of(value.dtype())));
   for (std::int64_t d : value.shape()) t->mutable_tensor_shape()->add_dim()->set_size(d);
-  t->set_tensor_content(std::string(static_cast<const char*>(value.raw()), value.nbytes()));
+  if (value.nbytes() > 0)
+    t->set_tensor_content(std::string(static_cast<const char*>(value.raw()), value.nbytes()));
   return a;
 }
 tf::AttrValue shape_attr(const std::optional<Shape>& shape) {
@@ -161,4 +162,4 @@ Tensor run_tf_graph1(const std::vector<tf::NodeDef>& nodes,
   return nnload::testing::tensors_close(actual, expected, atol, rtol);
 }
 
-}  // namespace nnload::formats::savedmodel::testing
+}  // namespace nnload::formats::savedmodel::tftest

@@ -17,7 +17,7 @@
 #include "graph.pb.h"
 #include "nnload/tensor.hpp"
 
-namespace nnload::formats::savedmodel::testing {
+namespace nnload::formats::savedmodel::tftest {
 
 using Attrs = std::map<std::string, tf::AttrValue>;
 
@@ -61,4 +61,4 @@ Tensor run_tf_graph1(const std::vector<tf::NodeDef>& nodes,
 ::testing::AssertionResult same_tensor(const Tensor& actual, const Tensor& expected,
                                        double atol = 1e-5, double rtol = 1e-5);
 
-}  // namespace nnload::formats::savedmodel::testing
+}  // namespace nnload::formats::savedmodel::tftest
