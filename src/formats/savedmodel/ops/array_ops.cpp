@@ -87,7 +87,7 @@ std::vector<int> range(TfOpContext& ctx) {
 
 std::vector<int> filled_like(TfOpContext& ctx, double value) {
   ctx.expect_inputs(1, 1);
-  const int v = typed_scalar(ctx, "value", type_attr(ctx, "T"), value);
+  const int v = typed_scalar(ctx, "value", ctx.attr_dtype("T", DType::f32), value);
   return {ctx.add("Expand", "Expand", {v, ctx.add("Shape", "Shape", {ctx.input(0)})})};
 }
 
@@ -97,20 +97,10 @@ std::vector<int> tile(TfOpContext& ctx) {
 }
 
 // TF1 Select: the condition has x's shape, is a scalar, or is a vector that picks whole rows
-// of x. Reshaping it to its own shape followed by rank(x) - rank(cond) ones covers all three.
+// of x; aligning its axes with x's first ones covers all three.
 std::vector<int> select(TfOpContext& ctx) {
   ctx.expect_inputs(3, 3);
-  const int cond = ctx.input(0);
-  const int cond_rank =
-      ctx.add("Size", "condition_rank", {ctx.add("Shape", "condition_shape", {cond})});
-  const int x_rank = ctx.add("Size", "x_rank", {ctx.add("Shape", "x_shape", {ctx.input(1)})});
-  const int missing =
-      ctx.add("Reshape", "missing_axes",
-              {ctx.add("Sub", "missing_rank", {x_rank, cond_rank}), ctx.int64s("one_dim", {1})});
-  graph::Attributes one;
-  one.set("value", Tensor::from_vector<std::int64_t>({1}, {1}));
-  const int ones = ctx.add("ConstantOfShape", "ones", {missing}, one);
-  const int rows = pad_shape_with_ones(ctx, cond, ones, "condition_as_rows");
+  const int rows = align_axes(ctx, ctx.input(0), ctx.input(1), 0, "condition_as_rows");
   return {ctx.add("Where", "Where", {rows, ctx.input(1), ctx.input(2)})};
 }
 

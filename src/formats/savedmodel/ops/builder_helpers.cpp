@@ -7,6 +7,9 @@
 
 namespace nnload::formats::savedmodel {
 
+namespace {
+
+// ONNX TensorProto.DataType number of a DType (Cast's `to`).
 std::int64_t onnx_type_number(DType dtype) {
   switch (dtype) {
     case DType::f32:
@@ -33,18 +36,12 @@ std::int64_t onnx_type_number(DType dtype) {
   fail(ErrorCode::internal, "dtype {} has no ONNX number", dtype_name(dtype));
 }
 
-graph::Attributes cast_to(DType to) {
-  graph::Attributes a;
-  a.set("to", onnx_type_number(to));
-  return a;
-}
+}  // namespace
 
 int cast(TfOpContext& ctx, int value, DType to, const std::string& step) {
-  return ctx.add("Cast", step, {value}, cast_to(to));
-}
-
-DType type_attr(TfOpContext& ctx, const std::string& name, DType fallback) {
-  return ctx.attr_dtype(name, fallback);
+  graph::Attributes a;
+  a.set("to", onnx_type_number(to));
+  return ctx.add("Cast", step, {value}, a);
 }
 
 int int64_input(TfOpContext& ctx, std::size_t input, const std::string& type_attr_name,
@@ -91,21 +88,20 @@ std::optional<Shape> known_shape(TfOpContext& ctx, std::size_t input) {
   return std::nullopt;
 }
 
-int ones_after(TfOpContext& ctx, int x, std::int64_t drop, const std::string& step) {
-  const int shape = ctx.add("Shape", step + "_shape", {x});
+int align_axes(TfOpContext& ctx, int value, int like, std::int64_t start, const std::string& step) {
+  const int shape = ctx.add("Shape", step + "_shape", {value});
   const int rank = ctx.add("Size", step + "_rank", {shape});
-  const int count =
-      ctx.add("Sub", step + "_count",
-              {rank, ctx.constant(step + "_drop", Tensor::scalar<std::int64_t>(drop))});
+  const int like_rank =
+      ctx.add("Size", step + "_like_rank", {ctx.add("Shape", step + "_like_shape", {like})});
+  const int taken =
+      ctx.add("Add", step + "_taken",
+              {rank, ctx.constant(step + "_start", Tensor::scalar<std::int64_t>(start))});
+  const int count = ctx.add("Sub", step + "_count", {like_rank, taken});
   const int count_1d =
       ctx.add("Reshape", step + "_count_1d", {count, ctx.int64s(step + "_one_dim", {1})});
-  graph::Attributes a;
-  a.set("value", Tensor::from_vector<std::int64_t>({1}, {1}));
-  return ctx.add("ConstantOfShape", step, {count_1d}, a);
-}
-
-int pad_shape_with_ones(TfOpContext& ctx, int value, int ones, const std::string& step) {
-  const int shape = ctx.add("Shape", step + "_shape", {value});
+  graph::Attributes one;
+  one.set("value", Tensor::from_vector<std::int64_t>({1}, {1}));
+  const int ones = ctx.add("ConstantOfShape", step + "_ones", {count_1d}, one);
   graph::Attributes axis0;
   axis0.set("axis", std::int64_t{0});
   const int target = ctx.add("Concat", step + "_target", {shape, ones}, axis0);

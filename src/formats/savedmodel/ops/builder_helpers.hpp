@@ -13,13 +13,8 @@
 
 namespace nnload::formats::savedmodel {
 
-// ONNX TensorProto.DataType number of a DType (Cast's `to`).
-std::int64_t onnx_type_number(DType dtype);
+// value converted to `to` by a Cast node.
 int cast(TfOpContext& ctx, int value, DType to, const std::string& step);
-graph::Attributes cast_to(DType to);
-
-// The node's type attribute `name` (TensorFlow's default when absent).
-DType type_attr(TfOpContext& ctx, const std::string& name, DType fallback = DType::f32);
 
 // Data input `input` as int64; its dtype is the node's attribute `type_attr` (int32 when absent).
 int int64_input(TfOpContext& ctx, std::size_t input, const std::string& type_attr,
@@ -36,12 +31,10 @@ std::int64_t constant_int(TfOpContext& ctx, std::size_t input, const char* what)
 // The input's shape when the graph knows its rank (dims may be -1); nullopt otherwise.
 std::optional<Shape> known_shape(TfOpContext& ctx, std::size_t input);
 
-// int64 [rank(x) - drop] of ones, computed in the graph: reshaping a per-channel vector to
-// [C, 1, ..., 1] broadcasts it along axis rank - drop... of an x whose rank is not known yet.
-int ones_after(TfOpContext& ctx, int x, std::int64_t drop, const std::string& step);
-
-// Inserts `count` ones after the shape of `value`: Reshape(value, Concat(Shape(value), ones)).
-int pad_shape_with_ones(TfOpContext& ctx, int value, int ones, const std::string& step);
+// `value` reshaped so that, broadcast against `like`, its axes line up with like's axes from
+// `start` on: Reshape(value, Concat(Shape(value), ones(rank(like) - start - rank(value)))).
+// Computed in the graph (folded when a plan is compiled): ranks are not known while building.
+int align_axes(TfOpContext& ctx, int value, int like, std::int64_t start, const std::string& step);
 
 // TensorFlow's data_format attribute: where channels are and how many spatial axes there are.
 struct DataLayout {

@@ -19,7 +19,7 @@ graph::Attributes perm(std::vector<std::int64_t> p) {
 }
 
 void require_float(TfOpContext& ctx) {
-  const DType t = type_attr(ctx, "T");
+  const DType t = ctx.attr_dtype("T", DType::f32);
   if (t != DType::f32 && t != DType::f64) {
     ctx.unsupported(fmt::format("{} on {} is not supported (float32 is)", ctx.op(), dtype_name(t)));
   }

@@ -28,7 +28,8 @@ ResizeFlags resize_flags(TfOpContext& ctx) {
 std::vector<int> resize_bilinear(TfOpContext& ctx) {
   const ResizeFlags f = resize_flags(ctx);
   int images = ctx.input(0);
-  if (type_attr(ctx, "T") != DType::f32) images = cast(ctx, images, DType::f32, "images_to_float");
+  if (ctx.attr_dtype("T", DType::f32) != DType::f32)
+    images = cast(ctx, images, DType::f32, "images_to_float");
   graph::Attributes a;
   a.set("mode", std::string("linear"));
   a.set("coordinate_transformation_mode", std::string(f.align_corners        ? "align_corners"

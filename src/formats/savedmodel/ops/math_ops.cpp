@@ -52,7 +52,7 @@ std::vector<int> rsqrt(TfOpContext& ctx) {
 // Integer reciprocals are 1 / x truncated (0 unless |x| is 1); ONNX Reciprocal is float-only.
 std::vector<int> reciprocal(TfOpContext& ctx) {
   ctx.expect_inputs(1, 1);
-  const DType t = type_attr(ctx, "T");
+  const DType t = ctx.attr_dtype("T", DType::f32);
   if (is_float(t)) return {ctx.add("Reciprocal", "Reciprocal", {ctx.input(0)})};
   return {ctx.add("Div", "Div", {typed_scalar(ctx, "one", t, 1), ctx.input(0)})};
 }
@@ -60,7 +60,7 @@ std::vector<int> reciprocal(TfOpContext& ctx) {
 // Rounding an integer leaves it as it is; floats round half to even, as ONNX Round does.
 std::vector<int> round(TfOpContext& ctx) {
   ctx.expect_inputs(1, 1);
-  if (is_float(type_attr(ctx, "T"))) return {ctx.add("Round", "Round", {ctx.input(0)})};
+  if (is_float(ctx.attr_dtype("T", DType::f32))) return {ctx.add("Round", "Round", {ctx.input(0)})};
   return {ctx.add("Identity", "Identity", {ctx.input(0)})};
 }
 
@@ -100,7 +100,7 @@ graph::Attributes perm(std::vector<std::int64_t> p) {
 
 std::vector<int> matmul(TfOpContext& ctx) {
   ctx.expect_inputs(2, 2);
-  require_float(ctx, type_attr(ctx, "T"));
+  require_float(ctx, ctx.attr_dtype("T", DType::f32));
   int a = ctx.input(0), b = ctx.input(1);
   if (ctx.attr_bool("transpose_a", false))
     a = ctx.add("Transpose", "a_transposed", {a}, perm({1, 0}));
@@ -114,7 +114,7 @@ std::vector<int> matmul(TfOpContext& ctx) {
 std::vector<int> batch_matmul(TfOpContext& ctx) {
   ctx.expect_inputs(2, 2);
   const bool v3 = ctx.op() == "BatchMatMulV3";
-  const DType out = v3 ? ctx.attr_dtype("Tout") : type_attr(ctx, "T");
+  const DType out = v3 ? ctx.attr_dtype("Tout") : ctx.attr_dtype("T", DType::f32);
   require_float(ctx, out);
   int a = ctx.attr_bool("adj_x", false) ? transpose_last_two(ctx, 0, "x_adjoint") : ctx.input(0);
   int b = ctx.attr_bool("adj_y", false) ? transpose_last_two(ctx, 1, "y_adjoint") : ctx.input(1);

@@ -17,7 +17,7 @@ std::vector<int> activation(TfOpContext& ctx, const char* onnx_op, graph::Attrib
 
 std::vector<int> relu6(TfOpContext& ctx) {
   ctx.expect_inputs(1, 1);
-  const DType t = type_attr(ctx, "T");
+  const DType t = ctx.attr_dtype("T", DType::f32);
   return {ctx.add("Clip", "Clip",
                   {ctx.input(0), typed_scalar(ctx, "zero", t, 0), typed_scalar(ctx, "six", t, 6)})};
 }
@@ -56,8 +56,7 @@ std::vector<int> bias_add(TfOpContext& ctx) {
       ctx.op() == "BiasAddV1" ? "NHWC" : ctx.attr_string("data_format", "NHWC");
   int bias = ctx.input(1);
   if (format == "NCHW") {
-    bias = pad_shape_with_ones(ctx, bias, ones_after(ctx, ctx.input(0), 2, "bias_ones"),
-                               "bias_to_axis1");
+    bias = align_axes(ctx, bias, ctx.input(0), 1, "bias_at_axis1");
   } else if (format != "NHWC") {
     ctx.unsupported(fmt::format("data_format '{}' is not supported (NHWC or NCHW are)", format));
   }
