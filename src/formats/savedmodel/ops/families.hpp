@@ -10,8 +10,4 @@ TfOpRows tf_reduce_rows();  // reduce_ops.cpp (math)
 TfOpRows tf_conv_rows();    // conv_ops.cpp (nn)
 TfOpRows tf_slice_rows();   // slice_ops.cpp (array)
 
-// The transpose of the last two axes of `value` (BatchMatMul's adj_x/adj_y): a Transpose when
-// the rank is known, else a reshape to 3-D and back, computed in the graph.
-int transpose_last_two(TfOpContext& ctx, std::size_t input, const std::string& step);
-
 }  // namespace nnload::formats::savedmodel

@@ -4,6 +4,8 @@
 // integers, FloorDiv/FloorMod floor (nnload.TfFloorDiv/TfFloorMod).
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "formats/savedmodel/ops/builder_helpers.hpp"
 #include "formats/savedmodel/ops/families.hpp"
 
@@ -109,22 +111,8 @@ std::vector<int> matmul(TfOpContext& ctx) {
   return {ctx.add("MatMul", "MatMul", {a, b})};
 }
 
-// BatchMatMul (V1 needs equal batch dims, V2 broadcasts them; ONNX MatMul broadcasts, which
-// covers both) and V3, whose inputs may have other types than the output (Ta, Tb, Tout).
-std::vector<int> batch_matmul(TfOpContext& ctx) {
-  ctx.expect_inputs(2, 2);
-  const bool v3 = ctx.op() == "BatchMatMulV3";
-  const DType out = v3 ? ctx.attr_dtype("Tout") : ctx.attr_dtype("T", DType::f32);
-  require_float(ctx, out);
-  int a = ctx.attr_bool("adj_x", false) ? transpose_last_two(ctx, 0, "x_adjoint") : ctx.input(0);
-  int b = ctx.attr_bool("adj_y", false) ? transpose_last_two(ctx, 1, "y_adjoint") : ctx.input(1);
-  if (v3 && ctx.attr_dtype("Ta") != out) a = cast(ctx, a, out, "x_cast");
-  if (v3 && ctx.attr_dtype("Tb") != out) b = cast(ctx, b, out, "y_cast");
-  return {ctx.add("MatMul", "MatMul", {a, b})};
-}
-
-}  // namespace
-
+// The transpose of the last two axes (BatchMatMul's adj_x/adj_y): a Transpose when the rank is
+// known, else a reshape to 3-D and back, computed in the graph.
 int transpose_last_two(TfOpContext& ctx, std::size_t input, const std::string& step) {
   const int x = ctx.input(input);
   if (const std::optional<Shape> shape = known_shape(ctx, input)) {
@@ -160,6 +148,22 @@ int transpose_last_two(TfOpContext& ctx, std::size_t input, const std::string& s
   const int out_shape = ctx.add("Concat", step + "_out_shape", {leading, swapped}, concat);
   return ctx.add("Reshape", step, {turned, out_shape});
 }
+
+// BatchMatMul (V1 needs equal batch dims, V2 broadcasts them; ONNX MatMul broadcasts, which
+// covers both) and V3, whose inputs may have other types than the output (Ta, Tb, Tout).
+std::vector<int> batch_matmul(TfOpContext& ctx) {
+  ctx.expect_inputs(2, 2);
+  const bool v3 = ctx.op() == "BatchMatMulV3";
+  const DType out = v3 ? ctx.attr_dtype("Tout") : ctx.attr_dtype("T", DType::f32);
+  require_float(ctx, out);
+  int a = ctx.attr_bool("adj_x", false) ? transpose_last_two(ctx, 0, "x_adjoint") : ctx.input(0);
+  int b = ctx.attr_bool("adj_y", false) ? transpose_last_two(ctx, 1, "y_adjoint") : ctx.input(1);
+  if (v3 && ctx.attr_dtype("Ta") != out) a = cast(ctx, a, out, "x_cast");
+  if (v3 && ctx.attr_dtype("Tb") != out) b = cast(ctx, b, out, "y_cast");
+  return {ctx.add("MatMul", "MatMul", {a, b})};
+}
+
+}  // namespace
 
 TfOpRows tf_math_ops() {
   TfOpRows rows = {
