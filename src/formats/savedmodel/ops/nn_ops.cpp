@@ -1,6 +1,7 @@
-// TensorFlow nn ops: activations, Softmax/LogSoftmax (last axis), BiasAdd (NHWC or NCHW) and
-// inference FusedBatchNorm (V1-V3) as a per-channel scale and shift; convolutions and pools
-// are in conv_ops.cpp.
+// TensorFlow nn ops: activations, Softmax/LogSoftmax (last axis), BiasAdd (NHWC or NCHW),
+// FusedBatchNorm (V1-V3; inference as a per-channel scale and shift, training mode with batch
+// statistics, as Keras's LayerNormalization uses it); convolutions and pools are in
+// conv_ops.cpp.
 #include <fmt/format.h>
 
 #include "formats/savedmodel/ops/builder_helpers.hpp"
@@ -63,38 +64,106 @@ std::vector<int> bias_add(TfOpContext& ctx) {
   return {ctx.add("Add", "BiasAdd", {ctx.input(0), bias})};
 }
 
-// Inference batch normalization: y = x * a + b with a = scale / sqrt(variance + epsilon) and
-// b = offset - mean * a, which fold to constants at load and into a preceding convolution.
-// The statistics outputs repeat the mean and variance, as TensorFlow's inference kernel does.
-std::vector<int> fused_batch_norm(TfOpContext& ctx) {
-  ctx.expect_inputs(5, 5);
-  if (ctx.attr_bool("is_training", true)) {
-    ctx.unsupported(
-        "is_training=true (batch statistics) is not supported; nnload runs "
-        "inference graphs, which set is_training=false");
-  }
+struct BatchNormLayout {
+  bool channels_first = false;
+  std::size_t rank = 4;
+};
+
+BatchNormLayout batch_norm_layout(TfOpContext& ctx) {
   const std::string format = ctx.attr_string("data_format", "NHWC");
-  const bool channels_first = format == "NCHW" || format == "NCDHW";
-  if (!channels_first && format != "NHWC" && format != "NDHWC")
-    ctx.unsupported(fmt::format("data_format '{}' is not supported", format));
-  const int x = ctx.input(0), scale = ctx.input(1), offset = ctx.input(2), mean = ctx.input(3),
+  if (format == "NHWC" || format == "NCHW") return {format == "NCHW", 4};
+  if (format == "NDHWC" || format == "NCDHW") return {format == "NCDHW", 5};
+  ctx.unsupported(fmt::format("data_format '{}' is not supported", format));
+}
+
+// A per-channel vector [C] shaped to broadcast along the channel axis.
+int per_channel(TfOpContext& ctx, const BatchNormLayout& layout, int v, const std::string& step) {
+  if (!layout.channels_first) return v;
+  std::vector<std::int64_t> shape(layout.rank - 1, 1);
+  shape[0] = -1;
+  return ctx.add("Reshape", step, {v, ctx.int64s(step + "_shape", shape)});
+}
+
+// Inference: y = x * a + b with a = scale / sqrt(variance + epsilon) and b = offset - mean * a,
+// which fold to constants at load and into a preceding convolution. The statistics outputs
+// repeat the mean and variance, as TensorFlow's inference kernel does.
+std::vector<int> batch_norm_inference(TfOpContext& ctx, const BatchNormLayout& layout) {
+  const int scale = ctx.input(1), offset = ctx.input(2), mean = ctx.input(3),
             variance = ctx.input(4);
   const float epsilon = ctx.attr_float("epsilon", 0.0001f);
   const int shifted_var =
       ctx.add("Add", "variance_plus_epsilon", {variance, ctx.scalar("epsilon", epsilon)});
-  int a = ctx.add("Div", "scale", {scale, ctx.add("Sqrt", "stddev", {shifted_var})});
-  int b = ctx.add("Sub", "shift", {offset, ctx.add("Mul", "mean_scaled", {mean, a})});
-  if (channels_first) {
-    std::vector<std::int64_t> per_channel(format == "NCDHW" ? 4 : 3, 1);
-    per_channel[0] = -1;
-    const int shape = ctx.int64s("per_channel_shape", per_channel);
-    a = ctx.add("Reshape", "scale_per_channel", {a, shape});
-    b = ctx.add("Reshape", "shift_per_channel", {b, shape});
-  }
-  const int y = ctx.add("Add", "y", {ctx.add("Mul", "scaled", {x, a}), b});
+  const int a = ctx.add("Div", "scale", {scale, ctx.add("Sqrt", "stddev", {shifted_var})});
+  const int b = ctx.add("Sub", "shift", {offset, ctx.add("Mul", "mean_scaled", {mean, a})});
+  const int y = ctx.add("Add", "y",
+                        {ctx.add("Mul", "scaled", {ctx.input(0), per_channel(ctx, layout, a, "a")}),
+                         per_channel(ctx, layout, b, "b")});
   std::vector<int> outputs = {y, mean, variance, mean, variance};
   if (ctx.op() == "FusedBatchNormV3") outputs.push_back(mean);
   return outputs;
+}
+
+// Training mode normalizes with the batch's own statistics over every axis but the channel one
+// (the biased variance). Keras's LayerNormalization runs this way on a [1, rows, features, 1]
+// NCHW reshape of its input, so it is common in inference graphs too. The statistics outputs
+// are TensorFlow's: the batch mean and the Bessel-corrected variance, blended into the given
+// running statistics when exponential_avg_factor is below 1.
+std::vector<int> batch_norm_training(TfOpContext& ctx, const BatchNormLayout& layout) {
+  const int x = ctx.input(0), scale = ctx.input(1), offset = ctx.input(2);
+  std::vector<std::int64_t> reduced;
+  for (std::size_t axis = 0; axis < layout.rank; ++axis) {
+    if (axis != (layout.channels_first ? 1 : layout.rank - 1))
+      reduced.push_back(static_cast<std::int64_t>(axis));
+  }
+  const int axes = ctx.int64s("reduced_axes", reduced);
+  const int mean = ctx.add("ReduceMean", "batch_mean", {x, axes});
+  const int centered = ctx.add("Sub", "centered", {x, mean});
+  const int variance = ctx.add("ReduceMean", "batch_variance",
+                               {ctx.add("Mul", "squared", {centered, centered}), axes});
+  const float epsilon = ctx.attr_float("epsilon", 0.0001f);
+  const int stddev = ctx.add(
+      "Sqrt", "stddev",
+      {ctx.add("Add", "variance_plus_epsilon", {variance, ctx.scalar("epsilon", epsilon)})});
+  const int normalized = ctx.add("Div", "normalized", {centered, stddev});
+  const int y =
+      ctx.add("Add", "y",
+              {ctx.add("Mul", "scaled", {normalized, per_channel(ctx, layout, scale, "scale")}),
+               per_channel(ctx, layout, offset, "offset")});
+
+  const int flat = ctx.int64s("flat", {-1});
+  const int batch_mean = ctx.add("Reshape", "mean_out", {mean, flat});
+  const int biased = ctx.add("Reshape", "variance_out", {variance, flat});
+  // n / (n - 1) with n the elements per channel, 1 when n is 1.
+  const int count = ctx.add("Div", "count_int",
+                            {ctx.add("Size", "x_size", {x}), ctx.add("Size", "c_size", {mean})});
+  const int n = cast(ctx, count, DType::f32, "count");
+  const int n_minus_1 = ctx.add(
+      "Max", "count_minus_one",
+      {ctx.add("Sub", "count_less_one", {n, ctx.scalar("one", 1.f)}), ctx.scalar("one_min", 1.f)});
+  int batch_variance =
+      ctx.add("Mul", "unbiased_variance", {biased, ctx.add("Div", "bessel", {n, n_minus_1})});
+  int running_mean = batch_mean;
+  const float factor = ctx.attr_float("exponential_avg_factor", 1.f);
+  if (factor != 1.f) {
+    auto blend = [&](int old, int fresh, const std::string& step) {
+      return ctx.add(
+          "Add", step,
+          {ctx.add("Mul", step + "_old", {old, ctx.scalar(step + "_keep", 1.f - factor)}),
+           ctx.add("Mul", step + "_new", {fresh, ctx.scalar(step + "_factor", factor)})});
+    };
+    running_mean = blend(ctx.input(3), batch_mean, "running_mean");
+    batch_variance = blend(ctx.input(4), batch_variance, "running_variance");
+  }
+  std::vector<int> outputs = {y, running_mean, batch_variance, batch_mean, biased};
+  if (ctx.op() == "FusedBatchNormV3") outputs.push_back(batch_mean);
+  return outputs;
+}
+
+std::vector<int> fused_batch_norm(TfOpContext& ctx) {
+  ctx.expect_inputs(5, 5);
+  const BatchNormLayout layout = batch_norm_layout(ctx);
+  return ctx.attr_bool("is_training", true) ? batch_norm_training(ctx, layout)
+                                            : batch_norm_inference(ctx, layout);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // TF nn op builders: activations against their formulas (TensorFlow's constants and defaults),
-// Softmax/LogSoftmax on the last axis, BiasAdd in both layouts, inference FusedBatchNorm.
+// Softmax/LogSoftmax on the last axis, BiasAdd in both layouts, FusedBatchNorm in inference and
+// training mode (Keras's LayerNormalization).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -170,17 +171,100 @@ TEST(TfNnOps, FusedBatchNormInference) {
       batch_norm_reference(ncdhw, p, 1, 1e-4), 1e-5, 1e-5));
 }
 
-TEST(TfNnOps, FusedBatchNormTrainingIsUnsupportedNamingTheNode) {
+// Per-channel batch statistics of NHWC x: mean and biased variance over N, H, W.
+std::pair<std::vector<double>, std::vector<double>> batch_stats(const Tensor& x) {
+  const std::int64_t c = x.dim(3), n = x.numel() / c;
+  std::vector<double> mean(static_cast<std::size_t>(c)), var(static_cast<std::size_t>(c));
+  for (std::int64_t i = 0; i < x.numel(); ++i)
+    mean[static_cast<std::size_t>(i % c)] += x.value_as_double(i) / static_cast<double>(n);
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const double d = x.value_as_double(i) - mean[static_cast<std::size_t>(i % c)];
+    var[static_cast<std::size_t>(i % c)] += d * d / static_cast<double>(n);
+  }
+  return {mean, var};
+}
+
+TEST(TfNnOps, FusedBatchNormTrainingUsesBatchStatistics) {
+  BatchNormParams p;
+  const Tensor x = nt::random_floats({2, 3, 4, 3}, 7, -2.f, 3.f);
+  const auto [mean, var] = batch_stats(x);
+  BatchNormParams batch = p;
+  batch.mean = Tensor::from_vector(mean, {3}).to(DType::f32);
+  batch.variance = Tensor::from_vector(var, {3}).to(DType::f32);
+  // is_training defaults to true in TensorFlow's op definition.
+  const std::vector<Tensor> out =
+      batch_norm("FusedBatchNormV3", x, p, {{"epsilon", float_attr(0.01f)}}, 6);
+  EXPECT_TRUE(same_tensor(out[0], batch_norm_reference(x, batch, 3, 0.01), 1e-5, 1e-5));
+  EXPECT_TRUE(same_tensor(out[1], batch.mean, 1e-6, 1e-5));
+  std::vector<double> unbiased;
+  for (double v : var) unbiased.push_back(v * 24 / 23);
+  EXPECT_TRUE(same_tensor(out[2], Tensor::from_vector(unbiased, {3}).to(DType::f32), 1e-6, 1e-5));
+  // exponential_avg_factor blends the batch statistics into the running ones.
+  const std::vector<Tensor> blended = batch_norm(
+      "FusedBatchNormV3", x, p,
+      {{"is_training", bool_attr(true)}, {"exponential_avg_factor", float_attr(0.25f)}}, 3);
+  std::vector<double> running_mean;
+  for (std::size_t c = 0; c < 3; ++c)
+    running_mean.push_back(0.75 * p.mean.value_as_double(static_cast<std::int64_t>(c)) +
+                           0.25 * mean[c]);
+  EXPECT_TRUE(
+      same_tensor(blended[1], Tensor::from_vector(running_mean, {3}).to(DType::f32), 1e-6, 1e-5));
+}
+
+// Keras 2's LayerNormalization(axis=-1): reshape to [1, rows, features, 1], FusedBatchNormV3 in
+// training mode over NCHW with unit scale, empty mean and variance, then gamma and beta.
+TEST(TfNnOps, KerasLayerNormalizationThroughFusedBatchNorm) {
+  const Tensor x = nt::random_floats({2, 5}, 8, -3.f, 3.f);
+  const Tensor gamma = nt::random_floats({5}, 9, 0.5f, 1.5f), beta = nt::random_floats({5}, 10);
+  const Attrs f32 = {{"T", type_attr(DType::f32)}};
+  const Tensor y =
+      run_tf_graph1({placeholder("x", DType::f32, Shape{-1, 5}),
+                     const_node("squeezed", nt::make<std::int32_t>({1, 2, 5, 1}, {4})),
+                     node("reshape", "Reshape", {"x", "squeezed"}, f32),
+                     const_node("ones", nt::make<float>({1, 1}, {2})),
+                     const_node("zeros", nt::make<float>({0, 0}, {2})),
+                     const_node("empty", Tensor::empty(DType::f32, {0})),
+                     node("bn", "FusedBatchNormV3", {"reshape", "ones", "zeros", "empty", "empty"},
+                          {{"T", type_attr(DType::f32)},
+                           {"U", type_attr(DType::f32)},
+                           {"epsilon", float_attr(0.001f)},
+                           {"data_format", string_attr("NCHW")},
+                           {"is_training", bool_attr(true)}}),
+                     const_node("shape", nt::make<std::int32_t>({2, 5}, {2})),
+                     node("back", "Reshape", {"bn", "shape"}, f32), const_node("gamma", gamma),
+                     node("scaled", "Mul", {"back", "gamma"}, f32), const_node("beta", beta),
+                     node("out", "AddV2", {"scaled", "beta"}, f32)},
+                    {{"x", x}}, "out");
+  std::vector<double> expected;
+  for (std::int64_t r = 0; r < 2; ++r) {
+    double mean = 0, var = 0;
+    for (std::int64_t k = 0; k < 5; ++k) mean += x.value_as_double(r * 5 + k) / 5;
+    for (std::int64_t k = 0; k < 5; ++k)
+      var += std::pow(x.value_as_double(r * 5 + k) - mean, 2) / 5;
+    for (std::int64_t k = 0; k < 5; ++k)
+      expected.push_back((x.value_as_double(r * 5 + k) - mean) / std::sqrt(var + 0.001) *
+                             gamma.value_as_double(k) +
+                         beta.value_as_double(k));
+  }
+  EXPECT_TRUE(same_tensor(y, Tensor::from_vector(expected, {2, 5}).to(DType::f32), 1e-5, 1e-5));
+}
+
+TEST(TfNnOps, FusedBatchNormLayoutErrorsNameTheNode) {
   const BatchNormParams p;
   const Tensor x = nt::random_floats({1, 2, 2, 3}, 1);
+  const std::string message = nt::message_of([&] {
+    batch_norm("FusedBatchNormV3", x, p,
+               {{"is_training", bool_attr(false)}, {"data_format", string_attr("NCHW_VECT_C")}}, 1);
+  });
+  EXPECT_NE(message.find("'bn'"), std::string::npos) << message;
+  EXPECT_NE(message.find("NCHW_VECT_C"), std::string::npos) << message;
   EXPECT_EQ(nt::code_of([&] {
-              batch_norm("FusedBatchNormV3", x, p, {{"is_training", bool_attr(true)}}, 1);
+              batch_norm(
+                  "FusedBatchNormV3", x, p,
+                  {{"is_training", bool_attr(false)}, {"data_format", string_attr("NCHW_VECT_C")}},
+                  1);
             }),
             ErrorCode::unsupported);
-  // is_training defaults to true in TensorFlow's op definition.
-  const std::string message = nt::message_of([&] { batch_norm("FusedBatchNormV3", x, p, {}, 1); });
-  EXPECT_NE(message.find("'bn'"), std::string::npos) << message;
-  EXPECT_NE(message.find("is_training"), std::string::npos) << message;
 }
 
 TEST(TfNnOps, StrippedDefaultsComeFromTheOpList) {
