@@ -1,6 +1,6 @@
 // TensorFlow array ops: Reshape, Shape/ShapeN/Size/Rank (out_type int32 by default), Squeeze,
-// ExpandDims, Transpose, Fill, Range, ZerosLike/OnesLike, Tile, Select (TF1: a rank-1 condition
-// picks rows) and SelectV2, Pad/PadV2/MirrorPad; slicing, joining and gathering are in
+// ExpandDims, Transpose, Fill, Range, ZerosLike/OnesLike, Tile, BroadcastTo, Select (TF1: a rank-1
+// condition picks rows) and SelectV2, Pad/PadV2/MirrorPad; slicing, joining and gathering are in
 // slice_ops.cpp. Index inputs are cast to int64, as ONNX ops take them.
 #include <fmt/format.h>
 
@@ -91,6 +91,11 @@ std::vector<int> filled_like(TfOpContext& ctx, double value) {
   return {ctx.add("Expand", "Expand", {v, ctx.add("Shape", "Shape", {ctx.input(0)})})};
 }
 
+std::vector<int> broadcast_to(TfOpContext& ctx) {
+  ctx.expect_inputs(2, 2);
+  return {ctx.add("Expand", "Expand", {ctx.input(0), int64_input(ctx, 1, "Tidx", "shape")})};
+}
+
 std::vector<int> tile(TfOpContext& ctx) {
   ctx.expect_inputs(2, 2);
   return {ctx.add("Tile", "Tile", {ctx.input(0), int64_input(ctx, 1, "Tmultiples", "multiples")})};
@@ -153,6 +158,7 @@ TfOpRows tf_array_ops() {
       {"ZerosLike", [](TfOpContext& c) { return filled_like(c, 0); }},
       {"OnesLike", [](TfOpContext& c) { return filled_like(c, 1); }},
       {"Tile", tile},
+      {"BroadcastTo", broadcast_to},
       {"Select", select},
       {"SelectV2", select_v2},
       {"Pad", pad},

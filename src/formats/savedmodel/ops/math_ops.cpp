@@ -1,5 +1,5 @@
 // TensorFlow math ops: elementwise arithmetic, comparisons and logic (numpy broadcasting, as
-// ONNX's), unary math, Cast, AddN, MatMul and BatchMatMul (V1-V3); reductions are in
+// ONNX's), unary math, ClipByValue, Cast, AddN, MatMul and BatchMatMul (V1-V3); reductions are in
 // reduce_ops.cpp. Integer arithmetic stays integer: Div truncates as TensorFlow's does on
 // integers, FloorDiv/FloorMod floor (nnload.TfFloorDiv/TfFloorMod).
 #include <fmt/format.h>
@@ -39,6 +39,14 @@ std::vector<int> truncate_mod(TfOpContext& ctx) {
   graph::Attributes a;
   a.set("fmod", std::int64_t{1});  // C's % and fmod: the remainder takes the dividend's sign
   return {ctx.add("Mod", "Mod", ctx.inputs(), a)};
+}
+
+// max(min(x, hi), lo), in TensorFlow's kernel's order (lo wins when lo > hi); lo and hi may be
+// tensors of x's shape, which ONNX Clip does not take.
+std::vector<int> clip_by_value(TfOpContext& ctx) {
+  ctx.expect_inputs(3, 3);
+  const int capped = ctx.add("Min", "Min", {ctx.input(0), ctx.input(2)});
+  return {ctx.add("Max", "Max", {capped, ctx.input(1)})};
 }
 
 std::vector<int> square(TfOpContext& ctx) {
@@ -182,6 +190,7 @@ TfOpRows tf_math_ops() {
       {"Minimum", [](TfOpContext& c) { return binary(c, "Min"); }},
       {"Pow", [](TfOpContext& c) { return binary(c, "Pow"); }},
       {"SquaredDifference", squared_difference},
+      {"ClipByValue", clip_by_value},
       {"Equal", [](TfOpContext& c) { return binary(c, "Equal"); }},
       {"NotEqual", not_equal},
       {"Less", [](TfOpContext& c) { return binary(c, "Less"); }},

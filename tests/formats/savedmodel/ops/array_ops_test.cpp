@@ -120,6 +120,16 @@ TEST(TfArrayOps, FillRangeZerosOnesTile) {
                           nt::make<std::int32_t>({1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6}, {4, 3})));
 }
 
+TEST(TfArrayOps, BroadcastTo) {
+  const Tensor x = nt::make<std::int32_t>({1, 2, 3}, {3});
+  EXPECT_TRUE(same_tensor(with_constant("BroadcastTo", x, nt::make<std::int32_t>({2, 3}, {2})),
+                          nt::make<std::int32_t>({1, 2, 3, 1, 2, 3}, {2, 3})));
+  EXPECT_TRUE(same_tensor(
+      with_constant("BroadcastTo", x.reshaped({3, 1}), nt::make<std::int64_t>({3, 2}, {2}),
+                    {{"Tidx", type_attr(DType::i64)}}),
+      nt::make<std::int32_t>({1, 1, 2, 2, 3, 3}, {3, 2})));
+}
+
 Tensor select(const std::string& op, const Tensor& cond, const Tensor& x, const Tensor& y) {
   return run_tf_graph1({placeholder("c", DType::boolean), placeholder("x", x.dtype()),
                         placeholder("y", y.dtype()), node("s", op, {"c", "x", "y"})},

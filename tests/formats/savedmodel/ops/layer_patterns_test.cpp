@@ -36,7 +36,8 @@ std::vector<tf::NodeDef> keras_cnn() {
       const_node("bn/beta", nt::random_floats({4}, 4)),
       const_node("bn/mean", nt::random_floats({4}, 5)),
       const_node("bn/var", nt::random_floats({4}, 6, 0.5f, 1.5f)),
-      node("bn/FusedBatchNormV3", "FusedBatchNormV3", {"conv/BiasAdd", "bn/gamma", "bn/beta", "bn/mean", "bn/var"}, bn),
+      node("bn/FusedBatchNormV3", "FusedBatchNormV3",
+           {"conv/BiasAdd", "bn/gamma", "bn/beta", "bn/mean", "bn/var"}, bn),
       node("relu", "Relu", {"bn/FusedBatchNormV3"}, f32),
       node("pool", "MaxPool", {"relu"}, pool),
       const_node("flatten/shape", nt::make<std::int32_t>({-1, 64}, {2})),
@@ -63,7 +64,8 @@ TEST(TfLayerPatterns, KerasCnnOptimizesToFusedChannelsLastNodes) {
   EXPECT_EQ(ops["MaxPool"], 1);
   EXPECT_EQ(ops["MatMul+Relu"], 1);
   // And the graph still computes what it did before the passes (run_tf_graph compares both).
-  const Tensor y = run_tf_graph1(keras_cnn(), {{"input", nt::random_floats({2, 8, 8, 3}, 9)}}, "dense/Relu");
+  const Tensor y =
+      run_tf_graph1(keras_cnn(), {{"input", nt::random_floats({2, 8, 8, 3}, 9)}}, "dense/Relu");
   EXPECT_EQ(y.shape(), (Shape{2, 10}));
 }
 

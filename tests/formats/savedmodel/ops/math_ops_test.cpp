@@ -161,6 +161,23 @@ TEST(TfMathOps, RoundHalfToEvenAndIntegerRounding) {
   EXPECT_TRUE(same_tensor(unary("Abs", i), nt::make<std::int32_t>({3, 2}, {2})));
 }
 
+TEST(TfMathOps, ClipByValueWithScalarAndTensorBounds) {
+  const Tensor x = nt::make<float>({-3.f, 0.5f, 4.f, 2.f}, {4});
+  auto clip = [&](const Tensor& lo, const Tensor& hi) {
+    return run_tf_graph1({placeholder("x", DType::f32), const_node("lo", lo), const_node("hi", hi),
+                          node("c", "ClipByValue", {"x", "lo", "hi"}, T(DType::f32))},
+                         {{"x", x}}, "c");
+  };
+  EXPECT_TRUE(same_tensor(clip(Tensor::scalar<float>(0.f), Tensor::scalar<float>(3.f)),
+                          nt::make<float>({0.f, 0.5f, 3.f, 2.f}, {4})));
+  EXPECT_TRUE(
+      same_tensor(clip(nt::make<float>({-4.f, 1.f, 0.f, 0.f}, {4}), Tensor::scalar<float>(3.f)),
+                  nt::make<float>({-3.f, 1.f, 3.f, 2.f}, {4})));
+  // lo above hi: TensorFlow's max(min(x, hi), lo) gives lo.
+  EXPECT_TRUE(same_tensor(clip(Tensor::scalar<float>(2.f), Tensor::scalar<float>(1.f)),
+                          nt::make<float>({2.f, 2.f, 2.f, 2.f}, {4})));
+}
+
 TEST(TfMathOps, NanAndInfinityTests) {
   const float inf = std::numeric_limits<float>::infinity();
   const Tensor x = nt::make<float>({1.f, NAN, inf, -inf}, {4});
