@@ -11,7 +11,7 @@ const std::vector<const OpTable*>& family_tables() {
   static const std::vector<const OpTable*> tables = {
       &elementwise_ops(), &activation_ops(), &reduce_ops(), &norm_ops(),
       &matmul_ops(),      &conv_ops(),       &pool_ops(),   &shape_ops(),
-      &index_ops(),       &resize_ops(),     &rnn_ops(),
+      &index_ops(),       &resize_ops(),     &rnn_ops(),    &tf_ops(),
   };
   return tables;
 }

@@ -21,6 +21,7 @@ const OpTable& shape_ops();
 const OpTable& index_ops();
 const OpTable& resize_ops();
 const OpTable& rnn_ops();
+const OpTable& tf_ops();  // TensorFlow semantics for the SavedModel reader
 
 // The row implementing `name` at `opset`, or nullptr.
 const OpDef* find_op(std::string_view domain, std::string_view name, int opset);
