@@ -84,7 +84,8 @@ Format detect_format(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(status)) {
     // A SavedModel directory; with saved_model.cpb (chunked) or only variables/ the reader
     // says precisely what is missing or unsupported.
-    for (const char* marker : {"saved_model.pb", "saved_model.pbtxt", "saved_model.cpb", "variables"}) {
+    for (const char* marker :
+         {"saved_model.pb", "saved_model.pbtxt", "saved_model.cpb", "variables"}) {
       if (std::filesystem::exists(path / marker)) return Format::savedmodel;
     }
     fail(ErrorCode::invalid_argument,

@@ -47,13 +47,27 @@ void probe_types_as_read(detail::ModelImpl& impl) {
       m.outputs[i].shape = types[next]->shape;
     }
   }
-  if (!m.layers) return;
+  if (!m.layers || m.layer_graph) return;
   for (const formats::LayerRow& row : m.layers->rows) {
     std::vector<std::optional<Shape>> shapes;
     for (std::size_t o = 0; o < row.outputs.size(); ++o, ++next) {
       shapes.push_back(types[next] ? std::optional<Shape>(types[next]->shape) : std::nullopt);
     }
     impl.layer_shapes.push_back(std::move(shapes));
+  }
+}
+
+// Output shapes of a layer table whose graph is not the model's (a SavedModel's Keras layers).
+void probe_layer_table(detail::ModelImpl& impl, const std::shared_ptr<graph::Graph>& layer_graph) {
+  try {
+    graph::passes::sort_topologically(*layer_graph);
+    const graph::Executor executor(layer_graph);
+    for (const formats::LayerRow& row : impl.model.layers->rows) {
+      std::vector<std::optional<Shape>> shapes = graph::probe_shapes(executor, row.outputs);
+      impl.layer_shapes.push_back(std::move(shapes));
+    }
+  } catch (const Error&) {
+    impl.layer_shapes.clear();  // the table still prints, with '?' shapes
   }
 }
 
@@ -95,6 +109,7 @@ Model load(const std::filesystem::path& path, const LoadOptions& options) {
   impl->model = read_model(path, options);
   formats::LoadedModel& m = impl->model;
   compile_signatures(*impl, path);
+  if (m.layer_graph && m.layers) probe_layer_table(*impl, m.layer_graph);
   if (!m.graph) return Model(std::move(impl), options.threads);  // signatures or weights only
   try {
     probe_types_as_read(*impl);

@@ -20,6 +20,7 @@ std::string thousands(std::int64_t n) {
 }
 
 std::string shapes_text(const std::vector<std::optional<Shape>>& shapes) {
+  if (shapes.empty()) return "?";
   std::vector<std::string> parts;
   for (const auto& s : shapes) parts.push_back(s ? shape_to_string(*s) : "?");
   if (parts.size() == 1) return parts[0];
@@ -40,6 +41,26 @@ void print_row(std::ostream& out, const std::vector<std::string>& fields,
   out << line << '\n';
 }
 
+// A SavedModel's signatures, one line each: name, inputs and outputs with dtypes and shapes.
+void print_signatures(const formats::LoadedModel& m, std::ostream& out) {
+  auto list = [](const std::vector<SignatureTensor>& tensors) {
+    std::vector<std::string> parts;
+    for (const SignatureTensor& t : tensors) {
+      const std::string type =
+          t.foreign_dtype.empty() ? std::string(dtype_name(t.dtype)) : t.foreign_dtype;
+      parts.push_back(t.key + ": " + type + " " +
+                      (t.rank_known ? shape_to_list(t.shape) : std::string("?")));
+    }
+    return fmt::format("{}", fmt::join(parts, ", "));
+  };
+  out << "Signatures:\n";
+  for (const formats::LoadedSignature& sig : m.signatures) {
+    out << "  " << sig.info.name << (sig.info.name == m.default_signature ? " (default)" : "")
+        << ": (" << list(sig.info.inputs) << ") -> (" << list(sig.info.outputs) << ")"
+        << (sig.graph ? "" : "  [can't run]") << '\n';
+  }
+}
+
 // Models without a layer table (weights-only files; formats without layers): inputs, outputs
 // and the weight tensors.
 void print_plain_summary(const formats::LoadedModel& m, std::ostream& out) {
@@ -47,20 +68,7 @@ void print_plain_summary(const formats::LoadedModel& m, std::ostream& out) {
   out << "Model: \"" << m.info.name << "\" (" << m.info.format
       << (m.graph || signatures ? "" : ", weights only") << ")\n";
   if (signatures) {
-    auto list = [](const std::vector<SignatureTensor>& tensors) {
-      std::vector<std::string> parts;
-      for (const SignatureTensor& t : tensors) {
-        const std::string type = t.foreign_dtype.empty() ? std::string(dtype_name(t.dtype)) : t.foreign_dtype;
-        parts.push_back(t.key + ": " + type + " " + (t.rank_known ? shape_to_list(t.shape) : std::string("?")));
-      }
-      return fmt::format("{}", fmt::join(parts, ", "));
-    };
-    out << "Signatures:\n";
-    for (const formats::LoadedSignature& sig : m.signatures) {
-      out << "  " << sig.info.name << (sig.info.name == m.default_signature ? " (default)" : "") << ": ("
-          << list(sig.info.inputs) << ") -> (" << list(sig.info.outputs) << ")"
-          << (sig.graph ? "" : "  [can't run]") << '\n';
-    }
+    print_signatures(m, out);
     out << "Variables:\n";
   } else if (m.graph) {
     out << "Inputs:\n";
@@ -131,6 +139,7 @@ void print_summary(const ModelImpl& impl, std::ostream& out) {
   out << "Trainable params: " << thousands(table.trainable_params) << '\n';
   out << "Non-trainable params: " << thousands(table.non_trainable_params) << '\n';
   out << rule << '\n';
+  if (!m.signatures.empty()) print_signatures(m, out);
 }
 
 }  // namespace nnload::detail

@@ -55,6 +55,9 @@ struct LoadedModel {
   std::vector<TensorInfo> outputs;  // graph output order
   std::vector<NamedWeight> weights;
   std::optional<LayerTable> layers;
+  // The graph `layers` refers to when it is not `graph` (a SavedModel's Keras layer table is
+  // rebuilt from the Keras config its metadata stores, beside the signature graphs).
+  std::shared_ptr<graph::Graph> layer_graph;
   // SavedModel signatures; `default_signature` names the one predict() runs, whose graph is
   // also `graph` (with inputs and outputs named by key).
   std::vector<LoadedSignature> signatures;

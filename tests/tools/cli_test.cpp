@@ -161,7 +161,8 @@ TEST_F(Cli, PredictRunsAWholeTorchModulePickle) {
 
 TEST_F(Cli, TorchStateDictsInspectAndRefuseToPredict) {
   const std::string torch_dir = (fs::path(NNLOAD_SOURCE_DIR) / "tests/fixtures/torch").string();
-  const CliRun predict = run("predict " + torch_dir + "/seed.pth --input " + torch_dir + "/seed_io.npz");
+  const CliRun predict =
+      run("predict " + torch_dir + "/seed.pth --input " + torch_dir + "/seed_io.npz");
   EXPECT_EQ(predict.status, 1);
   EXPECT_NE(predict.err.find("holds weights only"), std::string::npos) << predict.err;
   EXPECT_NE(predict.err.find("load_state_dict"), std::string::npos) << predict.err;

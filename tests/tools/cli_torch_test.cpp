@@ -31,7 +31,8 @@ std::vector<std::string> shared_torch_files() {
 }
 
 int run_cli(const std::string& args, const fs::path& out) {
-  const std::string command = std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>&1";
+  const std::string command =
+      std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>&1";
   const int raw = std::system(command.c_str());
   return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
 }
@@ -48,7 +49,8 @@ Tensor as_written(const Tensor& expected, const std::string& dtype) {
   if (dtype != "bfloat16") return expected;
   Tensor out = Tensor::empty(DType::f32, expected.shape());
   const auto* bits = static_cast<const std::uint16_t*>(expected.raw());
-  for (std::int64_t i = 0; i < expected.numel(); ++i) out.mutable_data<float>()[i] = bfloat16_to_float(bits[i]);
+  for (std::int64_t i = 0; i < expected.numel(); ++i)
+    out.mutable_data<float>()[i] = bfloat16_to_float(bits[i]);
   return out;
 }
 
@@ -63,7 +65,8 @@ TEST_P(SharedTorchFileCli, WeightsAndInspectMatchTorch) {
   const Json expected = Json::parse(json_in);
   const auto expected_arrays = npz_map(stem.string() + ".expected.npz");
 
-  ASSERT_EQ(run_cli("weights " + file.string() + " --output " + (dir / "w.npz").string(), dir / "log"), 0)
+  ASSERT_EQ(
+      run_cli("weights " + file.string() + " --output " + (dir / "w.npz").string(), dir / "log"), 0)
       << testing::read_bytes(dir / "log").size();
   const auto written = npz_map(dir / "w.npz");
   ASSERT_EQ(run_cli("inspect --json " + file.string(), dir / "inspect.json"), 0);
@@ -90,7 +93,8 @@ TEST_P(SharedTorchFileCli, WeightsAndInspectMatchTorch) {
     ASSERT_TRUE(expected.contains(name)) << name;
     EXPECT_EQ(v["repr"], expected[name]) << name;
   }
-  for (const auto& [name, entry] : expected.items()) EXPECT_TRUE(seen.count(name)) << name << " missing";
+  for (const auto& [name, entry] : expected.items())
+    EXPECT_TRUE(seen.count(name)) << name << " missing";
   EXPECT_EQ(written.size(), inspect["weights"].size());
 }
 

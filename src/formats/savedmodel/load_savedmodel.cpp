@@ -5,6 +5,7 @@
 
 #include "core/fail.hpp"
 #include "formats/savedmodel/graph_converter.hpp"
+#include "formats/savedmodel/keras_layer_table.hpp"
 #include "formats/savedmodel/keras_metadata.hpp"
 #include "formats/savedmodel/saved_model_file.hpp"
 #include "formats/savedmodel/tf_types.hpp"
@@ -32,7 +33,8 @@ TensorBundle open_bundle(const std::filesystem::path& dir) {
 
 // "DT_STRING" for tf::DT_STRING, as TensorFlow names its enum values.
 std::string tf_enum_name(int dtype) {
-  const std::string name = tf::DataType_Name(static_cast<tf::DataType>(dtype > 100 ? dtype - 100 : dtype));
+  const std::string name =
+      tf::DataType_Name(static_cast<tf::DataType>(dtype > 100 ? dtype - 100 : dtype));
   return name.empty() ? "DT_INVALID" : name + (dtype > 100 ? "_REF" : "");
 }
 
@@ -109,6 +111,8 @@ LoadedModel load_savedmodel(const std::filesystem::path& dir, const LoadOptions&
 
   LoadedModel out;
   out.info = model_info(model, meta, dir);
+  if (out.info.name.empty())
+    out.info.name = std::filesystem::absolute(dir).lexically_normal().filename().string();
   for (const std::string& key : bundle.keys()) {
     const tf::BundleEntryProto& entry = *bundle.find(key);
     // The object graph, slices of partitioned variables (keys start with a 0 byte), and
@@ -127,6 +131,12 @@ LoadedModel load_savedmodel(const std::filesystem::path& dir, const LoadOptions&
     out.weights.push_back(
         {key, std::move(value), context.variables.trainable(key).value_or(true), {}});
   }
+
+  if (auto keras = keras_layer_table(context, out.info.metadata["keras_metadata"])) {
+    out.layers = std::move(keras->table);
+    out.layer_graph = std::move(keras->graph);
+  }
+  if (out.info.metadata["keras_metadata"].empty()) out.info.metadata.erase("keras_metadata");
 
   std::vector<std::string> names;
   for (const auto& [name, def] : meta.signature_def()) {

@@ -6,9 +6,6 @@
 
 namespace nnload::formats::savedmodel {
 
-// Temporary builders for the reader's tests (ops_bootstrap.cpp), consulted last.
-TfOpRows tf_bootstrap_ops();
-
 namespace {
 const std::map<std::string, TfOpBuilder, std::less<>>& table() {
   static const std::map<std::string, TfOpBuilder, std::less<>> all = [] {
@@ -16,7 +13,6 @@ const std::map<std::string, TfOpBuilder, std::less<>>& table() {
     for (const TfOpRows& family : {tf_math_ops(), tf_nn_ops(), tf_array_ops(), tf_image_ops()}) {
       for (const auto& [name, builder] : family) rows.emplace(std::string(name), builder);
     }
-    for (const auto& [name, builder] : tf_bootstrap_ops()) rows.emplace(std::string(name), builder);
     return rows;
   }();
   return all;
