@@ -55,6 +55,10 @@ const Tensor& Attributes::get_tensor(const std::string& name) const {
   return expect<Tensor>(find(name), name, "a tensor");
 }
 
+const OpaqueObject& Attributes::get_object(const std::string& name) const {
+  return expect<OpaqueObject>(find(name), name, "an object");
+}
+
 std::int64_t Attributes::int_or(const std::string& name, std::int64_t fallback) const {
   return has(name) ? get_int(name) : fallback;
 }
@@ -87,6 +91,8 @@ std::string Attributes::to_string() const {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, Tensor>) {
             out += "tensor" + shape_to_list(v.shape());
+          } else if constexpr (std::is_same_v<T, OpaqueObject>) {
+            out += "<object>";
           } else if constexpr (std::is_same_v<T, std::string>) {
             out += "'" + v + "'";
           } else {

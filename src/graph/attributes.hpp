@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,8 +12,12 @@
 
 namespace nnload::graph {
 
+// An object a node carries for its op (a user's custom layer implementation): opaque to the
+// graph, shared by copies of the node.
+using OpaqueObject = std::shared_ptr<const void>;
+
 using AttrValue = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>,
-                               std::vector<double>, std::vector<std::string>, Tensor>;
+                               std::vector<double>, std::vector<std::string>, Tensor, OpaqueObject>;
 
 class Attributes {
  public:
@@ -30,6 +35,7 @@ class Attributes {
   std::vector<double> get_floats(const std::string& name) const;
   const std::vector<std::string>& get_strings(const std::string& name) const;
   const Tensor& get_tensor(const std::string& name) const;
+  const OpaqueObject& get_object(const std::string& name) const;
 
   std::int64_t int_or(const std::string& name, std::int64_t fallback) const;
   double float_or(const std::string& name, double fallback) const;

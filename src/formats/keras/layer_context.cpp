@@ -54,6 +54,15 @@ Shape LayerContext::input_shape(std::size_t i) {
   return *shape;
 }
 
+int LayerContext::input_mask(std::size_t i) const {
+  return i < input_masks_.size() ? input_masks_[i] : -1;
+}
+
+void LayerContext::set_output_mask(std::size_t i, int mask) {
+  if (output_masks_.size() <= i) output_masks_.resize(i + 1, -1);
+  output_masks_[i] = mask;
+}
+
 bool LayerContext::has(const char* key) const {
   return layer_.config.is_object() && layer_.config.contains(key) && !layer_.config[key].is_null();
 }

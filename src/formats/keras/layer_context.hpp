@@ -34,6 +34,16 @@ class LayerContext {
   Shape input_shape(std::size_t i = 0);
   std::size_t input_rank(std::size_t i = 0) { return input_shape(i).size(); }
 
+  // --- Keras masks: a bool [batch, time] value travelling beside a tensor (made by
+  // Embedding(mask_zero=True) or Masking, used by RNNs and attention). -1: no mask.
+  int input_mask(std::size_t i = 0) const;
+  void set_input_masks(std::vector<int> masks) { input_masks_ = std::move(masks); }
+  // Declares output i's mask; layers that do not declare one give none, except those the
+  // model builder lists as passing their input's mask on (Dense, Activation, Dropout, ...).
+  void set_output_mask(std::size_t i, int mask);
+  const std::vector<int>& output_masks() const { return output_masks_; }
+  bool declared_output_masks() const { return !output_masks_.empty(); }
+
   // --- config (errors name the layer and the key)
   const Json& config() const { return layer_.config; }
   bool has(const char* key) const;
@@ -92,6 +102,8 @@ class LayerContext {
   std::vector<bool> trainable_;
   KerasVersion version_;
   std::string prefix_;
+  std::vector<int> input_masks_;
+  std::vector<int> output_masks_;
 };
 
 }  // namespace nnload::formats::keras

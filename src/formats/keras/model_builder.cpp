@@ -126,22 +126,71 @@ class Builder {
     }
     const LayerBuilder builder = find_layer_builder(layer.class_name);
     if (!builder) unknown_layer(layer);
+    std::vector<int> input_masks;
+    for (int in : inputs) {
+      auto m = masks_.find(in);
+      input_masks.push_back(m == masks_.end() ? -1 : m->second);
+    }
     LayerContext ctx(graph_, layer, std::move(inputs), own, version_, prefix);
+    ctx.set_input_masks(input_masks);
     try {
       result.outputs = builder(ctx);
+      record_masks(layer, ctx, input_masks, result.outputs);
     } catch (const Error& e) {
       const std::string message = e.what();
       if (message.rfind("layer '", 0) == 0) throw;  // already names the layer
       rethrow_with_context(e, fmt::format("layer '{}' ({})", layer.name, layer.class_name));
     } catch (const Json::exception& e) {
       // A config value of the wrong JSON type (a string where a number belongs, ...).
-      fail(ErrorCode::corrupt, "layer '{}' ({}): malformed config: {}", layer.name, layer.class_name, e.what());
+      fail(ErrorCode::corrupt, "layer '{}' ({}): malformed config: {}", layer.name,
+           layer.class_name, e.what());
     }
     result.trainable = ctx.trainable();
     for (std::size_t i = 0; i < own.size(); ++i) {
       if (result.trainable[i]) result.trainable_params += own[i].value.numel();
     }
     return result;
+  }
+
+  // Masks travel beside values: set by the builder, else passed on by layers that keep the
+  // time axis and support masking in Keras.
+  void record_masks(const LayerConfig& layer, const LayerContext& ctx,
+                    const std::vector<int>& input_masks, const std::vector<int>& outputs) {
+    if (ctx.declared_output_masks()) {
+      for (std::size_t i = 0; i < outputs.size() && i < ctx.output_masks().size(); ++i) {
+        if (ctx.output_masks()[i] >= 0) masks_[outputs[i]] = ctx.output_masks()[i];
+      }
+      return;
+    }
+    static const std::set<std::string, std::less<>> passes_mask = {"Dense",
+                                                                   "Activation",
+                                                                   "Dropout",
+                                                                   "SpatialDropout1D",
+                                                                   "GaussianNoise",
+                                                                   "GaussianDropout",
+                                                                   "AlphaDropout",
+                                                                   "ActivityRegularization",
+                                                                   "ReLU",
+                                                                   "LeakyReLU",
+                                                                   "ELU",
+                                                                   "PReLU",
+                                                                   "Softmax",
+                                                                   "ThresholdedReLU",
+                                                                   "BatchNormalization",
+                                                                   "LayerNormalization",
+                                                                   "Rescaling",
+                                                                   "Normalization",
+                                                                   "Add",
+                                                                   "Subtract",
+                                                                   "Multiply",
+                                                                   "Average",
+                                                                   "Maximum",
+                                                                   "Minimum",
+                                                                   "UnitNormalization"};
+    if (!input_masks.empty() && input_masks[0] >= 0 && !outputs.empty() &&
+        passes_mask.count(layer.class_name)) {
+      masks_[outputs[0]] = input_masks[0];
+    }
   }
 
   // A nested model's weights are listed under its own name; each variable's name contains the
@@ -415,6 +464,7 @@ class Builder {
   graph::Graph& graph_;
   KerasVersion version_;
   std::map<const LayerConfig*, std::int64_t> trainable_by_layer_;
+  std::map<int, int> masks_;  // value id -> its Keras mask's value id
 };
 
 }  // namespace

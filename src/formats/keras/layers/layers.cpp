@@ -7,7 +7,8 @@ const std::map<std::string, LayerBuilder, std::less<>>& keras_layers() {
     std::map<std::string, LayerBuilder, std::less<>> all;
     for (const LayerRows& rows :
          {core_layers(), conv_layers(), pooling_layers(), normalization_layers(),
-          reshaping_layers(), merge_layers(), activation_layers(), preprocessing_layers()}) {
+          reshaping_layers(), merge_layers(), activation_layers(), preprocessing_layers(),
+          recurrent_layers(), attention_layers(), extra_layers(), keras1_layers()}) {
       for (const auto& [name, builder] : rows) all.emplace(std::string(name), builder);
     }
     return all;

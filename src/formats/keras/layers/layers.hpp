@@ -23,6 +23,10 @@ LayerRows reshaping_layers();
 LayerRows merge_layers();
 LayerRows activation_layers();
 LayerRows preprocessing_layers();
+LayerRows recurrent_layers();  // SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed, Masking, ...
+LayerRows attention_layers();  // MultiHeadAttention, Attention, AdditiveAttention
+LayerRows extra_layers();      // transposed and 3-D convolutions, Dot, LocallyConnected, ...
+LayerRows keras1_layers();     // Keras 1's Convolution1D/2D, Merge, ...
 
 const std::map<std::string, LayerBuilder, std::less<>>& keras_layers();
 // Builder for a class name, or nullptr.

@@ -1,0 +1,8 @@
+// Keras extra layers (filled in by the Keras work).
+#include "formats/keras/layers/layers.hpp"
+
+namespace nnload::formats::keras {
+
+LayerRows extra_layers() { return {}; }
+
+}  // namespace nnload::formats::keras
