@@ -53,7 +53,8 @@ std::size_t byte_size(const ops::TensorType& t) {
 }  // namespace
 
 InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
-                          const std::vector<Shape>& input_shapes, std::size_t max_fold_bytes) {
+                          const std::vector<Shape>& input_shapes, std::size_t max_fold_bytes,
+                          std::span<const Tensor> input_values) {
   const std::size_t n = graph.values().size();
   InferredGraph g;
   g.types.resize(n);
@@ -67,6 +68,8 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
     const auto id = static_cast<std::size_t>(graph.inputs()[i]);
     g.types[id] = {graph.values()[id].dtype, input_shapes[i]};
     g.known[id] = true;
+    if (i < input_values.size() && input_values[i].defined())
+      g.folded[id] = input_values[i].clone();
   }
   for (std::size_t v = 0; v < n; ++v) {
     const Value& value = graph.values()[v];
@@ -123,8 +126,9 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
 }
 
 Plan::Plan(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
-           const std::vector<Shape>& input_shapes)
-    : inferred_(infer_graph(graph, ops, input_shapes)), graph_outputs_(graph.outputs()) {
+           const std::vector<Shape>& input_shapes, std::span<const Tensor> input_values)
+    : inferred_(infer_graph(graph, ops, input_shapes, SIZE_MAX, input_values)),
+      graph_outputs_(graph.outputs()) {
   build_steps(graph, ops);
   place_values(graph, ops);
 }

@@ -21,6 +21,7 @@ const OpTable& shape_ops();
 const OpTable& index_ops();
 const OpTable& resize_ops();
 const OpTable& rnn_ops();
+const OpTable& control_ops();  // If
 const OpTable& tf_ops();  // TensorFlow semantics for the SavedModel reader
 
 // The row implementing `name` at `opset`, or nullptr.

@@ -77,11 +77,11 @@ int run_predict(const PredictOptions& options) {
 
 Command add_predict_command(CLI::App& app) {
   auto options = std::make_shared<PredictOptions>();
-  CLI::App* sub = app.add_subcommand("predict", "Run the model on inputs from .npy/.npz files");
+  CLI::App* sub = app.add_subcommand("predict", "Run the model on inputs from .npy/.npz/.pb files");
   sub->add_option("model", options->model, "Model file or directory")->required();
   sub->add_option("--input,-i", options->inputs,
                   "Input file: one .npz keyed by input name (any single array for a one-input "
-                  "model), or one .npy per input in order")
+                  "model), or one .npy or ONNX TensorProto .pb per input in order")
       ->required();
   sub->add_option("--output,-o", options->output,
                   "Write the outputs to this .npz, keyed by output name");
