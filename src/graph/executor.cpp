@@ -17,18 +17,24 @@ constexpr std::size_t kMaxCachedPlans = 16;
 // Inputs small enough to be shape data: integer tensors of at most this many elements.
 constexpr std::int64_t kMaxShapeInputElements = 64;
 
+// (String inputs count too: a string op's output shape depends on the text.)
 bool is_shape_data(const Tensor& t) {
-  return (t.dtype() == DType::i64 || t.dtype() == DType::i32) &&
+  return (t.dtype() == DType::i64 || t.dtype() == DType::i32 || t.dtype() == DType::string) &&
          t.numel() <= kMaxShapeInputElements;
 }
 
-std::vector<std::vector<std::int64_t>> key_values(std::span<const Tensor> values) {
-  std::vector<std::vector<std::int64_t>> key;
+// The inputs' contents as plan-cache key: raw bytes, or each string with its length.
+std::vector<std::string> key_values(std::span<const Tensor> values) {
+  std::vector<std::string> key;
   for (const Tensor& t : values) {
-    std::vector<std::int64_t> v;
-    for (std::int64_t i = 0; t.defined() && i < t.numel(); ++i)
-      v.push_back(static_cast<std::int64_t>(t.value_as_double(i)));
-    key.push_back(std::move(v));
+    std::string bytes;
+    if (t.defined() && t.dtype() == DType::string) {
+      for (const std::string& s : t.values<std::string>())
+        bytes += std::to_string(s.size()) + ":" + s;
+    } else if (t.defined()) {
+      bytes.assign(static_cast<const char*>(t.raw()), t.nbytes());
+    }
+    key.push_back(std::move(bytes));
   }
   return key;
 }

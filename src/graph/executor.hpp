@@ -62,7 +62,7 @@ class Executor {
   // input) can't be planned from shapes alone. The first time that fails, the executor starts
   // planning with the values of small integer inputs known, one plan per distinct value.
   mutable std::atomic<bool> shape_inputs_{false};
-  using PlanKey = std::tuple<int, std::vector<Shape>, std::vector<std::vector<std::int64_t>>>;
+  using PlanKey = std::tuple<int, std::vector<Shape>, std::vector<std::string>>;
   mutable std::map<PlanKey, std::shared_ptr<const Plan>> plans_;
   mutable std::vector<PlanKey> plan_order_;  // oldest first, for eviction
 };

@@ -39,6 +39,15 @@ Tensor shape_stand_in(const ops::InputInfo& info) {
   return Tensor::wrap(static_cast<const void*>(never_read), info.dtype, info.shape);
 }
 
+template <class Typed>
+void refuse_strings(const ops::Op& op, const std::vector<Typed>& typed) {
+  if (op.accepts_strings()) return;
+  for (const Typed& t : typed) {
+    if (t.dtype == DType::string)
+      fail(ErrorCode::unsupported, "string tensors are not supported by this op");
+  }
+}
+
 bool all_inputs_known(std::span<const ops::InputInfo> infos) {
   for (const ops::InputInfo& info : infos) {
     if (info.present && !info.has_value()) return false;
@@ -83,7 +92,9 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
     const Node& node = graph.nodes()[k];
     try {
       const std::vector<ops::InputInfo> infos = input_infos(node, g);
+      refuse_strings(*ops[k], infos);
       std::vector<ops::TensorType> types = ops[k]->infer(infos);
+      refuse_strings(*ops[k], types);
       if (types.size() != node.outputs.size()) {
         fail(ErrorCode::internal, "op gives {} outputs, the node has {}", types.size(),
              node.outputs.size());
@@ -196,6 +207,12 @@ void Plan::place_values(const Graph& graph, std::span<const std::unique_ptr<ops:
       const auto v = static_cast<std::size_t>(step.outputs[o]);
       Placement& p = placements_[v];
       if (p.base != Placement::Base::none) continue;
+      if (p.type.dtype == DType::string) {
+        // The arena holds raw bytes; std::string objects need construction.
+        fail(ErrorCode::unsupported,
+             "{}: string tensors are supported as model inputs and outputs, not between ops",
+             step.description);
+      }
       if (o == 0 && alias >= 0 && static_cast<std::size_t>(alias) < step.inputs.size() &&
           step.inputs[static_cast<std::size_t>(alias)] != kNoValue) {
         const auto u = static_cast<std::size_t>(step.inputs[static_cast<std::size_t>(alias)]);

@@ -22,6 +22,7 @@ const OpTable& index_ops();
 const OpTable& resize_ops();
 const OpTable& rnn_ops();
 const OpTable& control_ops();  // If
+const OpTable& text_ops();     // string tensors
 const OpTable& tf_ops();  // TensorFlow semantics for the SavedModel reader
 
 // The row implementing `name` at `opset`, or nullptr.

@@ -85,8 +85,23 @@ Tensor from_typed_fields(const pb::TensorProto& proto, DType dtype, Shape shape,
       // 16-bit floats travel as their bit patterns in int32_data.
       check_count(proto.int32_data_size(), n, proto, "int32_data", source);
       return copy_field<std::uint16_t>(proto.int32_data(), dtype, std::move(shape));
+    case DType::string:
+      break;  // strings_from_proto
   }
   fail(ErrorCode::internal, "unhandled dtype");
+}
+
+// String tensors live in string_data only (raw_data and external data are for fixed-size types).
+Tensor strings_from_proto(const pb::TensorProto& proto, Shape shape, std::string_view source) {
+  if (proto.data_location() == pb::TensorProto::EXTERNAL || !proto.raw_data().empty()) {
+    fail(ErrorCode::corrupt, "{}: string {} must keep its values in string_data", source,
+         tensor_label(proto));
+  }
+  check_count(proto.string_data_size(), shape_size(shape), proto, "string_data", source);
+  Tensor t = Tensor::empty(DType::string, std::move(shape));
+  std::string* out = t.mutable_data<std::string>();
+  for (int i = 0; i < proto.string_data_size(); ++i) out[i] = proto.string_data(i);
+  return t;
 }
 
 Tensor from_external(const pb::TensorProto& proto, DType dtype, Shape shape, ExternalData* external,
@@ -167,6 +182,7 @@ Tensor tensor_from_proto(const pb::TensorProto& proto, const std::shared_ptr<con
   const DType dtype = dtype_of_onnx_type(proto.data_type(), what);
   Shape shape(proto.dims().begin(), proto.dims().end());
   const std::uint64_t nbytes = io::checked_nbytes(dtype, shape, what);
+  if (dtype == DType::string) return strings_from_proto(proto, std::move(shape), source);
   if (proto.data_location() == pb::TensorProto::EXTERNAL)
     return from_external(proto, dtype, std::move(shape), external, source);
   if (!proto.raw_data().empty() ||

@@ -76,6 +76,14 @@ std::string run_case(const fs::path& dir) {
           return fmt::format("output {} is {}, expected {}", o, dtype_name(outputs[o].dtype()),
                              dtype_name(want.dtype()));
         }
+        if (want.dtype() == DType::string) {
+          const std::span<const std::string> got = outputs[o].values<std::string>();
+          const std::span<const std::string> wanted = want.values<std::string>();
+          if (outputs[o].shape() != want.shape() ||
+              !std::equal(got.begin(), got.end(), wanted.begin(), wanted.end()))
+            return fmt::format("output {}: strings differ", o);
+          continue;
+        }
         const auto close = testing::tensors_close(outputs[o], want, 1e-7, 1e-3);
         if (!close) return fmt::format("output {}: {}", o, close.message());
       }
