@@ -1,0 +1,571 @@
+// Op layers: the simple tensor functions behind tf.keras' TFOpLambda ("math.add", "reshape",
+// "__operators__.getitem", ...) and Keras 3's keras.ops op layers ("Add", "Reshape", "GetItem",
+// ...), mapped onto ONNX ops from their call arguments, plus basic-indexing slicing.
+#include <limits>
+#include <map>
+#include <numeric>
+
+#include "formats/keras/layers/extra_common.hpp"
+#include "linalg/broadcast.hpp"
+
+namespace nnload::formats::keras {
+
+namespace extra {
+
+Json value_placeholder(int value) { return Json{{"__nnload_value__", value}}; }
+bool is_value(const Json& j) { return j.is_object() && j.contains("__nnload_value__"); }
+int value_of(const Json& j) { return j["__nnload_value__"].get<int>(); }
+
+const Json* OpArgs::find(std::size_t position, std::initializer_list<const char*> names) const {
+  if (position < positional.size() && !positional[position].is_null()) return &positional[position];
+  for (const char* name : names) {
+    auto it = named.find(name);
+    if (it != named.end() && !it->is_null()) return &*it;
+  }
+  return nullptr;
+}
+
+const Json& OpArgs::need(std::size_t position, std::initializer_list<const char*> names) const {
+  const Json* j = find(position, names);
+  if (!j) ctx.corrupt(fmt::format("the call has no argument '{}'", *names.begin()));
+  return *j;
+}
+
+namespace {
+
+void flatten_numbers(const Json& j, std::vector<double>& out, Shape& shape, std::size_t depth,
+                     bool& any_float, LayerContext& ctx) {
+  if (j.is_array()) {
+    if (shape.size() <= depth) shape.push_back(static_cast<int64_t>(j.size()));
+    if (shape[depth] != static_cast<int64_t>(j.size())) ctx.corrupt("a constant argument is ragged");
+    for (const Json& e : j) flatten_numbers(e, out, shape, depth + 1, any_float, ctx);
+  } else if (j.is_number() || j.is_boolean()) {
+    if (shape.size() != depth) ctx.corrupt("a constant argument is ragged");
+    any_float = any_float || j.is_number_float();
+    out.push_back(j.is_boolean() ? (j.get<bool>() ? 1.0 : 0.0) : j.get<double>());
+  } else {
+    ctx.unsupported("argument " + j.dump() + " is not a tensor or a number");
+  }
+}
+
+}  // namespace
+
+int OpArgs::tensor(const Json& j, int like, const std::string& step) {
+  if (is_value(j)) return value_of(j);
+  std::vector<double> values;
+  Shape shape;
+  bool any_float = false;
+  flatten_numbers(j, values, shape, 0, any_float, ctx);
+  Tensor t;
+  if (any_float || like >= 0) {
+    std::vector<float> f(values.begin(), values.end());
+    t = Tensor::from_vector<float>(f, shape);
+  } else {
+    std::vector<int64_t> i;
+    for (double v : values) i.push_back(static_cast<int64_t>(v));
+    t = Tensor::from_vector<int64_t>(i, shape);
+  }
+  const int c = ctx.constant(step, std::move(t));
+  return like >= 0 ? ctx.add("CastLike", step + "_like", {c, like}) : c;
+}
+
+namespace {
+
+// Integers from a constant argument (an int or a list of ints).
+std::vector<int64_t> ints(LayerContext& ctx, const Json& j) {
+  std::vector<int64_t> out;
+  if (j.is_number_integer()) return {j.get<int64_t>()};
+  if (!j.is_array()) ctx.unsupported("argument " + j.dump() + " is not a constant integer list");
+  for (const Json& e : j) {
+    if (!e.is_number_integer()) ctx.unsupported("argument " + j.dump() + " is not a constant integer list");
+    out.push_back(e.get<int64_t>());
+  }
+  return out;
+}
+
+int64_t rank_of(LayerContext& ctx, int x) { return static_cast<int64_t>(shape_of(ctx, x).size()); }
+
+// Two operands, either of which may be a constant (converted to the other's type).
+std::pair<int, int> operands(OpArgs& a, std::initializer_list<const char*> first,
+                             std::initializer_list<const char*> second) {
+  const Json& x = a.need(0, first);
+  const Json& y = a.need(1, second);
+  if (!is_value(x) && !is_value(y)) a.ctx.unsupported("has no tensor operand");
+  const int tx = is_value(x) ? value_of(x) : -1;
+  const int ty = is_value(y) ? value_of(y) : a.tensor(y, tx, "y");
+  return {tx >= 0 ? tx : a.tensor(x, ty, "x"), ty};
+}
+
+template <const char* Op>
+int binary(OpArgs& a) {
+  const auto [x, y] = operands(a, {"x", "x1", "a"}, {"y", "x2", "b"});
+  return a.ctx.add(Op, Op, {x, y});
+}
+
+template <const char* Op>
+int unary(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"x", "features", "input", "a", "logits"}), -1, "x");
+  return a.ctx.add(Op, Op, {x});
+}
+
+int square(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"x"}), -1, "x");
+  return a.ctx.add("Mul", "square", {x, x});
+}
+
+int rsqrt(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"x"}), -1, "x");
+  return a.ctx.add("Reciprocal", "rsqrt", {a.ctx.add("Sqrt", "sqrt", {x})});
+}
+
+int identity(OpArgs& a) {
+  return a.ctx.add("Identity", "Identity", {a.tensor(a.need(0, {"input", "x"}), -1, "x")});
+}
+
+int softmax(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"logits", "x"}), -1, "x");
+  const Json* axis = a.find(1, {"axis", "dim"});
+  const std::vector<int64_t> axes = axis ? ints(a.ctx, *axis) : std::vector<int64_t>{-1};
+  if (axes.size() != 1) a.ctx.unsupported("softmax over several axes is not supported");
+  graph::Attributes attrs;
+  attrs.set("axis", axes[0]);
+  return a.ctx.add("Softmax", "Softmax", {x}, attrs);
+}
+
+template <const char* Op>
+int reduce(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"input_tensor", "x", "input"}), -1, "x");
+  const Json* axis = a.find(1, {"axis", "reduction_indices"});
+  const Json* keep = a.find(2, {"keepdims", "keep_dims"});
+  graph::Attributes attrs;
+  attrs.set("keepdims", int64_t{keep && keep->is_boolean() && keep->get<bool>() ? 1 : 0});
+  std::vector<int> inputs = {x};
+  if (axis) inputs.push_back(a.ctx.int64s("axes", ints(a.ctx, *axis)));
+  return a.ctx.add(Op, Op, inputs, attrs);
+}
+
+int matmul(OpArgs& a) {
+  const auto [x, y] = operands(a, {"a", "x1"}, {"b", "x2"});
+  auto flag = [&](std::size_t position, const char* name) {
+    const Json* j = a.find(position, {name});
+    return j && j->is_boolean() && j->get<bool>();
+  };
+  auto last_two = [&](int v, const std::string& step) {
+    std::vector<int64_t> perm(static_cast<std::size_t>(rank_of(a.ctx, v)));
+    std::iota(perm.begin(), perm.end(), 0);
+    std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+    return transpose(a.ctx, v, perm, step);
+  };
+  const int lhs = flag(2, "transpose_a") || flag(4, "adjoint_a") ? last_two(x, "a_t") : x;
+  const int rhs = flag(3, "transpose_b") || flag(5, "adjoint_b") ? last_two(y, "b_t") : y;
+  return a.ctx.add("MatMul", "MatMul", {lhs, rhs});
+}
+
+int reshape_op(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"tensor", "x"}), -1, "x");
+  const Json& shape = a.need(1, {"shape", "newshape", "new_shape"});
+  int target;
+  if (is_value(shape)) {
+    target = cast(a.ctx, value_of(shape), DType::i64, "shape_i64");
+  } else {
+    target = a.ctx.int64s("shape", ints(a.ctx, shape));
+  }
+  graph::Attributes attrs;
+  attrs.set("allowzero", int64_t{1});  // TensorFlow's 0 is an empty dimension, not "copy"
+  return a.ctx.add("Reshape", "Reshape", {x, target}, attrs);
+}
+
+int transpose_op(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"a", "x"}), -1, "x");
+  const Json* perm = a.find(1, {"perm", "axes"});
+  std::vector<int64_t> p;
+  if (perm) {
+    p = ints(a.ctx, *perm);
+  } else {
+    for (int64_t d = rank_of(a.ctx, x); d-- > 0;) p.push_back(d);
+  }
+  return transpose(a.ctx, x, p, "Transpose");
+}
+
+int expand_dims(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"input", "x"}), -1, "x");
+  return unsqueeze(a.ctx, x, ints(a.ctx, a.need(1, {"axis", "dim"})), "Unsqueeze");
+}
+
+int squeeze(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"input", "x"}), -1, "x");
+  const Json* axis = a.find(1, {"axis", "squeeze_dims"});
+  std::vector<int> inputs = {x};
+  if (axis && !(axis->is_array() && axis->empty())) inputs.push_back(a.ctx.int64s("axes", ints(a.ctx, *axis)));
+  return a.ctx.add("Squeeze", "Squeeze", inputs);
+}
+
+std::vector<int> tensor_list(OpArgs& a, const Json& values) {
+  std::vector<int> out;
+  if (!values.is_array() || is_value(values)) return {a.tensor(values, -1, "value")};
+  for (std::size_t i = 0; i < values.size(); ++i)
+    out.push_back(a.tensor(values[i], -1, "value_" + std::to_string(i)));
+  return out;
+}
+
+int concat(OpArgs& a) {
+  const std::vector<int> values = tensor_list(a, a.need(0, {"values", "xs"}));
+  const Json* axis = a.find(1, {"axis"});
+  graph::Attributes attrs;
+  attrs.set("axis", axis ? ints(a.ctx, *axis).at(0) : int64_t{0});
+  return a.ctx.add("Concat", "Concat", values, attrs);
+}
+
+int stack(OpArgs& a) {
+  std::vector<int> values = tensor_list(a, a.need(0, {"values", "x", "xs"}));
+  const Json* axis = a.find(1, {"axis"});
+  const int64_t at = axis ? ints(a.ctx, *axis).at(0) : 0;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = unsqueeze(a.ctx, values[i], {at}, "stack_item_" + std::to_string(i));
+  graph::Attributes attrs;
+  attrs.set("axis", at);
+  return a.ctx.add("Concat", "Stack", values, attrs);
+}
+
+int cast_op(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"x"}), -1, "x");
+  const Json& dtype = a.need(1, {"dtype"});
+  std::string name = dtype.is_string() ? dtype.get<std::string>() : "";
+  if (dtype.is_object() && dtype.contains("config")) name = dtype["config"].value("name", "");
+  const std::optional<DType> to = dtype_from_name(name);
+  if (!to) a.ctx.unsupported("cast to '" + dtype.dump() + "' is not supported");
+  return cast(a.ctx, x, *to, "Cast");
+}
+
+int getitem_op(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"tensor", "x"}), -1, "x");
+  return getitem(a.ctx, x, a.need(1, {"slice_spec", "key"}));
+}
+
+int where(OpArgs& a) {
+  const int c = cast(a.ctx, a.tensor(a.need(0, {"condition"}), -1, "condition"), DType::boolean,
+                     "condition_bool");
+  // Where(condition, x1, x2): the operands are arguments 1 and 2.
+  OpArgs shifted{a.ctx, Json::array(), a.named};
+  for (std::size_t i = 1; i < a.positional.size(); ++i) shifted.positional.push_back(a.positional[i]);
+  const auto [x, y] = operands(shifted, {"x1", "x"}, {"x2", "y"});
+  return a.ctx.add("Where", "Where", {c, x, y});
+}
+
+int clip(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"x", "t"}), -1, "x");
+  const int lo = a.tensor(a.need(1, {"x_min", "clip_value_min"}), x, "min");
+  const int hi = a.tensor(a.need(2, {"x_max", "clip_value_max"}), x, "max");
+  return a.ctx.add("Max", "clip_high", {a.ctx.add("Min", "clip_low", {x, hi}), lo});
+}
+
+constexpr char kAdd[] = "Add", kSub[] = "Sub", kMul[] = "Mul", kDiv[] = "Div", kMax[] = "Max",
+               kMin[] = "Min", kPow[] = "Pow", kNeg[] = "Neg", kAbs[] = "Abs", kSqrt[] = "Sqrt",
+               kExp[] = "Exp", kLog[] = "Log", kSigmoid[] = "Sigmoid", kTanh[] = "Tanh",
+               kRelu[] = "Relu", kErf[] = "Erf", kReciprocal[] = "Reciprocal",
+               kFloor[] = "Floor", kCeil[] = "Ceil", kEqual[] = "Equal", kGreater[] = "Greater",
+               kGreaterOrEqual[] = "GreaterOrEqual", kLess[] = "Less",
+               kLessOrEqual[] = "LessOrEqual", kAnd[] = "And", kOr[] = "Or", kNot[] = "Not",
+               kReduceMean[] = "ReduceMean", kReduceSum[] = "ReduceSum",
+               kReduceMax[] = "ReduceMax", kReduceMin[] = "ReduceMin",
+               kReduceProd[] = "ReduceProd";
+
+using Table = std::map<std::string, OpBuilder, std::less<>>;
+
+const Table& tf_functions() {
+  static const Table table = {
+      {"math.add", binary<kAdd>},
+      {"__operators__.add", binary<kAdd>},
+      {"math.subtract", binary<kSub>},
+      {"math.multiply", binary<kMul>},
+      {"math.divide", binary<kDiv>},
+      {"math.truediv", binary<kDiv>},
+      {"math.maximum", binary<kMax>},
+      {"math.minimum", binary<kMin>},
+      {"math.pow", binary<kPow>},
+      {"math.equal", binary<kEqual>},
+      {"math.greater", binary<kGreater>},
+      {"math.greater_equal", binary<kGreaterOrEqual>},
+      {"math.less", binary<kLess>},
+      {"math.less_equal", binary<kLessOrEqual>},
+      {"math.sqrt", unary<kSqrt>},
+      {"math.exp", unary<kExp>},
+      {"math.log", unary<kLog>},
+      {"math.abs", unary<kAbs>},
+      {"math.negative", unary<kNeg>},
+      {"math.sigmoid", unary<kSigmoid>},
+      {"math.tanh", unary<kTanh>},
+      {"math.reciprocal", unary<kReciprocal>},
+      {"math.floor", unary<kFloor>},
+      {"math.ceil", unary<kCeil>},
+      {"math.erf", unary<kErf>},
+      {"math.square", square},
+      {"math.rsqrt", rsqrt},
+      {"nn.relu", unary<kRelu>},
+      {"nn.softmax", softmax},
+      {"math.softmax", softmax},
+      {"math.reduce_mean", reduce<kReduceMean>},
+      {"math.reduce_sum", reduce<kReduceSum>},
+      {"math.reduce_max", reduce<kReduceMax>},
+      {"math.reduce_min", reduce<kReduceMin>},
+      {"math.reduce_prod", reduce<kReduceProd>},
+      {"compat.v1.reduce_mean", reduce<kReduceMean>},
+      {"compat.v1.reduce_sum", reduce<kReduceSum>},
+      {"compat.v1.reduce_max", reduce<kReduceMax>},
+      {"linalg.matmul", matmul},
+      {"reshape", reshape_op},
+      {"transpose", transpose_op},
+      {"compat.v1.transpose", transpose_op},
+      {"expand_dims", expand_dims},
+      {"compat.v1.expand_dims", expand_dims},
+      {"squeeze", squeeze},
+      {"compat.v1.squeeze", squeeze},
+      {"concat", concat},
+      {"stack", stack},
+      {"cast", cast_op},
+      {"identity", identity},
+      {"clip_by_value", clip},
+      {"__operators__.getitem", getitem_op},
+  };
+  return table;
+}
+
+// Keras 3 op classes (keras.src.ops.numpy / nn / math / core); NotEqual is left to the mask
+// machinery's own builder.
+const Table& keras_ops() {
+  static const Table table = {
+      {"Add", binary<kAdd>},
+      {"Subtract", binary<kSub>},
+      {"Multiply", binary<kMul>},
+      {"Divide", binary<kDiv>},
+      {"TrueDivide", binary<kDiv>},
+      {"Maximum", binary<kMax>},
+      {"Minimum", binary<kMin>},
+      {"Power", binary<kPow>},
+      {"Equal", binary<kEqual>},
+      {"Greater", binary<kGreater>},
+      {"GreaterEqual", binary<kGreaterOrEqual>},
+      {"Less", binary<kLess>},
+      {"LessEqual", binary<kLessOrEqual>},
+      {"LogicalAnd", binary<kAnd>},
+      {"LogicalOr", binary<kOr>},
+      {"LogicalNot", unary<kNot>},
+      {"Sqrt", unary<kSqrt>},
+      {"Exp", unary<kExp>},
+      {"Log", unary<kLog>},
+      {"Abs", unary<kAbs>},
+      {"Absolute", unary<kAbs>},
+      {"Negative", unary<kNeg>},
+      {"Sigmoid", unary<kSigmoid>},
+      {"Tanh", unary<kTanh>},
+      {"Relu", unary<kRelu>},
+      {"Erf", unary<kErf>},
+      {"Reciprocal", unary<kReciprocal>},
+      {"Floor", unary<kFloor>},
+      {"Ceil", unary<kCeil>},
+      {"Square", square},
+      {"Rsqrt", rsqrt},
+      {"Softmax", softmax},
+      {"Mean", reduce<kReduceMean>},
+      {"Sum", reduce<kReduceSum>},
+      {"Max", reduce<kReduceMax>},
+      {"Min", reduce<kReduceMin>},
+      {"Prod", reduce<kReduceProd>},
+      {"Matmul", matmul},
+      {"Reshape", reshape_op},
+      {"Transpose", transpose_op},
+      {"ExpandDims", expand_dims},
+      {"Squeeze", squeeze},
+      {"Concatenate", concat},
+      {"Stack", stack},
+      {"Cast", cast_op},
+      {"Where", where},
+      {"Clip", clip},
+      {"GetItem", getitem_op},
+  };
+  return table;
+}
+
+std::vector<std::string> names(const Table& t) {
+  std::vector<std::string> out;
+  for (const auto& [name, builder] : t) out.push_back(name);
+  return out;
+}
+
+}  // namespace
+
+OpBuilder find_tf_function(std::string_view name) {
+  auto it = tf_functions().find(name);
+  return it == tf_functions().end() ? nullptr : it->second;
+}
+OpBuilder find_keras_op(std::string_view class_name) {
+  auto it = keras_ops().find(class_name);
+  return it == keras_ops().end() ? nullptr : it->second;
+}
+std::vector<std::string> tf_function_names() { return names(tf_functions()); }
+std::vector<std::string> keras_op_names() { return names(keras_ops()); }
+
+// --- basic indexing
+
+namespace {
+
+struct Index {
+  enum class Kind { integer, slice, ellipsis, newaxis } kind;
+  int64_t start = 0, stop = 0, step = 1;
+  bool has_start = false, has_stop = false;
+};
+
+Index parse_index(LayerContext& ctx, const Json& e) {
+  Index i;
+  if (e.is_null()) return {Index::Kind::newaxis};
+  if (e.is_number_integer()) {
+    i.kind = Index::Kind::integer;
+    i.start = e.get<int64_t>();
+    return i;
+  }
+  if (e.is_object()) {
+    const std::string cls = e.value("class_name", "");
+    if (cls == "__ellipsis__") return {Index::Kind::ellipsis};
+    const Json& s = cls == "__slice__" ? e.value("config", Json::object()) : e;
+    if (s.contains("start") || s.contains("stop") || s.contains("step")) {
+      i.kind = Index::Kind::slice;
+      auto read = [&](const char* key, int64_t& out) {
+        if (!s.contains(key) || s[key].is_null()) return false;
+        if (!s[key].is_number_integer())
+          ctx.unsupported("slice bound " + s[key].dump() + " is not a constant integer");
+        out = s[key].get<int64_t>();
+        return true;
+      };
+      i.has_start = read("start", i.start);
+      i.has_stop = read("stop", i.stop);
+      read("step", i.step);
+      if (i.step == 0) ctx.corrupt("slice step is 0");
+      return i;
+    }
+  }
+  ctx.unsupported("index " + e.dump() +
+                  " is not supported (integers, slices, ..., None with constant bounds)");
+}
+
+}  // namespace
+
+int getitem(LayerContext& ctx, int x, const Json& spec) {
+  std::vector<Index> items;
+  if (spec.is_array()) {
+    for (const Json& e : spec) items.push_back(parse_index(ctx, e));
+  } else {
+    items.push_back(parse_index(ctx, spec));
+  }
+  const Shape shape = shape_of(ctx, x);
+  const auto rank = static_cast<int64_t>(shape.size());
+  int64_t consuming = 0, ellipses = 0;
+  for (const Index& i : items) {
+    consuming += i.kind == Index::Kind::integer || i.kind == Index::Kind::slice;
+    ellipses += i.kind == Index::Kind::ellipsis;
+  }
+  if (ellipses > 1) ctx.corrupt("an index has more than one ellipsis");
+  if (consuming > rank) ctx.corrupt(fmt::format("{} indices for a tensor of rank {}", consuming, rank));
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  std::vector<int64_t> starts, ends, axes, steps, squeezed, inserted;
+  int64_t axis = 0, out_axis = 0;
+  for (const Index& i : items) {
+    switch (i.kind) {
+      case Index::Kind::ellipsis:
+        axis += rank - consuming;
+        out_axis += rank - consuming;
+        break;
+      case Index::Kind::newaxis:
+        inserted.push_back(out_axis++);
+        break;
+      case Index::Kind::integer: {
+        const int64_t dim = shape[static_cast<std::size_t>(axis)];
+        if (dim >= 0 && (i.start >= dim || i.start < -dim))
+          ctx.corrupt(fmt::format("index {} is out of range for axis {} of size {}", i.start, axis, dim));
+        starts.push_back(i.start);
+        ends.push_back(i.start == -1 ? kMax : i.start + 1);
+        steps.push_back(1);
+        axes.push_back(axis);
+        squeezed.push_back(axis++);
+        break;
+      }
+      case Index::Kind::slice:
+        starts.push_back(i.has_start ? i.start : (i.step > 0 ? 0 : kMax));
+        ends.push_back(i.has_stop ? i.stop : (i.step > 0 ? kMax : kMin));
+        steps.push_back(i.step);
+        axes.push_back(axis++);
+        ++out_axis;
+        break;
+    }
+  }
+  int y = x;
+  if (!axes.empty()) {
+    y = ctx.add("Slice", "Slice",
+                {x, ctx.int64s("starts", starts), ctx.int64s("ends", ends), ctx.int64s("axes", axes),
+                 ctx.int64s("steps", steps)});
+  }
+  if (!squeezed.empty()) y = ctx.add("Squeeze", "Squeeze", {y, ctx.int64s("squeeze_axes", squeezed)});
+  if (!inserted.empty()) y = unsqueeze(ctx, y, inserted, "newaxis");
+  return y;
+}
+
+}  // namespace extra
+
+// --- Keras 3 op layers
+
+namespace {
+
+// Replaces the __keras_tensor__ records of a Keras 3 call argument by the graph values the
+// model builder resolved, in the order config.cpp collected them.
+Json with_values(const Json& j, const std::vector<int>& values, std::size_t& next) {
+  if (j.is_object() && j.value("class_name", "") == "__keras_tensor__") {
+    return next < values.size() ? extra::value_placeholder(values[next++]) : Json();
+  }
+  if (j.is_array()) {
+    Json out = Json::array();
+    for (const Json& e : j) out.push_back(with_values(e, values, next));
+    return out;
+  }
+  if (j.is_object()) {
+    Json out = Json::object();
+    for (const auto& [k, v] : j.items()) out[k] = with_values(v, values, next);
+    return out;
+  }
+  return j;
+}
+
+std::vector<int> keras_op_layer(LayerContext& ctx) {
+  const extra::OpBuilder builder = extra::find_keras_op(ctx.layer().class_name);
+  extra::OpArgs args{ctx};
+  if (ctx.call()) {
+    std::size_t next = 0;
+    args.positional = with_values(ctx.call()->args, ctx.inputs(), next);
+    for (const auto& [key, value] : ctx.call_kwargs().items()) {
+      std::size_t k = 0;
+      args.named[key] = with_values(value, ctx.kwarg_values(key), k);
+    }
+  } else {
+    args.positional = Json::array();
+    for (int v : ctx.inputs()) args.positional.push_back(extra::value_placeholder(v));
+  }
+  // The op's own parameters (axis, keepdims, newshape, ...) are in its config.
+  for (const auto& [key, value] : ctx.config().items()) {
+    if (key != "name" && !args.named.contains(key)) args.named[key] = value;
+  }
+  if (!args.positional.is_array()) args.positional = Json::array({args.positional});
+  return {builder(args)};
+}
+
+}  // namespace
+
+LayerBuilder find_keras_op_builder(const LayerConfig& layer, const KerasVersion& version) {
+  if (!extra::find_keras_op(layer.class_name)) return nullptr;
+  const bool op_module = layer.module.rfind("keras.src.ops", 0) == 0;
+  // Keras 3's legacy .h5 writes no module: an op's config has no "trainable" entry, which every
+  // layer's config has.
+  const bool op_config = layer.module.empty() && version.major >= 3 && layer.config.is_object() &&
+                         !layer.config.contains("trainable");
+  return op_module || op_config ? keras_op_layer : nullptr;
+}
+
+}  // namespace nnload::formats::keras
