@@ -81,7 +81,11 @@ std::vector<CallNode> parse_calls(const Json& inbound, const std::string& layer)
       call.kwargs = node.value("kwargs", Json::object());
       collect_kwarg_tensors(call, true);
     } else if (node.is_array()) {  // Keras 1/2: [[layer, node, tensor, kwargs], ...]
-      for (const Json& ref : node) {
+      // tf.keras op layers (TFOpLambda, SlicingOpLambda) keep their first argument's structure:
+      // a single tensor is written as the bare [layer, node, tensor, kwargs].
+      const bool bare = !node.empty() && node[0].is_string();
+      const Json refs = bare ? Json::array({node}) : node;
+      for (const Json& ref : refs) {
         if (ref.is_array() && ref.size() >= 3 && ref[0] == "_CONSTANT_VALUE") {
           // tf.keras: a constant where the first argument holds no Keras tensor.
           call.constant_inputs.emplace_back(call.inputs.size() + call.constant_inputs.size(),

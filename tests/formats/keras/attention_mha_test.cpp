@@ -79,7 +79,9 @@ std::pair<std::vector<double>, std::vector<double>> reference(const Tensor& q, c
           for (int64_t h = 0; h < H; ++h)
             dot += Q[static_cast<std::size_t>(((b * T + t) * N + n) * H + h)] * scale *
                    K[static_cast<std::size_t>(((b * S + j) * N + n) * H + h)];
-          if (!mask(b, t, j)) dot += -1e9;
+          // Keras adds -1e9 in float32, which swallows the score: a row with no allowed key
+          // averages the values uniformly.
+          if (!mask(b, t, j)) dot = double(float(dot) + -1e9f);
           s[static_cast<std::size_t>(j)] = dot;
           mx = std::max(mx, dot);
         }

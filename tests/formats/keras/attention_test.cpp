@@ -48,7 +48,8 @@ std::pair<std::vector<double>, std::vector<double>> reference(const Tensor& q, c
         if (c.score == Score::concat) acc *= c.concat_weight;
         bool keep = c.v_mask.empty() || c.v_mask[static_cast<std::size_t>(b * Tv + j)];
         if (c.causal) keep = keep && j <= i;
-        s[static_cast<std::size_t>(j)] = keep ? acc : acc - 1e9;
+        // Keras subtracts 1e9 in float32, which swallows the score (a fully masked row is uniform).
+        s[static_cast<std::size_t>(j)] = keep ? acc : double(float(acc) - 1e9f);
       }
       const double mx = *std::max_element(s.begin(), s.end());
       double sum = 0;

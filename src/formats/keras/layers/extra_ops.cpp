@@ -259,6 +259,12 @@ int clip(OpArgs& a) {
   return a.ctx.add("Max", "clip_high", {a.ctx.add("Min", "clip_low", {x, hi}), lo});
 }
 
+// x != y (Keras 3 records Embedding(mask_zero)'s mask as NotEqual(ids, 0)).
+int not_equal(OpArgs& a) {
+  const auto [x, y] = operands(a, {"x", "x1", "a"}, {"y", "x2", "b"});
+  return a.ctx.add("Not", "NotEqual", {a.ctx.add("Equal", "Equal", {x, y})});
+}
+
 constexpr char kAdd[] = "Add", kSub[] = "Sub", kMul[] = "Mul", kDiv[] = "Div", kMax[] = "Max",
                kMin[] = "Min", kPow[] = "Pow", kNeg[] = "Neg", kAbs[] = "Abs", kSqrt[] = "Sqrt",
                kExp[] = "Exp", kLog[] = "Log", kSigmoid[] = "Sigmoid", kTanh[] = "Tanh",
@@ -284,6 +290,7 @@ const Table& tf_functions() {
       {"math.minimum", binary<kMin>},
       {"math.pow", binary<kPow>},
       {"math.equal", binary<kEqual>},
+      {"math.not_equal", not_equal},
       {"math.greater", binary<kGreater>},
       {"math.greater_equal", binary<kGreaterOrEqual>},
       {"math.less", binary<kLess>},
@@ -330,8 +337,7 @@ const Table& tf_functions() {
   return table;
 }
 
-// Keras 3 op classes (keras.src.ops.numpy / nn / math / core); NotEqual is left to the mask
-// machinery's own builder.
+// Keras 3 op classes (keras.src.ops.numpy / nn / math / core).
 const Table& keras_ops() {
   static const Table table = {
       {"Add", binary<kAdd>},
@@ -343,6 +349,7 @@ const Table& keras_ops() {
       {"Minimum", binary<kMin>},
       {"Power", binary<kPow>},
       {"Equal", binary<kEqual>},
+      {"NotEqual", not_equal},
       {"Greater", binary<kGreater>},
       {"GreaterEqual", binary<kGreaterOrEqual>},
       {"Less", binary<kLess>},

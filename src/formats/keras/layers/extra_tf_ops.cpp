@@ -56,6 +56,7 @@ std::vector<int> tf_op_lambda(LayerContext& ctx) {
     if (!filled[i]) first[i] = extra::value_placeholder(ctx.input(next++));
   }
   extra::OpArgs args{ctx};
+  // One tensor stands for itself (list arguments such as tf.concat's take a single tensor too).
   args.positional.push_back(first.size() == 1 ? first[0] : Json(first));
   for (const auto& [key, value] : ctx.call_kwargs().items()) {
     std::size_t k = 0;
