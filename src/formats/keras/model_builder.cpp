@@ -388,8 +388,8 @@ class Builder {
           waiting.push_back(p);
           continue;
         }
-        LayerResult result = call_layer(*p.layer, weights, std::move(args), prefix, &call,
-                                        std::move(kwarg_inputs));
+        LayerResult result =
+            call_layer(*p.layer, weights, std::move(args), prefix, &call, std::move(kwarg_inputs));
         results[node_key(*p.layer, p.call)] = result.outputs;
         if (p.call == 0) first_call[p.layer] = std::move(result);
       }

@@ -68,7 +68,8 @@ std::pair<std::vector<double>, std::vector<double>> reference(const Tensor& q, c
   std::vector<double> Q = project(q, w.wq, w.bq), K = project(key, w.wk, w.bk),
                       V = project(v, w.wv, w.bv);
   const double scale = 1.0 / std::sqrt(double(H));
-  std::vector<double> out(static_cast<std::size_t>(B * T * O)), probs(static_cast<std::size_t>(B * N * T * S));
+  std::vector<double> out(static_cast<std::size_t>(B * T * O)),
+      probs(static_cast<std::size_t>(B * N * T * S));
   for (int64_t b = 0; b < B; ++b)
     for (int64_t n = 0; n < N; ++n)
       for (int64_t t = 0; t < T; ++t) {
@@ -88,7 +89,8 @@ std::pair<std::vector<double>, std::vector<double>> reference(const Tensor& q, c
         double sum = 0;
         for (double& e : s) sum += (e = std::exp(e - mx));
         for (int64_t j = 0; j < S; ++j)
-          probs[static_cast<std::size_t>(((b * N + n) * T + t) * S + j)] = s[static_cast<std::size_t>(j)] / sum;
+          probs[static_cast<std::size_t>(((b * N + n) * T + t) * S + j)] =
+              s[static_cast<std::size_t>(j)] / sum;
       }
   for (int64_t b = 0; b < B; ++b)
     for (int64_t t = 0; t < T; ++t)
@@ -118,8 +120,8 @@ void expect_close(const Tensor& actual, const std::vector<double>& expected, con
 }
 
 Json mha_config(int64_t heads, int64_t key_dim, Json extra = Json::object()) {
-  Json c = {{"num_heads", heads}, {"key_dim", key_dim}, {"value_dim", nullptr},
-            {"dropout", 0.0},     {"use_bias", true},   {"output_shape", nullptr},
+  Json c = {{"num_heads", heads},       {"key_dim", key_dim}, {"value_dim", nullptr},
+            {"dropout", 0.0},           {"use_bias", true},   {"output_shape", nullptr},
             {"attention_axes", nullptr}};
   for (auto& [key, value] : extra.items()) c[key] = value;
   return c;
@@ -250,7 +252,8 @@ TEST(KerasMultiHeadAttention, TwoAttentionAxesOnRank4Inputs) {
       {"x"}, {Json{"mha", 0, 0}, Json{"mha", 0, 1}});
   const auto out = k::run(model, {{"mha", weight_list(w)}}, {x});
   const Tensor flat = x.reshaped({1, 6, 4});
-  const auto expected = reference(flat, flat, flat, w, [](int64_t, int64_t, int64_t) { return true; });
+  const auto expected =
+      reference(flat, flat, flat, w, [](int64_t, int64_t, int64_t) { return true; });
   expect_close(out[0], expected.first, {1, 2, 3, 4});
   expect_close(out[1], expected.second, {1, 2, 2, 3, 2, 3});
 }
@@ -270,7 +273,8 @@ TEST(KerasMultiHeadAttention, AttentionOverTheSecondAxisOfRank4Inputs) {
     const Tensor xr = Tensor::from_vector<float>(r, {1, 3, 4});
     const auto expected = reference(xr, xr, xr, w, [](int64_t, int64_t, int64_t) { return true; });
     for (std::size_t i = 0; i < 12; ++i)
-      EXPECT_NEAR(out[0].data<float>()[row * 12 + static_cast<int64_t>(i)], expected.first[i], 2e-5);
+      EXPECT_NEAR(out[0].data<float>()[row * 12 + static_cast<int64_t>(i)], expected.first[i],
+                  2e-5);
   }
 }
 

@@ -19,8 +19,8 @@ enum class Score { dot, concat, additive };
 
 struct Case {
   Score score = Score::dot;
-  float scale = 0;              // dot/concat scale weight (0: none)
-  float concat_weight = 1;      // concat_score_weight
+  float scale = 0;               // dot/concat scale weight (0: none)
+  float concat_weight = 1;       // concat_score_weight
   std::vector<float> add_scale;  // additive scale [dim] (empty: none)
   std::vector<uint8_t> q_mask, v_mask;
   bool causal = false;
@@ -31,7 +31,8 @@ std::pair<std::vector<double>, std::vector<double>> reference(const Tensor& q, c
                                                               const Tensor& key, const Case& c) {
   const int64_t B = q.dim(0), Tq = q.dim(1), D = q.dim(2), Tv = v.dim(1), Dv = v.dim(2);
   const float *qv = q.data<float>(), *vv = v.data<float>(), *kv = key.data<float>();
-  std::vector<double> out(static_cast<std::size_t>(B * Tq * Dv)), weights(static_cast<std::size_t>(B * Tq * Tv));
+  std::vector<double> out(static_cast<std::size_t>(B * Tq * Dv)),
+      weights(static_cast<std::size_t>(B * Tq * Tv));
   for (int64_t b = 0; b < B; ++b)
     for (int64_t i = 0; i < Tq; ++i) {
       std::vector<double> s(static_cast<std::size_t>(Tv));
@@ -40,9 +41,11 @@ std::pair<std::vector<double>, std::vector<double>> reference(const Tensor& q, c
         for (int64_t d = 0; d < D; ++d) {
           const double qd = qv[(b * Tq + i) * D + d], kd = kv[(b * Tv + j) * D + d];
           if (c.score == Score::dot) acc += qd * kd;
-          if (c.score == Score::concat) acc += std::tanh((c.scale != 0 ? c.scale : 1.0) * (qd + kd));
+          if (c.score == Score::concat)
+            acc += std::tanh((c.scale != 0 ? c.scale : 1.0) * (qd + kd));
           if (c.score == Score::additive)
-            acc += (c.add_scale.empty() ? 1.0 : c.add_scale[static_cast<std::size_t>(d)]) * std::tanh(qd + kd);
+            acc += (c.add_scale.empty() ? 1.0 : c.add_scale[static_cast<std::size_t>(d)]) *
+                   std::tanh(qd + kd);
         }
         if (c.score == Score::dot && c.scale != 0) acc *= c.scale;
         if (c.score == Score::concat) acc *= c.concat_weight;
@@ -55,12 +58,14 @@ std::pair<std::vector<double>, std::vector<double>> reference(const Tensor& q, c
       double sum = 0;
       for (double& e : s) sum += (e = std::exp(e - mx));
       for (int64_t j = 0; j < Tv; ++j)
-        weights[static_cast<std::size_t>((b * Tq + i) * Tv + j)] = s[static_cast<std::size_t>(j)] / sum;
+        weights[static_cast<std::size_t>((b * Tq + i) * Tv + j)] =
+            s[static_cast<std::size_t>(j)] / sum;
       const bool q_keep = c.q_mask.empty() || c.q_mask[static_cast<std::size_t>(b * Tq + i)];
       for (int64_t d = 0; d < Dv; ++d) {
         double acc = 0;
         for (int64_t j = 0; j < Tv; ++j)
-          acc += weights[static_cast<std::size_t>((b * Tq + i) * Tv + j)] * vv[(b * Tv + j) * Dv + d];
+          acc +=
+              weights[static_cast<std::size_t>((b * Tq + i) * Tv + j)] * vv[(b * Tv + j) * Dv + d];
         out[static_cast<std::size_t>((b * Tq + i) * Dv + d)] = q_keep ? acc : 0.0;
       }
     }
@@ -86,9 +91,9 @@ const Tensor kValue = k::random_tensor({2, 5, 4}, 2, -1.5f, 1.5f);
 const Tensor kKey = k::random_tensor({2, 5, 4}, 3, -1.5f, 1.5f);
 
 // A functional model calling `class_name` on [q, v, k] (Keras 3 list argument).
-std::vector<Tensor> run_model(const std::string& class_name, Json config, std::vector<Tensor> weights,
-                              Json kwargs = Json::object(), bool with_key = true,
-                              const std::string& version = "3.5.0") {
+std::vector<Tensor> run_model(const std::string& class_name, Json config,
+                              std::vector<Tensor> weights, Json kwargs = Json::object(),
+                              bool with_key = true, const std::string& version = "3.5.0") {
   Json args = Json::array({k::ref("q"), k::ref("v")});
   if (with_key) args.push_back(k::ref("k"));
   std::vector<Json> outputs = {Json{"att", 0, 0}};

@@ -67,12 +67,14 @@ std::vector<double> reference(const Tensor& x, const Tensor& w, const Tensor* bi
         if (!inside) continue;
         for (int64_t f = 0; f < F; ++f)
           for (int64_t c = 0; c < C; ++c)
-            y[static_cast<std::size_t>((b * shape_size(Shape(out.begin(), out.end())) + o_flat) * F + f)] +=
+            y[static_cast<std::size_t>(
+                (b * shape_size(Shape(out.begin(), out.end())) + o_flat) * F + f)] +=
                 double(x.data<float>()[(b * in_count + ii) * C + c]) *
                 w.data<float>()[(kk * F + f) * C + c];
       }
   if (bias) {
-    for (std::size_t i = 0; i < y.size(); ++i) y[i] += bias->data<float>()[i % static_cast<std::size_t>(F)];
+    for (std::size_t i = 0; i < y.size(); ++i)
+      y[i] += bias->data<float>()[i % static_cast<std::size_t>(F)];
   }
   return y;
 }
@@ -81,7 +83,8 @@ void expect_close(const Tensor& actual, const std::vector<double>& expected, con
                   const std::string& what) {
   ASSERT_EQ(actual.shape(), shape) << what;
   for (int64_t i = 0; i < actual.numel(); ++i)
-    ASSERT_NEAR(actual.data<float>()[i], expected[static_cast<std::size_t>(i)], 1e-4) << what << " element " << i;
+    ASSERT_NEAR(actual.data<float>()[i], expected[static_cast<std::size_t>(i)], 1e-4)
+        << what << " element " << i;
 }
 
 Json conv_config(const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
@@ -92,10 +95,14 @@ Json conv_config(const std::vector<int64_t>& kernel, const std::vector<int64_t>&
     op = Json::array();
     for (const auto& p : out_pad) op.push_back(*p);
   }
-  return {{"filters", filters},         {"kernel_size", kernel},
-          {"strides", strides},         {"padding", same ? "same" : "valid"},
-          {"output_padding", op},       {"dilation_rate", dilation},
-          {"use_bias", bias},           {"activation", "linear"},
+  return {{"filters", filters},
+          {"kernel_size", kernel},
+          {"strides", strides},
+          {"padding", same ? "same" : "valid"},
+          {"output_padding", op},
+          {"dilation_rate", dilation},
+          {"use_bias", bias},
+          {"activation", "linear"},
           {"data_format", "channels_last"}};
 }
 
@@ -120,8 +127,8 @@ TEST(KerasConvTranspose, EveryPaddingStrideKernelAndOutputPadding1D) {
                 {"x"}, {Json{"ct", 0, 0}});
             Shape shape;
             const auto expected = reference(x, w, &b, {stride}, {dilation}, same, {op}, shape);
-            const std::string what = fmt::format("same={} stride={} kernel={} dilation={} op={}", same,
-                                                 stride, kernel, dilation, op ? *op : -1);
+            const std::string what = fmt::format("same={} stride={} kernel={} dilation={} op={}",
+                                                 same, stride, kernel, dilation, op ? *op : -1);
             const auto out = k::run(model, {{"ct", {w, b}}}, {x});
             expect_close(out[0], expected, shape, what);
             ++cases;
@@ -153,7 +160,8 @@ TEST(KerasConvTranspose, Conv2DTransposeChannelsFirstWithActivation) {
   // The same data channels-first.
   Tensor x_cf = Tensor::empty(DType::f32, {1, 2, 3, 3});
   for (int64_t c = 0; c < 2; ++c)
-    for (int64_t p = 0; p < 9; ++p) x_cf.mutable_data<float>()[c * 9 + p] = x_cl.data<float>()[p * 2 + c];
+    for (int64_t p = 0; p < 9; ++p)
+      x_cf.mutable_data<float>()[c * 9 + p] = x_cl.data<float>()[p * 2 + c];
   Json config = conv_config({2, 2}, {2, 2}, {1, 1}, true, {std::nullopt, std::nullopt}, true, 3);
   config["data_format"] = "channels_first";
   config["activation"] = "relu";
@@ -161,12 +169,14 @@ TEST(KerasConvTranspose, Conv2DTransposeChannelsFirstWithActivation) {
       {k::input_layer("x", {2, 3, 3}), k::layer("Conv2DTranspose", "ct", config, {k::ref("x")})},
       {"x"}, {Json{"ct", 0, 0}});
   Shape shape;
-  const auto expected = reference(x_cl, w, &b, {2, 2}, {1, 1}, true, {std::nullopt, std::nullopt}, shape);
+  const auto expected =
+      reference(x_cl, w, &b, {2, 2}, {1, 1}, true, {std::nullopt, std::nullopt}, shape);
   const Tensor y = k::run(model, {{"ct", {w, b}}}, {x_cf})[0];
   ASSERT_EQ(y.shape(), (Shape{1, 3, 6, 6}));
   for (int64_t f = 0; f < 3; ++f)
     for (int64_t p = 0; p < 36; ++p)
-      ASSERT_NEAR(y.data<float>()[f * 36 + p], std::max(0.0, expected[static_cast<std::size_t>(p * 3 + f)]), 1e-4);
+      ASSERT_NEAR(y.data<float>()[f * 36 + p],
+                  std::max(0.0, expected[static_cast<std::size_t>(p * 3 + f)]), 1e-4);
 }
 
 TEST(KerasConvTranspose, Conv3DTranspose) {
@@ -177,8 +187,8 @@ TEST(KerasConvTranspose, Conv3DTranspose) {
     const std::vector<std::optional<int64_t>> op = {std::nullopt, std::nullopt, std::nullopt};
     const Json model = k::functional(
         {k::input_layer("x", {2, 3, 2, 2}),
-         k::layer("Conv3DTranspose", "ct", conv_config({2, 3, 2}, {2, 1, 2}, {1, 1, 1}, same, op, true, 3),
-                  {k::ref("x")})},
+         k::layer("Conv3DTranspose", "ct",
+                  conv_config({2, 3, 2}, {2, 1, 2}, {1, 1, 1}, same, op, true, 3), {k::ref("x")})},
         {"x"}, {Json{"ct", 0, 0}});
     Shape shape;
     const auto expected = reference(x, w, &b, {2, 1, 2}, {1, 1, 1}, same, op, shape);
@@ -206,17 +216,22 @@ TEST(Keras3DLayers, Conv3DValidAndSameWithStrides) {
   const Tensor b = k::random_tensor({4}, 11);
   for (bool same : {false, true}) {
     const std::vector<int64_t> s = {2, 1, 2};
-    Json config = {{"filters", 4}, {"kernel_size", {3, 2, 2}}, {"strides", s},
-                   {"padding", same ? "same" : "valid"}, {"use_bias", true}, {"activation", "linear"}};
-    const Json model = k::functional({k::input_layer("x", {4, 5, 3, 2}), k::layer("Conv3D", "c", config, {k::ref("x")})},
-                                     {"x"}, {Json{"c", 0, 0}});
+    Json config = {{"filters", 4},     {"kernel_size", {3, 2, 2}},
+                   {"strides", s},     {"padding", same ? "same" : "valid"},
+                   {"use_bias", true}, {"activation", "linear"}};
+    const Json model = k::functional(
+        {k::input_layer("x", {4, 5, 3, 2}), k::layer("Conv3D", "c", config, {k::ref("x")})}, {"x"},
+        {Json{"c", 0, 0}});
     const Tensor y = k::run(model, {{"c", {w, b}}}, {x})[0];
     const int64_t in[3] = {4, 5, 3}, ks[3] = {3, 2, 2};
     int64_t out[3], pb[3];
     for (int d = 0; d < 3; ++d) {
       out[d] = same ? (in[d] + s[static_cast<std::size_t>(d)] - 1) / s[static_cast<std::size_t>(d)]
                     : (in[d] - ks[d]) / s[static_cast<std::size_t>(d)] + 1;
-      pb[d] = same ? std::max((out[d] - 1) * s[static_cast<std::size_t>(d)] + ks[d] - in[d], int64_t{0}) / 2 : 0;
+      pb[d] = same ? std::max((out[d] - 1) * s[static_cast<std::size_t>(d)] + ks[d] - in[d],
+                              int64_t{0}) /
+                         2
+                   : 0;
     }
     ASSERT_EQ(y.shape(), (Shape{1, out[0], out[1], out[2], 4}));
     for (int64_t o0 = 0; o0 < out[0]; ++o0)
@@ -227,7 +242,8 @@ TEST(Keras3DLayers, Conv3DValidAndSameWithStrides) {
             for (int64_t k0 = 0; k0 < 3; ++k0)
               for (int64_t k1 = 0; k1 < 2; ++k1)
                 for (int64_t k2 = 0; k2 < 2; ++k2) {
-                  const int64_t i0 = o0 * s[0] + k0 - pb[0], i1 = o1 * s[1] + k1 - pb[1], i2 = o2 * s[2] + k2 - pb[2];
+                  const int64_t i0 = o0 * s[0] + k0 - pb[0], i1 = o1 * s[1] + k1 - pb[1],
+                                i2 = o2 * s[2] + k2 - pb[2];
                   if (i0 < 0 || i0 >= 4 || i1 < 0 || i1 >= 5 || i2 < 0 || i2 >= 3) continue;
                   for (int64_t c = 0; c < 2; ++c)
                     acc += double(x.data<float>()[((i0 * 5 + i1) * 3 + i2) * 2 + c]) *
@@ -242,9 +258,11 @@ TEST(Keras3DLayers, MaxAndAveragePooling3D) {
   const Tensor x = k::random_tensor({1, 4, 4, 3, 2}, 12);
   for (const char* cls : {"MaxPooling3D", "AveragePooling3D"}) {
     for (bool same : {false, true}) {
-      Json config = {{"pool_size", {2, 2, 2}}, {"strides", {2, 2, 2}}, {"padding", same ? "same" : "valid"}};
-      const Json model = k::functional({k::input_layer("x", {4, 4, 3, 2}), k::layer(cls, "p", config, {k::ref("x")})},
-                                       {"x"}, {Json{"p", 0, 0}});
+      Json config = {
+          {"pool_size", {2, 2, 2}}, {"strides", {2, 2, 2}}, {"padding", same ? "same" : "valid"}};
+      const Json model = k::functional(
+          {k::input_layer("x", {4, 4, 3, 2}), k::layer(cls, "p", config, {k::ref("x")})}, {"x"},
+          {Json{"p", 0, 0}});
       const Tensor y = k::run(model, {}, {x})[0];
       const int64_t od = 2, oh = 2, ow = same ? 2 : 1;
       ASSERT_EQ(y.shape(), (Shape{1, od, oh, ow, 2})) << cls;
@@ -260,7 +278,8 @@ TEST(Keras3DLayers, MaxAndAveragePooling3D) {
                   for (int64_t l = 0; l < 2; ++l) {
                     const int64_t z = c * 2 + l;
                     if (z >= 3) continue;  // SAME: the padded pixel is not counted
-                    const double v = x.data<float>()[(((a * 2 + i) * 4 + b * 2 + j) * 3 + z) * 2 + ch];
+                    const double v =
+                        x.data<float>()[(((a * 2 + i) * 4 + b * 2 + j) * 3 + z) * 2 + ch];
                     acc = is_max ? std::max(acc, v) : acc + v;
                     ++count;
                   }
@@ -274,8 +293,9 @@ TEST(Keras3DLayers, MaxAndAveragePooling3D) {
 TEST(Keras3DLayers, UpSamplingZeroPaddingCropping3D) {
   const Tensor x = k::random_tensor({1, 2, 3, 2, 2}, 13);
   auto run1 = [&](const std::string& cls, Json config) {
-    const Json model = k::functional({k::input_layer("x", {2, 3, 2, 2}), k::layer(cls, "l", config, {k::ref("x")})},
-                                     {"x"}, {Json{"l", 0, 0}});
+    const Json model = k::functional(
+        {k::input_layer("x", {2, 3, 2, 2}), k::layer(cls, "l", config, {k::ref("x")})}, {"x"},
+        {Json{"l", 0, 0}});
     return k::run(model, {}, {x})[0];
   };
   auto xv = [&](int64_t a, int64_t b, int64_t c, int64_t ch) {
@@ -296,7 +316,8 @@ TEST(Keras3DLayers, UpSamplingZeroPaddingCropping3D) {
       for (int64_t c = 0; c < 4; ++c)
         for (int64_t ch = 0; ch < 2; ++ch) {
           const bool inside = a >= 1 && b < 3 && c >= 1 && c < 3;
-          ASSERT_EQ(pad.data<float>()[((a * 5 + b) * 4 + c) * 2 + ch], inside ? xv(a - 1, b, c - 1, ch) : 0.0f);
+          ASSERT_EQ(pad.data<float>()[((a * 5 + b) * 4 + c) * 2 + ch],
+                    inside ? xv(a - 1, b, c - 1, ch) : 0.0f);
         }
 
   const Tensor crop = run1("Cropping3D", {{"cropping", {{1, 0}, {1, 1}, {0, 1}}}});

@@ -30,8 +30,8 @@ const Json& issue5() {
 }
 
 const std::set<std::string> kFamilies = {
-    "attention_mha", "attention_dense", "conv_transpose",      "volumetric",          "norm_dot",
-    "locally_connected", "image_preprocessing", "tf_op_lambda", "tensorflow_op_layer"};
+    "attention_mha",     "attention_dense",     "conv_transpose", "volumetric",         "norm_dot",
+    "locally_connected", "image_preprocessing", "tf_op_lambda",   "tensorflow_op_layer"};
 
 std::vector<std::string> h5_entries() {
   std::vector<std::string> names;

@@ -56,17 +56,20 @@ struct Unshared {
   std::vector<float> w;
   const Geometry& g;
   float at(int64_t o, int64_t kk, int64_t c, int64_t f) const {
-    return w[static_cast<std::size_t>(((o * prod(g.kernel) + kk) * g.channels + c) * g.filters + f)];
+    return w[static_cast<std::size_t>(((o * prod(g.kernel) + kk) * g.channels + c) * g.filters +
+                                      f)];
   }
 };
 
 // Input element (spatial p, channel c) of sample b in x's layout.
-float x_at(const Tensor& x, const Geometry& g, int64_t b, const std::vector<int64_t>& p, int64_t c) {
+float x_at(const Tensor& x, const Geometry& g, int64_t b, const std::vector<int64_t>& p,
+           int64_t c) {
   const int64_t n = prod(g.in), s = ravel(p, g.in);
   return x.data<float>()[b * n * g.channels + (g.first ? c * n + s : s * g.channels + c)];
 }
 
-std::vector<double> reference(const Tensor& x, const Geometry& g, const Unshared& w, const Tensor& bias) {
+std::vector<double> reference(const Tensor& x, const Geometry& g, const Unshared& w,
+                              const Tensor& bias) {
   const int64_t B = x.dim(0), P = prod(g.out), K = prod(g.kernel);
   std::vector<double> y(static_cast<std::size_t>(B * P * g.filters));
   for (int64_t b = 0; b < B; ++b)
@@ -76,7 +79,8 @@ std::vector<double> reference(const Tensor& x, const Geometry& g, const Unshared
         for (int64_t kk = 0; kk < K; ++kk) {
           const auto pos = tap_position(g, unravel(o, g.out), unravel(kk, g.kernel));
           if (!pos) continue;
-          for (int64_t c = 0; c < g.channels; ++c) acc += double(x_at(x, g, b, *pos, c)) * w.at(o, kk, c, f);
+          for (int64_t c = 0; c < g.channels; ++c)
+            acc += double(x_at(x, g, b, *pos, c)) * w.at(o, kk, c, f);
         }
         // Keras' bias_add: bias [out..., F] added as is (channels_last) or reshaped, not
         // transposed, to [F, out...] (channels_first).
@@ -103,7 +107,8 @@ Tensor mode1_kernel(const Geometry& g, const Unshared& w) {
 Tensor mode2_kernel(const Geometry& g, const Unshared& w) {
   const int64_t P = prod(g.out), N = prod(g.in), K = prod(g.kernel);
   // Disconnected entries hold junk that Keras' mask removes.
-  std::vector<float> v = k::uniform(static_cast<std::size_t>(N * g.channels * P * g.filters), 999, 5.0f, 9.0f);
+  std::vector<float> v =
+      k::uniform(static_cast<std::size_t>(N * g.channels * P * g.filters), 999, 5.0f, 9.0f);
   for (int64_t o = 0; o < P; ++o)
     for (int64_t kk = 0; kk < K; ++kk) {
       const auto pos = tap_position(g, unravel(o, g.out), unravel(kk, g.kernel));
@@ -163,7 +168,10 @@ void check(Geometry g, unsigned seed) {
   x_shape.insert(x_shape.end(), g.in.begin(), g.in.end());
   if (!g.first) x_shape.push_back(g.channels);
   const Tensor x = k::random_tensor(x_shape, seed);
-  const Unshared w{k::uniform(static_cast<std::size_t>(prod(g.out) * prod(g.kernel) * g.channels * g.filters), seed + 1), g};
+  const Unshared w{
+      k::uniform(static_cast<std::size_t>(prod(g.out) * prod(g.kernel) * g.channels * g.filters),
+                 seed + 1),
+      g};
   Shape bias_shape(g.out.begin(), g.out.end());
   bias_shape.push_back(g.filters);
   const Tensor bias = k::random_tensor(bias_shape, seed + 2);
@@ -171,18 +179,24 @@ void check(Geometry g, unsigned seed) {
   const std::string cls = n == 1 ? "LocallyConnected1D" : "LocallyConnected2D";
   for (int64_t mode : {1, 2, 3}) {
     if (mode == 1 && g.same) continue;  // Keras allows only "valid" with implementation 1
-    const Tensor kernel = mode == 1 ? mode1_kernel(g, w) : mode == 2 ? mode2_kernel(g, w) : mode3_kernel(g, w);
-    Json config = {{"filters", g.filters},   {"kernel_size", g.kernel}, {"strides", g.strides},
-                   {"padding", g.same ? "same" : "valid"}, {"implementation", mode},
-                   {"data_format", g.first ? "channels_first" : "channels_last"}, {"use_bias", true}};
-    const Json model = k::functional(
-        {k::input_layer("x", Shape(x_shape.begin() + 1, x_shape.end())), k::layer(cls, "lc", config, {k::ref("x")})},
-        {"x"}, {Json{"lc", 0, 0}});
+    const Tensor kernel = mode == 1   ? mode1_kernel(g, w)
+                          : mode == 2 ? mode2_kernel(g, w)
+                                      : mode3_kernel(g, w);
+    Json config = {
+        {"filters", g.filters},   {"kernel_size", g.kernel},
+        {"strides", g.strides},   {"padding", g.same ? "same" : "valid"},
+        {"implementation", mode}, {"data_format", g.first ? "channels_first" : "channels_last"},
+        {"use_bias", true}};
+    const Json model =
+        k::functional({k::input_layer("x", Shape(x_shape.begin() + 1, x_shape.end())),
+                       k::layer(cls, "lc", config, {k::ref("x")})},
+                      {"x"}, {Json{"lc", 0, 0}});
     const Tensor y = k::run(model, {{"lc", {kernel, bias}}}, {x}, "2.12.0")[0];
     ASSERT_EQ(y.numel(), static_cast<int64_t>(expected.size())) << cls << " mode " << mode;
     for (int64_t i = 0; i < y.numel(); ++i)
       ASSERT_NEAR(y.data<float>()[i], expected[static_cast<std::size_t>(i)], 1e-4)
-          << cls << " mode " << mode << " same " << g.same << " first " << g.first << " element " << i;
+          << cls << " mode " << mode << " same " << g.same << " first " << g.first << " element "
+          << i;
   }
 }
 
@@ -190,8 +204,7 @@ TEST(KerasLocallyConnected, OneD_AllModesAndPaddings) {
   unsigned seed = 1;
   for (bool same : {false, true})
     for (bool first : {false, true})
-      for (int64_t stride : {1, 2})
-        check({{7}, {3}, {stride}, {}, 2, 3, same, first}, seed += 10);
+      for (int64_t stride : {1, 2}) check({{7}, {3}, {stride}, {}, 2, 3, same, first}, seed += 10);
 }
 
 TEST(KerasLocallyConnected, TwoD_AllModesAndPaddings) {

@@ -3,8 +3,8 @@
 // compare the results with plain-loop references of Keras' equations.
 #pragma once
 
-#include <map>
 #include <fmt/format.h>
+#include <map>
 
 #include <nlohmann/json.hpp>
 #include <random>
@@ -56,8 +56,8 @@ inline Json functional(std::vector<Json> layers, const std::vector<std::string>&
   for (const std::string& i : inputs) in.push_back({i, 0, 0});
   for (const Json& o : outputs) out.push_back(o);
   return {{"class_name", "Functional"},
-          {"config", {{"name", "model"}, {"layers", layers}, {"input_layers", in},
-                      {"output_layers", out}}}};
+          {"config",
+           {{"name", "model"}, {"layers", layers}, {"input_layers", in}, {"output_layers", out}}}};
 }
 
 using Weights = std::map<std::string, std::vector<Tensor>>;
@@ -129,7 +129,8 @@ inline std::vector<Tensor> run_layer(const LayerRun& r) {
   const formats::keras::LayerBuilder builder = formats::keras::find_layer_builder(r.class_name);
   if (!builder) throw Error(ErrorCode::unsupported, "no builder for " + r.class_name);
   const std::vector<int> outputs = builder(ctx);
-  for (std::size_t i = 0; i < outputs.size(); ++i) graph->add_output(outputs[i], "out" + std::to_string(i));
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    graph->add_output(outputs[i], "out" + std::to_string(i));
   graph::passes::optimize(*graph);
   return graph::Executor(graph).run(feeds);
 }
@@ -144,8 +145,8 @@ inline std::vector<float> uniform(std::size_t n, unsigned seed, float lo = -1.0f
 }
 
 inline Tensor random_tensor(const Shape& shape, unsigned seed, float lo = -1.0f, float hi = 1.0f) {
-  return Tensor::from_vector<float>(uniform(static_cast<std::size_t>(shape_size(shape)), seed, lo, hi),
-                                    shape);
+  return Tensor::from_vector<float>(
+      uniform(static_cast<std::size_t>(shape_size(shape)), seed, lo, hi), shape);
 }
 
 // Row-major index helper for references.

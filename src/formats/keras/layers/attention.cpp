@@ -58,8 +58,9 @@ std::vector<int> apply_scores(LayerContext& ctx, const Inputs& in, int scores) {
 
 // query [B, Tq, 1, dim] + key [B, 1, Tv, dim].
 int pairwise_sum(LayerContext& ctx, const Inputs& in) {
-  return ctx.add("Add", "query_plus_key", {extra::unsqueeze(ctx, in.query, {-2}, "query_rows"),
-                                           extra::unsqueeze(ctx, in.key, {-3}, "key_columns")});
+  return ctx.add("Add", "query_plus_key",
+                 {extra::unsqueeze(ctx, in.query, {-2}, "query_rows"),
+                  extra::unsqueeze(ctx, in.key, {-3}, "key_columns")});
 }
 
 int sum_last(LayerContext& ctx, int x, const std::string& step) {
@@ -87,7 +88,8 @@ std::vector<int> attention(LayerContext& ctx) {
     int sum = pairwise_sum(ctx, in);
     if (scale >= 0) sum = ctx.add("Mul", "scaled_sum", {scale, sum});
     scores = sum_last(ctx, ctx.add("Tanh", "tanh", {sum}), "sum_tanh");
-    scores = ctx.add("Mul", "scores", {ctx.weight(use_scale ? 1 : 0, "concat_score_weight"), scores});
+    scores =
+        ctx.add("Mul", "scores", {ctx.weight(use_scale ? 1 : 0, "concat_score_weight"), scores});
   }
   return apply_scores(ctx, in, scores);
 }

@@ -29,8 +29,10 @@ int64_t product(const std::vector<int64_t>& v) {
 int project(LayerContext& ctx, int x, std::size_t rank, const Projection& p, const char* name) {
   const std::string n(name);
   const int64_t out = p.kernel_shape[1] * p.kernel_shape[2];
-  int y = ctx.add("MatMul", n, {x, reshape(ctx, p.kernel, {p.kernel_shape[0], out}, n + "_kernel_2d")});
-  if (p.bias >= 0) y = ctx.add("Add", n + "_bias", {y, reshape(ctx, p.bias, {out}, n + "_bias_1d")});
+  int y =
+      ctx.add("MatMul", n, {x, reshape(ctx, p.kernel, {p.kernel_shape[0], out}, n + "_kernel_2d")});
+  if (p.bias >= 0)
+    y = ctx.add("Add", n + "_bias", {y, reshape(ctx, p.bias, {out}, n + "_bias_1d")});
   std::vector<int64_t> shape(rank - 1, 0);
   shape.push_back(p.kernel_shape[1]);
   shape.push_back(p.kernel_shape[2]);
@@ -60,7 +62,8 @@ int attention_mask(LayerContext& ctx, int query, int value, int query_mask, int 
 std::vector<int> multi_head_attention(LayerContext& ctx) {
   // query, value[, key]: positionally, or by keyword (Keras 3 writes what the user wrote).
   auto argument = [&](std::size_t position, const char* keyword) {
-    if (ctx.input_count() > position) return std::pair{ctx.input(position), ctx.input_mask(position)};
+    if (ctx.input_count() > position)
+      return std::pair{ctx.input(position), ctx.input_mask(position)};
     const std::vector<int> v = ctx.kwarg_values(keyword);
     return v.empty() ? std::pair{-1, -1} : std::pair{v[0], ctx.kwarg_mask(keyword)};
   };
@@ -166,7 +169,8 @@ std::vector<int> multi_head_attention(LayerContext& ctx) {
   const int probs = ctx.add("Softmax", "softmax", {scores}, last);
   int out = ctx.add("MatMul", "context", {probs, v});
   std::vector<int64_t> inverse(perm.size());
-  for (std::size_t i = 0; i < perm.size(); ++i) inverse[static_cast<std::size_t>(perm[i])] = static_cast<int64_t>(i);
+  for (std::size_t i = 0; i < perm.size(); ++i)
+    inverse[static_cast<std::size_t>(perm[i])] = static_cast<int64_t>(i);
   if (axes.size() > 1) {
     const Shape q_shape = extra::shape_of(ctx, query);
     std::vector<int64_t> unflat(batch_dims.size(), 0);
@@ -181,8 +185,9 @@ std::vector<int> multi_head_attention(LayerContext& ctx) {
   merged.push_back(heads * wv.kernel_shape[2]);
   out = reshape(ctx, out, merged, "context_merged");
   const std::vector<int64_t> out_dims(wo.kernel_shape.begin() + 2, wo.kernel_shape.end());
-  out = ctx.add("MatMul", "output",
-                {out, reshape(ctx, wo.kernel, {merged.back(), product(out_dims)}, "output_kernel_2d")});
+  out = ctx.add(
+      "MatMul", "output",
+      {out, reshape(ctx, wo.kernel, {merged.back(), product(out_dims)}, "output_kernel_2d")});
   std::vector<int64_t> out_shape(rank - 1, 0);
   out_shape.insert(out_shape.end(), out_dims.begin(), out_dims.end());
   if (out_dims.size() != 1) out = reshape(ctx, out, out_shape, "output_dims");

@@ -16,16 +16,26 @@ Shape shape_of(LayerContext& ctx, int value) {
 
 int64_t onnx_type(DType dtype) {
   switch (dtype) {
-    case DType::f32: return 1;
-    case DType::u8: return 2;
-    case DType::i8: return 3;
-    case DType::i16: return 5;
-    case DType::i32: return 6;
-    case DType::i64: return 7;
-    case DType::boolean: return 9;
-    case DType::f16: return 10;
-    case DType::f64: return 11;
-    case DType::bf16: return 16;
+    case DType::f32:
+      return 1;
+    case DType::u8:
+      return 2;
+    case DType::i8:
+      return 3;
+    case DType::i16:
+      return 5;
+    case DType::i32:
+      return 6;
+    case DType::i64:
+      return 7;
+    case DType::boolean:
+      return 9;
+    case DType::f16:
+      return 10;
+    case DType::f64:
+      return 11;
+    case DType::bf16:
+      return 16;
   }
   return 1;
 }
@@ -54,32 +64,36 @@ int dim(LayerContext& ctx, int x, int64_t axis, const std::string& step) {
   graph::Attributes a;
   a.set("axis", int64_t{0});
   const int shape = ctx.add("Shape", step + "_shape", {x});
-  return ctx.add("Gather", step, {shape, ctx.constant(step + "_axis", Tensor::scalar<int64_t>(axis))},
-                 a);
+  return ctx.add("Gather", step,
+                 {shape, ctx.constant(step + "_axis", Tensor::scalar<int64_t>(axis))}, a);
 }
 
 int mask_scores(LayerContext& ctx, int x, int mask, const std::string& step) {
   const int keep = cast(ctx, mask, DType::boolean, step + "_bool");
-  const int bias = ctx.add("Where", step + "_bias",
-                           {keep, ctx.scalar(step + "_zero", 0.0f), ctx.scalar(step + "_neg", -1e9f)});
+  const int bias =
+      ctx.add("Where", step + "_bias",
+              {keep, ctx.scalar(step + "_zero", 0.0f), ctx.scalar(step + "_neg", -1e9f)});
   return ctx.add("Add", step, {x, bias});
 }
 
 int and_masks(LayerContext& ctx, int a, int b, const std::string& step) {
   if (a < 0) return b;
   if (b < 0) return a;
-  return ctx.add("And", step,
-                 {cast(ctx, a, DType::boolean, step + "_a"), cast(ctx, b, DType::boolean, step + "_b")});
+  return ctx.add(
+      "And", step,
+      {cast(ctx, a, DType::boolean, step + "_a"), cast(ctx, b, DType::boolean, step + "_b")});
 }
 
 int causal_mask(LayerContext& ctx, int row_source, int64_t row_axis, int col_source,
                 int64_t col_axis, const std::string& step) {
   const int zero = ctx.constant(step + "_start", Tensor::scalar<int64_t>(0));
   const int one = ctx.constant(step + "_delta", Tensor::scalar<int64_t>(1));
-  const int rows = ctx.add("Range", step + "_rows", {zero, dim(ctx, row_source, row_axis, step + "_t"), one});
-  const int cols = ctx.add("Range", step + "_cols", {zero, dim(ctx, col_source, col_axis, step + "_s"), one});
-  const int mask = ctx.add("GreaterOrEqual", step,
-                           {unsqueeze(ctx, rows, {1}, step + "_rows_column"), cols});
+  const int rows =
+      ctx.add("Range", step + "_rows", {zero, dim(ctx, row_source, row_axis, step + "_t"), one});
+  const int cols =
+      ctx.add("Range", step + "_cols", {zero, dim(ctx, col_source, col_axis, step + "_s"), one});
+  const int mask =
+      ctx.add("GreaterOrEqual", step, {unsqueeze(ctx, rows, {1}, step + "_rows_column"), cols});
   return unsqueeze(ctx, mask, {0}, step + "_batch");
 }
 
@@ -97,14 +111,16 @@ std::vector<int> kwarg_list(LayerContext& ctx, const char* key) {
     out.push_back(is_tensor(*j) && next < tensors.size() ? tensors[next++] : -1);
     return out;
   }
-  for (const Json& e : *j) out.push_back(is_tensor(e) && next < tensors.size() ? tensors[next++] : -1);
+  for (const Json& e : *j)
+    out.push_back(is_tensor(e) && next < tensors.size() ? tensors[next++] : -1);
   return out;
 }
 
 bool call_flag(LayerContext& ctx, const char* key, bool fallback) {
   const Json* j = ctx.call_kwarg(key);
   if (!j) return fallback;
-  if (!j->is_boolean()) ctx.unsupported(fmt::format("call argument {}={} is not true/false", key, j->dump()));
+  if (!j->is_boolean())
+    ctx.unsupported(fmt::format("call argument {}={} is not true/false", key, j->dump()));
   return j->get<bool>();
 }
 
@@ -112,13 +128,16 @@ int inverse_l2_norm(LayerContext& ctx, int x, const std::vector<int64_t>& axes, 
                     bool clamp_inverse, const std::string& step) {
   graph::Attributes keep;
   keep.set("keepdims", int64_t{1});
-  const int sum = ctx.add("ReduceSumSquare", step + "_sum_squares", {x, ctx.int64s(step + "_axes", axes)},
-                          keep);
+  const int sum = ctx.add("ReduceSumSquare", step + "_sum_squares",
+                          {x, ctx.int64s(step + "_axes", axes)}, keep);
   if (clamp_inverse) {
-    const int inv = ctx.add("Reciprocal", step + "_rsqrt", {ctx.add("Sqrt", step + "_norm", {sum})});
-    return ctx.add("Min", step, {inv, ctx.scalar(step + "_max_inverse", static_cast<float>(1.0 / epsilon))});
+    const int inv =
+        ctx.add("Reciprocal", step + "_rsqrt", {ctx.add("Sqrt", step + "_norm", {sum})});
+    return ctx.add("Min", step,
+                   {inv, ctx.scalar(step + "_max_inverse", static_cast<float>(1.0 / epsilon))});
   }
-  const int clamped = ctx.add("Max", step + "_clamped", {sum, ctx.scalar(step + "_epsilon", static_cast<float>(epsilon))});
+  const int clamped = ctx.add("Max", step + "_clamped",
+                              {sum, ctx.scalar(step + "_epsilon", static_cast<float>(epsilon))});
   return ctx.add("Reciprocal", step, {ctx.add("Sqrt", step + "_norm", {clamped})});
 }
 

@@ -10,12 +10,12 @@
 
 namespace nnload::formats::keras::extra {
 
-LayerRows conv_transpose_layers();   // extra_conv.cpp
-LayerRows norm_layers();             // extra_norm.cpp: GroupNormalization, UnitNormalization, Dot
+LayerRows conv_transpose_layers();     // extra_conv.cpp
+LayerRows norm_layers();               // extra_norm.cpp: GroupNormalization, UnitNormalization, Dot
 LayerRows locally_connected_layers();  // extra_local.cpp
-LayerRows image_layers();            // extra_image.cpp: Resizing, CenterCrop
-LayerRows lookup_layers();           // extra_lookup.cpp: IntegerLookup, StringLookup (error)
-LayerRows tf_op_layers();            // extra_tf_ops.cpp: TFOpLambda, SlicingOpLambda, ...
+LayerRows image_layers();              // extra_image.cpp: Resizing, CenterCrop
+LayerRows lookup_layers();             // extra_lookup.cpp: IntegerLookup, StringLookup (error)
+LayerRows tf_op_layers();              // extra_tf_ops.cpp: TFOpLambda, SlicingOpLambda, ...
 
 // The shape of any value built so far, -1 where it depends on unknown input dimensions;
 // Error(corrupt) naming the layer when it can't be inferred.
@@ -80,7 +80,7 @@ int value_of(const Json& j);
 
 // One output of an op layer from its arguments; nullptr when the name is unknown.
 using OpBuilder = int (*)(OpArgs& args);
-OpBuilder find_tf_function(std::string_view name);  // TFOpLambda "function" names
+OpBuilder find_tf_function(std::string_view name);     // TFOpLambda "function" names
 OpBuilder find_keras_op(std::string_view class_name);  // Keras 3 keras.ops classes
 std::vector<std::string> tf_function_names();
 std::vector<std::string> keras_op_names();

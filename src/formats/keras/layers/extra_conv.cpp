@@ -69,8 +69,8 @@ std::vector<int> conv_transpose(LayerContext& ctx) {
   // Keras kernel [k..., out, in] -> ONNX [in, out, k...].
   std::vector<int64_t> perm = {static_cast<int64_t>(Spatial) + 1, static_cast<int64_t>(Spatial)};
   for (std::size_t d = 0; d < Spatial; ++d) perm.push_back(static_cast<int64_t>(d));
-  std::vector<int> inputs = {ctx.input(),
-                             extra::transpose(ctx, ctx.weight(0, "kernel"), perm, "kernel_to_iohw")};
+  std::vector<int> inputs = {
+      ctx.input(), extra::transpose(ctx, ctx.weight(0, "kernel"), perm, "kernel_to_iohw")};
   if (use_bias) inputs.push_back(ctx.weight(1, "bias"));
 
   graph::Attributes a;
@@ -90,12 +90,9 @@ namespace extra {
 
 LayerRows conv_transpose_layers() {
   return {
-      {"Conv1DTranspose", conv_transpose<1>},
-      {"Conv2DTranspose", conv_transpose<2>},
-      {"Conv3DTranspose", conv_transpose<3>},
-      {"Convolution1DTranspose", conv_transpose<1>},
-      {"Convolution2DTranspose", conv_transpose<2>},
-      {"Convolution3DTranspose", conv_transpose<3>},
+      {"Conv1DTranspose", conv_transpose<1>},        {"Conv2DTranspose", conv_transpose<2>},
+      {"Conv3DTranspose", conv_transpose<3>},        {"Convolution1DTranspose", conv_transpose<1>},
+      {"Convolution2DTranspose", conv_transpose<2>}, {"Convolution3DTranspose", conv_transpose<3>},
   };
 }
 

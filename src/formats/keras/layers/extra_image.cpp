@@ -41,8 +41,10 @@ int crop_to_aspect_ratio(LayerContext& ctx, int x, const ImageAxes& a, int64_t t
   const auto ratio = [](int64_t a, int64_t b, int64_t c) {
     return static_cast<int64_t>(static_cast<float>(a * b) / static_cast<float>(c));
   };
-  const int64_t crop_h = std::max<int64_t>(std::min(a.height, ratio(a.width, target_h, target_w)), 1);
-  const int64_t crop_w = std::max<int64_t>(std::min(a.width, ratio(a.height, target_w, target_h)), 1);
+  const int64_t crop_h =
+      std::max<int64_t>(std::min(a.height, ratio(a.width, target_h, target_w)), 1);
+  const int64_t crop_w =
+      std::max<int64_t>(std::min(a.width, ratio(a.height, target_w, target_h)), 1);
   const auto top = static_cast<int64_t>(static_cast<float>(a.height - crop_h) / 2);
   const auto left = static_cast<int64_t>(static_cast<float>(a.width - crop_w) / 2);
   return crop(ctx, x, a, top, left, crop_h, crop_w, "crop_to_aspect_ratio");
@@ -61,9 +63,11 @@ int pad_to_aspect_ratio(LayerContext& ctx, int x, const ImageAxes& a, int64_t ta
   const auto left = static_cast<int64_t>(static_cast<double>(pad_w - a.width) / 2);
   std::vector<int64_t> pads(8, 0);
   if (top > 0) {
-    pads[static_cast<std::size_t>(a.height_axis)] = pads[4 + static_cast<std::size_t>(a.height_axis)] = top;
+    pads[static_cast<std::size_t>(a.height_axis)] =
+        pads[4 + static_cast<std::size_t>(a.height_axis)] = top;
   } else if (left > 0) {
-    pads[static_cast<std::size_t>(a.width_axis)] = pads[4 + static_cast<std::size_t>(a.width_axis)] = left;
+    pads[static_cast<std::size_t>(a.width_axis)] =
+        pads[4 + static_cast<std::size_t>(a.width_axis)] = left;
   } else {
     return x;
   }
@@ -79,8 +83,10 @@ Tensor area_weights(int64_t in, int64_t out) {
   const float scale = static_cast<float>(in) / static_cast<float>(out);
   for (int64_t o = 0; o < out; ++o) {
     const float start = static_cast<float>(o) * scale, end = static_cast<float>(o + 1) * scale;
-    for (auto i = static_cast<int64_t>(std::floor(start)); i < static_cast<int64_t>(std::ceil(end)); ++i) {
-      const float part = std::min(static_cast<float>(i + 1), end) - std::max(static_cast<float>(i), start);
+    for (auto i = static_cast<int64_t>(std::floor(start)); i < static_cast<int64_t>(std::ceil(end));
+         ++i) {
+      const float part =
+          std::min(static_cast<float>(i + 1), end) - std::max(static_cast<float>(i), start);
       w[static_cast<std::size_t>(o * in + std::min(i, in - 1))] += part / scale;
     }
   }
@@ -93,7 +99,8 @@ int resize_area(LayerContext& ctx, int x, const ImageAxes& a, int64_t target_h, 
   const int wx = ctx.constant("area_columns", area_weights(a.width, target_w));
   if (a.height_axis == 2) {  // [B, C, H, W]
     const int rows = ctx.add("MatMul", "area_height", {wy, x});
-    return ctx.add("MatMul", "area_width", {rows, extra::transpose(ctx, wx, {1, 0}, "area_columns_t")});
+    return ctx.add("MatMul", "area_width",
+                   {rows, extra::transpose(ctx, wx, {1, 0}, "area_columns_t")});
   }
   // [B, H, W, C]: W is contracted as the matrix rows of each [W, C] slice, H after a reshape.
   const int cols = ctx.add("MatMul", "area_width", {wx, x});  // [B, H, tw, C]

@@ -50,7 +50,8 @@ void for_each_tap(const LocalGeometry& g, Fn fn) {
     const std::vector<int64_t> o = unravel(p, g.out);
     for (int64_t j = 0; j < g.window(); ++j) {
       const int64_t c = g.channels_first ? j / taps : j % g.channels;
-      const std::vector<int64_t> kk = unravel(g.channels_first ? j % taps : j / g.channels, g.kernel);
+      const std::vector<int64_t> kk =
+          unravel(g.channels_first ? j % taps : j / g.channels, g.kernel);
       std::vector<int64_t> pos(g.in.size());
       bool inside = true;
       for (std::size_t d = 0; d < g.in.size(); ++d) {
@@ -98,7 +99,8 @@ std::vector<int64_t> sparse_order(const LocalGeometry& g) {
         continue;
       }
       const int64_t out = g.channels_first ? f * g.positions() + p : p * g.filters + f;
-      auto it = std::lower_bound(pairs.begin(), pairs.end(), std::pair{out, input_index(g, pos, c)});
+      auto it =
+          std::lower_bound(pairs.begin(), pairs.end(), std::pair{out, input_index(g, pos, c)});
       order.push_back(it - pairs.begin());
     }
   });
@@ -149,8 +151,7 @@ std::vector<int> locally_connected(LayerContext& ctx) {
     taps.push_back(pos.empty() ? g.in_size() : input_index(g, pos, c));
   });
   int x = extra::reshape(ctx, ctx.input(), {0, -1}, "flat");
-  if (outside)
-    x = ctx.add("Pad", "zero_slot", {x, ctx.int64s("zero_slot_pads", {0, 0, 0, 1})});
+  if (outside) x = ctx.add("Pad", "zero_slot", {x, ctx.int64s("zero_slot_pads", {0, 0, 0, 1})});
   graph::Attributes axis1;
   axis1.set("axis", int64_t{1});
   x = ctx.add("Gather", "windows", {x, ctx.constant("window_taps", index_tensor(taps, {P, J}))},
@@ -167,14 +168,14 @@ std::vector<int> locally_connected(LayerContext& ctx) {
     const int64_t stored = mode == 2 ? g.in_size() * P * F : -1;
     if (mode == 2) {
       for_each_tap(g, [&](int64_t p, int64_t, const std::vector<int64_t>& pos, int64_t c) {
-        for (int64_t f = 0; f < F; ++f) index.push_back(pos.empty() ? stored : dense_index(g, pos, c, p, f));
+        for (int64_t f = 0; f < F; ++f)
+          index.push_back(pos.empty() ? stored : dense_index(g, pos, c, p, f));
       });
     } else {
       index = sparse_order(g);
     }
     if (index.empty()) ctx.corrupt("has an empty kernel");
-    const int64_t size = mode == 2 ? stored
-                                   : *std::max_element(index.begin(), index.end()) + 1;
+    const int64_t size = mode == 2 ? stored : *std::max_element(index.begin(), index.end()) + 1;
     if (kernel.numel() != size)
       ctx.corrupt(fmt::format("kernel holds {} values, implementation {} needs {}", kernel.numel(),
                               mode, size));
@@ -184,9 +185,9 @@ std::vector<int> locally_connected(LayerContext& ctx) {
     graph::Attributes axis0;
     axis0.set("axis", int64_t{0});
     const int flat = extra::reshape(ctx, w, {-1}, "kernel_flat");
-    const int padded = ctx.add(
-        "Concat", "kernel_zero",
-        {flat, ctx.constant("zero", Tensor::from_vector<float>({0.0f}, {1}))}, axis0);
+    const int padded =
+        ctx.add("Concat", "kernel_zero",
+                {flat, ctx.constant("zero", Tensor::from_vector<float>({0.0f}, {1}))}, axis0);
     w = ctx.add("Gather", "kernel_by_position",
                 {padded, ctx.constant("kernel_taps", index_tensor(index, {P, J, F}))}, axis0);
   } else {

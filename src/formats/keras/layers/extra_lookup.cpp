@@ -51,33 +51,38 @@ std::vector<int> integer_lookup(LayerContext& ctx) {
                                  ctx.constant("last", Tensor::scalar<int64_t>(size - 1))});
     graph::Attributes axis0;
     axis0.set("axis", int64_t{0});
-    const int token = ctx.add("Gather", "token",
-                              {ctx.constant("table", Tensor::from_vector<int64_t>(table, {size})),
-                               clipped},
-                              axis0);
+    const int token = ctx.add(
+        "Gather", "token",
+        {ctx.constant("table", Tensor::from_vector<int64_t>(table, {size})), clipped}, axis0);
     const int inside = ctx.add("Equal", "in_range", {clipped, x});
-    return {ctx.add("Where", "lookup",
-                    {inside, token, ctx.constant("oov_token", Tensor::scalar<int64_t>(oov_token))})};
+    return {
+        ctx.add("Where", "lookup",
+                {inside, token, ctx.constant("oov_token", Tensor::scalar<int64_t>(oov_token))})};
   }
   // token -> index: compare with every vocabulary entry; no match gives the OOV index.
   std::vector<int64_t> positions;
   for (int64_t i = 0; i < static_cast<int64_t>(tokens.size()); ++i) positions.push_back(first + i);
   const auto n = static_cast<int64_t>(tokens.size());
-  const int matches = ctx.add("Equal", "matches",
-                              {extra::unsqueeze(ctx, x, {-1}, "ids_column"),
-                               ctx.constant("vocabulary", Tensor::from_vector<int64_t>(tokens, {n}))});
-  const int index = ctx.add("Where", "index_if_match",
-                            {matches, ctx.constant("positions", Tensor::from_vector<int64_t>(positions, {n})),
-                             ctx.constant("no_match", Tensor::scalar<int64_t>(-1))});
+  const int matches =
+      ctx.add("Equal", "matches",
+              {extra::unsqueeze(ctx, x, {-1}, "ids_column"),
+               ctx.constant("vocabulary", Tensor::from_vector<int64_t>(tokens, {n}))});
+  const int index =
+      ctx.add("Where", "index_if_match",
+              {matches, ctx.constant("positions", Tensor::from_vector<int64_t>(positions, {n})),
+               ctx.constant("no_match", Tensor::scalar<int64_t>(-1))});
   graph::Attributes drop;
   drop.set("keepdims", int64_t{0});
   int found = ctx.add("ReduceMax", "index", {index, ctx.int64s("last_axis", {-1})}, drop);
-  const int missing = ctx.add("Less", "missing", {found, ctx.constant("zero", Tensor::scalar<int64_t>(0))});
+  const int missing =
+      ctx.add("Less", "missing", {found, ctx.constant("zero", Tensor::scalar<int64_t>(0))});
   found = ctx.add("Where", "with_oov",
                   {missing, ctx.constant("oov_index", Tensor::scalar<int64_t>(oov_index)), found});
   if (has_mask) {
-    const int is_mask = ctx.add("Equal", "is_mask", {x, ctx.constant("mask_token", Tensor::scalar<int64_t>(mask_token))});
-    found = ctx.add("Where", "with_mask", {is_mask, ctx.constant("mask_index", Tensor::scalar<int64_t>(0)), found});
+    const int is_mask = ctx.add(
+        "Equal", "is_mask", {x, ctx.constant("mask_token", Tensor::scalar<int64_t>(mask_token))});
+    found = ctx.add("Where", "with_mask",
+                    {is_mask, ctx.constant("mask_index", Tensor::scalar<int64_t>(0)), found});
   }
   return {found};
 }

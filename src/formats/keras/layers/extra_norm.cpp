@@ -74,21 +74,22 @@ std::vector<int> group_normalization(LayerContext& ctx) {
   keep.set("keepdims", int64_t{1});
   const int mean = ctx.add("ReduceMean", "mean", {x, ctx.int64s("axes", reduce)}, keep);
   const int centered = ctx.add("Sub", "centered", {x, mean});
-  const int variance = ctx.add("ReduceMean", "variance",
-                               {ctx.add("Mul", "square", {centered, centered}),
-                                ctx.int64s("variance_axes", reduce)},
-                               keep);
+  const int variance = ctx.add(
+      "ReduceMean", "variance",
+      {ctx.add("Mul", "square", {centered, centered}), ctx.int64s("variance_axes", reduce)}, keep);
   const float epsilon = static_cast<float>(ctx.get_float({"epsilon"}, 1e-3));
-  int inv = ctx.add("Reciprocal", "inv_std",
-                    {ctx.add("Sqrt", "std",
-                             {ctx.add("Add", "var_eps", {variance, ctx.scalar("epsilon", epsilon)})})});
+  int inv =
+      ctx.add("Reciprocal", "inv_std",
+              {ctx.add("Sqrt", "std",
+                       {ctx.add("Add", "var_eps", {variance, ctx.scalar("epsilon", epsilon)})})});
   std::vector<int64_t> param_shape(static_cast<std::size_t>(rank) + 1, 1);
   param_shape[static_cast<std::size_t>(axis)] = groups;
   param_shape[static_cast<std::size_t>(axis) + 1] = channels / groups;
   std::size_t next = 0;
   if (scale) {
-    inv = ctx.add("Mul", "scale",
-                  {inv, extra::reshape(ctx, ctx.weight(next++, "gamma"), param_shape, "gamma_groups")});
+    inv = ctx.add(
+        "Mul", "scale",
+        {inv, extra::reshape(ctx, ctx.weight(next++, "gamma"), param_shape, "gamma_groups")});
   }
   int y = ctx.add("Mul", "normalized", {centered, inv});
   if (center) {
@@ -103,7 +104,8 @@ std::vector<int> group_normalization(LayerContext& ctx) {
 std::vector<int> unit_normalization(LayerContext& ctx) {
   ctx.expect_inputs(1, 1);
   const std::vector<int64_t> axes = axis_list(ctx, static_cast<int64_t>(ctx.input_rank()));
-  const bool new_rule = ctx.version().major > 3 || (ctx.version().major == 3 && ctx.version().minor >= 6);
+  const bool new_rule =
+      ctx.version().major > 3 || (ctx.version().major == 3 && ctx.version().minor >= 6);
   const int inv = extra::inverse_l2_norm(ctx, ctx.input(), axes, 1e-12, new_rule, "inv_norm");
   return {ctx.add("Mul", "normalized", {ctx.input(), inv})};
 }
@@ -130,15 +132,18 @@ std::vector<int> dot(LayerContext& ctx) {
     ctx.corrupt("axes is neither an integer nor a pair: " + a->dump());
   }
   if (a0 <= 0 || a1 <= 0 || a0 >= xr || a1 >= yr)
-    ctx.unsupported(fmt::format("axes ({}, {}) include the batch axis or are out of range", a0, a1));
+    ctx.unsupported(
+        fmt::format("axes ({}, {}) include the batch axis or are out of range", a0, a1));
   int x = ctx.input(0), y = ctx.input(1);
   if (ctx.get_bool({"normalize"}, false)) {
     // tf.keras: tf.linalg.l2_normalize (epsilon 1e-12 on the squared norm); Keras 3:
     // ops.normalize with backend.epsilon() = 1e-7 on the norm.
     const bool keras3 = ctx.version().major >= 3;
     const double eps = keras3 ? 1e-7 : 1e-12;
-    x = ctx.add("Mul", "x_normalized", {x, extra::inverse_l2_norm(ctx, x, {a0}, eps, keras3, "x_inv_norm")});
-    y = ctx.add("Mul", "y_normalized", {y, extra::inverse_l2_norm(ctx, y, {a1}, eps, keras3, "y_inv_norm")});
+    x = ctx.add("Mul", "x_normalized",
+                {x, extra::inverse_l2_norm(ctx, x, {a0}, eps, keras3, "x_inv_norm")});
+    y = ctx.add("Mul", "y_normalized",
+                {y, extra::inverse_l2_norm(ctx, y, {a1}, eps, keras3, "y_inv_norm")});
   }
   std::vector<int64_t> xperm, yperm = {0, a1}, x_rest, y_rest;
   for (int64_t d = 0; d < xr; ++d) {

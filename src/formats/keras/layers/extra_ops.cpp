@@ -37,7 +37,8 @@ void flatten_numbers(const Json& j, std::vector<double>& out, Shape& shape, std:
                      bool& any_float, LayerContext& ctx) {
   if (j.is_array()) {
     if (shape.size() <= depth) shape.push_back(static_cast<int64_t>(j.size()));
-    if (shape[depth] != static_cast<int64_t>(j.size())) ctx.corrupt("a constant argument is ragged");
+    if (shape[depth] != static_cast<int64_t>(j.size()))
+      ctx.corrupt("a constant argument is ragged");
     for (const Json& e : j) flatten_numbers(e, out, shape, depth + 1, any_float, ctx);
   } else if (j.is_number() || j.is_boolean()) {
     if (shape.size() != depth) ctx.corrupt("a constant argument is ragged");
@@ -77,7 +78,8 @@ std::vector<int64_t> ints(LayerContext& ctx, const Json& j) {
   if (j.is_number_integer()) return {j.get<int64_t>()};
   if (!j.is_array()) ctx.unsupported("argument " + j.dump() + " is not a constant integer list");
   for (const Json& e : j) {
-    if (!e.is_number_integer()) ctx.unsupported("argument " + j.dump() + " is not a constant integer list");
+    if (!e.is_number_integer())
+      ctx.unsupported("argument " + j.dump() + " is not a constant integer list");
     out.push_back(e.get<int64_t>());
   }
   return out;
@@ -116,6 +118,63 @@ int square(OpArgs& a) {
 int rsqrt(OpArgs& a) {
   const int x = a.tensor(a.need(0, {"x"}), -1, "x");
   return a.ctx.add("Reciprocal", "rsqrt", {a.ctx.add("Sqrt", "sqrt", {x})});
+}
+
+// A float keyword argument of an activation (tf.nn.leaky_relu's alpha); `fallback` when absent.
+float float_arg(OpArgs& a, std::size_t position, const char* name, float fallback) {
+  const Json* j = a.find(position, {name});
+  if (!j) return fallback;
+  if (!j->is_number()) a.ctx.unsupported(fmt::format("argument {}={} is not a number", name, j->dump()));
+  return j->get<float>();
+}
+
+int activation_input(OpArgs& a) {
+  return a.tensor(a.need(0, {"features", "x", "input", "logits"}), -1, "x");
+}
+
+int relu6(OpArgs& a) {
+  return a.ctx.add("Clip", "relu6",
+                   {activation_input(a), a.ctx.scalar("zero", 0.0f), a.ctx.scalar("six", 6.0f)});
+}
+
+int leaky_relu(OpArgs& a) {
+  graph::Attributes attrs;
+  attrs.set("alpha", float_arg(a, 1, "alpha", 0.2f));
+  return a.ctx.add("LeakyRelu", "LeakyRelu", {activation_input(a)}, attrs);
+}
+
+// tf.nn.gelu(features, approximate=False): erf form, or the tanh form when approximate.
+int gelu(OpArgs& a) {
+  const Json* approximate = a.find(1, {"approximate"});
+  graph::Attributes attrs;
+  attrs.set("approximate", std::string(approximate && approximate->is_boolean() &&
+                                               approximate->get<bool>()
+                                           ? "tanh"
+                                           : "none"));
+  return a.ctx.add("Gelu", "Gelu", {activation_input(a)}, attrs);
+}
+
+// tf.nn.silu / tf.nn.swish(features, beta=1.0): x * sigmoid(beta * x).
+int silu(OpArgs& a) {
+  const int x = activation_input(a);
+  const float beta = float_arg(a, 1, "beta", 1.0f);
+  const int scaled = beta == 1.0f ? x : a.ctx.add("Mul", "beta_x", {x, a.ctx.scalar("beta", beta)});
+  return a.ctx.add("Mul", "silu", {x, a.ctx.add("Sigmoid", "sigmoid", {scaled})});
+}
+
+int log_softmax(OpArgs& a) {
+  const int x = a.tensor(a.need(0, {"logits", "x"}), -1, "x");
+  const Json* axis = a.find(1, {"axis", "dim"});
+  graph::Attributes attrs;
+  attrs.set("axis", axis ? ints(a.ctx, *axis).at(0) : int64_t{-1});
+  return a.ctx.add("LogSoftmax", "LogSoftmax", {x}, attrs);
+}
+
+// tf.math.squared_difference(x, y) = (x - y)^2.
+int squared_difference(OpArgs& a) {
+  const auto [x, y] = operands(a, {"x"}, {"y"});
+  const int d = a.ctx.add("Sub", "difference", {x, y});
+  return a.ctx.add("Mul", "squared_difference", {d, d});
 }
 
 int identity(OpArgs& a) {
@@ -196,7 +255,8 @@ int squeeze(OpArgs& a) {
   const int x = a.tensor(a.need(0, {"input", "x"}), -1, "x");
   const Json* axis = a.find(1, {"axis", "squeeze_dims"});
   std::vector<int> inputs = {x};
-  if (axis && !(axis->is_array() && axis->empty())) inputs.push_back(a.ctx.int64s("axes", ints(a.ctx, *axis)));
+  if (axis && !(axis->is_array() && axis->empty()))
+    inputs.push_back(a.ctx.int64s("axes", ints(a.ctx, *axis)));
   return a.ctx.add("Squeeze", "Squeeze", inputs);
 }
 
@@ -247,7 +307,8 @@ int where(OpArgs& a) {
                      "condition_bool");
   // Where(condition, x1, x2): the operands are arguments 1 and 2.
   OpArgs shifted{a.ctx, Json::array(), a.named};
-  for (std::size_t i = 1; i < a.positional.size(); ++i) shifted.positional.push_back(a.positional[i]);
+  for (std::size_t i = 1; i < a.positional.size(); ++i)
+    shifted.positional.push_back(a.positional[i]);
   const auto [x, y] = operands(shifted, {"x1", "x"}, {"x2", "y"});
   return a.ctx.add("Where", "Where", {c, x, y});
 }
@@ -265,16 +326,17 @@ int not_equal(OpArgs& a) {
   return a.ctx.add("Not", "NotEqual", {a.ctx.add("Equal", "Equal", {x, y})});
 }
 
+constexpr char kSin[] = "Sin", kCos[] = "Cos", kSign[] = "Sign", kRound[] = "Round",
+               kSoftplus[] = "Softplus", kSoftsign[] = "Softsign", kElu[] = "Elu", kSelu[] = "Selu";
 constexpr char kAdd[] = "Add", kSub[] = "Sub", kMul[] = "Mul", kDiv[] = "Div", kMax[] = "Max",
                kMin[] = "Min", kPow[] = "Pow", kNeg[] = "Neg", kAbs[] = "Abs", kSqrt[] = "Sqrt",
                kExp[] = "Exp", kLog[] = "Log", kSigmoid[] = "Sigmoid", kTanh[] = "Tanh",
-               kRelu[] = "Relu", kErf[] = "Erf", kReciprocal[] = "Reciprocal",
-               kFloor[] = "Floor", kCeil[] = "Ceil", kEqual[] = "Equal", kGreater[] = "Greater",
+               kRelu[] = "Relu", kErf[] = "Erf", kReciprocal[] = "Reciprocal", kFloor[] = "Floor",
+               kCeil[] = "Ceil", kEqual[] = "Equal", kGreater[] = "Greater",
                kGreaterOrEqual[] = "GreaterOrEqual", kLess[] = "Less",
                kLessOrEqual[] = "LessOrEqual", kAnd[] = "And", kOr[] = "Or", kNot[] = "Not",
-               kReduceMean[] = "ReduceMean", kReduceSum[] = "ReduceSum",
-               kReduceMax[] = "ReduceMax", kReduceMin[] = "ReduceMin",
-               kReduceProd[] = "ReduceProd";
+               kReduceMean[] = "ReduceMean", kReduceSum[] = "ReduceSum", kReduceMax[] = "ReduceMax",
+               kReduceMin[] = "ReduceMin", kReduceProd[] = "ReduceProd";
 
 using Table = std::map<std::string, OpBuilder, std::less<>>;
 
@@ -309,6 +371,24 @@ const Table& tf_functions() {
       {"math.square", square},
       {"math.rsqrt", rsqrt},
       {"nn.relu", unary<kRelu>},
+      {"nn.relu6", relu6},
+      {"nn.leaky_relu", leaky_relu},
+      {"nn.elu", unary<kElu>},
+      {"nn.selu", unary<kSelu>},
+      {"nn.gelu", gelu},
+      {"nn.silu", silu},
+      {"nn.swish", silu},
+      {"math.softplus", unary<kSoftplus>},
+      {"nn.softplus", unary<kSoftplus>},
+      {"math.softsign", unary<kSoftsign>},
+      {"nn.softsign", unary<kSoftsign>},
+      {"math.sin", unary<kSin>},
+      {"math.cos", unary<kCos>},
+      {"math.sign", unary<kSign>},
+      {"math.round", unary<kRound>},
+      {"math.squared_difference", squared_difference},
+      {"nn.log_softmax", log_softmax},
+      {"math.log_softmax", log_softmax},
       {"nn.softmax", softmax},
       {"math.softmax", softmax},
       {"math.reduce_mean", reduce<kReduceMean>},
@@ -471,7 +551,8 @@ int getitem(LayerContext& ctx, int x, const Json& spec) {
     ellipses += i.kind == Index::Kind::ellipsis;
   }
   if (ellipses > 1) ctx.corrupt("an index has more than one ellipsis");
-  if (consuming > rank) ctx.corrupt(fmt::format("{} indices for a tensor of rank {}", consuming, rank));
+  if (consuming > rank)
+    ctx.corrupt(fmt::format("{} indices for a tensor of rank {}", consuming, rank));
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   std::vector<int64_t> starts, ends, axes, steps, squeezed, inserted;
@@ -488,7 +569,8 @@ int getitem(LayerContext& ctx, int x, const Json& spec) {
       case Index::Kind::integer: {
         const int64_t dim = shape[static_cast<std::size_t>(axis)];
         if (dim >= 0 && (i.start >= dim || i.start < -dim))
-          ctx.corrupt(fmt::format("index {} is out of range for axis {} of size {}", i.start, axis, dim));
+          ctx.corrupt(
+              fmt::format("index {} is out of range for axis {} of size {}", i.start, axis, dim));
         starts.push_back(i.start);
         ends.push_back(i.start == -1 ? kMax : i.start + 1);
         steps.push_back(1);
@@ -508,10 +590,11 @@ int getitem(LayerContext& ctx, int x, const Json& spec) {
   int y = x;
   if (!axes.empty()) {
     y = ctx.add("Slice", "Slice",
-                {x, ctx.int64s("starts", starts), ctx.int64s("ends", ends), ctx.int64s("axes", axes),
-                 ctx.int64s("steps", steps)});
+                {x, ctx.int64s("starts", starts), ctx.int64s("ends", ends),
+                 ctx.int64s("axes", axes), ctx.int64s("steps", steps)});
   }
-  if (!squeezed.empty()) y = ctx.add("Squeeze", "Squeeze", {y, ctx.int64s("squeeze_axes", squeezed)});
+  if (!squeezed.empty())
+    y = ctx.add("Squeeze", "Squeeze", {y, ctx.int64s("squeeze_axes", squeezed)});
   if (!inserted.empty()) y = unsqueeze(ctx, y, inserted, "newaxis");
   return y;
 }

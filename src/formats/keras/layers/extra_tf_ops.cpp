@@ -21,7 +21,8 @@ bool is_tf_keras_ref(const Json& j) {
 // tf.keras writes tensors passed by keyword as [layer, node, tensor]; config.cpp collected them
 // in this same order.
 Json with_values(const Json& j, const std::vector<int>& values, std::size_t& next) {
-  if (is_tf_keras_ref(j)) return next < values.size() ? extra::value_placeholder(values[next++]) : Json();
+  if (is_tf_keras_ref(j))
+    return next < values.size() ? extra::value_placeholder(values[next++]) : Json();
   if (j.is_array()) {
     Json out = Json::array();
     for (const Json& e : j) out.push_back(with_values(e, values, next));
@@ -44,7 +45,8 @@ std::vector<int> tf_op_lambda(LayerContext& ctx) {
   }
   // The first argument: its tensors (the layer's inputs) and the constants written in their
   // place, in order; a list when it holds several.
-  std::vector<Json> first(ctx.input_count() + (ctx.call() ? ctx.call()->constant_inputs.size() : 0));
+  std::vector<Json> first(ctx.input_count() +
+                          (ctx.call() ? ctx.call()->constant_inputs.size() : 0));
   std::vector<bool> filled(first.size(), false);
   if (ctx.call()) {
     for (const auto& [position, value] : ctx.call()->constant_inputs) {
@@ -125,8 +127,8 @@ std::vector<int> tensorflow_op_layer(LayerContext& ctx) {
         }
       };
       scan(c);
-      const DType dtype = any_float ? (is_floating(t) ? t : DType::f32)
-                                    : (is_integer(t) ? t : DType::i32);
+      const DType dtype =
+          any_float ? (is_floating(t) ? t : DType::f32) : (is_integer(t) ? t : DType::i32);
       inputs.push_back(ctx.constant("constant_" + key, constant_tensor(ctx, c, dtype)));
     } else {
       inputs.push_back(ctx.input(next++));
