@@ -258,6 +258,42 @@ TEST(KerasMultiHeadAttention, TwoAttentionAxesOnRank4Inputs) {
   expect_close(out[1], expected.second, {1, 2, 2, 3, 2, 3});
 }
 
+TEST(KerasMultiHeadAttention, TwoAttentionAxesWithAttentionMask) {
+  // attention_mask [B, X, Y, X', Y'] (expanded before the query axes as Keras does): the
+  // flattened sequence's [B, X*Y, X'*Y'] mask.
+  const Tensor x = k::random_tensor({2, 2, 3, 4}, 17);
+  const MhaWeights w = make_weights(4, 4, 4, 2, 2, 2, 4, true, 85);
+  std::vector<float> m(2 * 6 * 6);
+  for (std::size_t i = 0; i < m.size(); ++i) m[i] = (i * 5 % 4) ? 1.0f : 0.0f;
+  for (int64_t b = 0; b < 2; ++b)  // a fully masked query row
+    for (int64_t s = 0; s < 6; ++s) m[static_cast<std::size_t>((b * 6 + 4) * 6 + s)] = 0.0f;
+  const Tensor full = Tensor::from_vector<float>(m, {2, 2, 3, 2, 3});
+  const Json model = k::functional(
+      {k::input_layer("x", {2, 3, 4}), k::input_layer("m", {2, 3, 2, 3}),
+       k::layer("MultiHeadAttention", "mha", mha_config(2, 2, {{"attention_axes", {1, 2}}}),
+                {k::ref("x"), k::ref("x")}, {{"attention_mask", k::ref("m")}})},
+      {"x", "m"}, {Json{"mha", 0, 0}});
+  const auto out = k::run(model, {{"mha", weight_list(w)}}, {x, full});
+  const Tensor flat = x.reshaped({2, 6, 4});
+  const auto expected = reference(flat, flat, flat, w, [&](int64_t b, int64_t t, int64_t s) {
+    return m[static_cast<std::size_t>((b * 6 + t) * 6 + s)] != 0.0f;
+  });
+  expect_close(out[0], expected.first, {2, 2, 3, 4});
+
+  // A rank-4 mask [X, Y, X', Y']: Keras' expansions put it after batch and heads, so every
+  // batch entry shares it.
+  std::vector<float> m2(6 * 6);
+  for (std::size_t i = 0; i < m2.size(); ++i) m2[i] = (i * 7 % 3) ? 1.0f : 0.0f;
+  Json model2 = model;
+  model2["config"]["layers"][1] = k::input_layer("m", {3, 2, 3});
+  const auto out2 =
+      k::run(model2, {{"mha", weight_list(w)}}, {x, Tensor::from_vector<float>(m2, {2, 3, 2, 3})});
+  const auto expected2 = reference(flat, flat, flat, w, [&](int64_t, int64_t t, int64_t s) {
+    return m2[static_cast<std::size_t>(t * 6 + s)] != 0.0f;
+  });
+  expect_close(out2[0], expected2.first, {2, 2, 3, 4});
+}
+
 TEST(KerasMultiHeadAttention, AttentionOverTheSecondAxisOfRank4Inputs) {
   // attention_axes=[2]: each row x[:, i] attends within itself.
   const Tensor x = k::random_tensor({1, 2, 3, 4}, 15);
@@ -293,6 +329,14 @@ TEST(KerasMultiHeadAttention, RejectsWrongWeightsAndUnsupportedOptions) {
   r.weights = weight_list(w);
   r.config["use_gate"] = true;
   EXPECT_EQ(testing::code_of([&] { k::run_layer(r); }), ErrorCode::unsupported);
+  // Keras' causal mask is built for one sequence axis.
+  const Tensor x4 = k::random_tensor({1, 2, 3, 4}, 18);
+  r.config = mha_config(2, 2, {{"attention_axes", {1, 2}}});
+  r.inputs = {x4, x4};
+  r.kwargs = {{"use_causal_mask", true}};
+  EXPECT_EQ(testing::code_of([&] { k::run_layer(r); }), ErrorCode::unsupported);
+  r.kwargs = {{"use_causal_mask", false}};
+  EXPECT_NO_THROW(k::run_layer(r));
 }
 
 }  // namespace

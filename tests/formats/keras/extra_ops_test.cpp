@@ -97,12 +97,10 @@ TEST(KerasTFOpLambda, ActivationFunctions) {
   expect_elementwise(lambda("nn.gelu", y_first)[0], [](int64_t i) {
     return 0.5 * yv(i) * (1 + std::erf(yv(i) / std::sqrt(2.0)));
   });
-  expect_elementwise(lambda("nn.gelu", {{{"y", 0, 0, {{"approximate", true}}}}})[0],
-                     [](int64_t i) {
-                       const double v = yv(i);
-                       return 0.5 * v *
-                              (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
-                     });
+  expect_elementwise(lambda("nn.gelu", {{{"y", 0, 0, {{"approximate", true}}}}})[0], [](int64_t i) {
+    const double v = yv(i);
+    return 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+  });
   expect_elementwise(lambda("nn.silu", y_first)[0],
                      [&](int64_t i) { return yv(i) * sigmoid(yv(i)); });
   expect_elementwise(lambda("nn.swish", {{{"y", 0, 0, {{"beta", 2.0}}}}})[0],
@@ -113,8 +111,9 @@ TEST(KerasTFOpLambda, ActivationFunctions) {
                      [](int64_t i) { return yv(i) / (1 + std::abs(yv(i))); });
   expect_elementwise(lambda("math.sin", y_first)[0], [](int64_t i) { return std::sin(yv(i)); });
   expect_elementwise(lambda("math.cos", y_first)[0], [](int64_t i) { return std::cos(yv(i)); });
-  expect_elementwise(lambda("math.sign", y_first)[0],
-                     [](int64_t i) { return yv(i) > 0 ? 1.0 : yv(i) < 0 ? -1.0 : 0.0; });
+  expect_elementwise(lambda("math.sign", y_first)[0], [](int64_t i) {
+    return yv(i) > 0 ? 1.0 : yv(i) < 0 ? -1.0 : 0.0;
+  });
   expect_elementwise(lambda("math.squared_difference", x_with({{"y", {"y", 0, 0}}}))[0],
                      [](int64_t i) { return (xv(i) - yv(i)) * (xv(i) - yv(i)); });
   const Tensor ls = lambda("nn.log_softmax", x_with({}))[0];
@@ -128,8 +127,8 @@ TEST(KerasTFOpLambda, ActivationFunctions) {
 
 TEST(KerasTFOpLambda, Relu6ClipsAtZeroAndSix) {
   // 8 * y crosses both bounds: a multiply layer feeds relu6.
-  Json model = k::functional({k::input_layer("x", {3, 4}), k::input_layer("y", {3, 4})},
-                             {"x", "y"}, {Json{"relu6", 0, 0}});
+  Json model = k::functional({k::input_layer("x", {3, 4}), k::input_layer("y", {3, 4})}, {"x", "y"},
+                             {Json{"relu6", 0, 0}});
   auto add = [&](const std::string& name, const std::string& function, Json inbound) {
     model["config"]["layers"].push_back(
         {{"class_name", "TFOpLambda"},
@@ -140,9 +139,8 @@ TEST(KerasTFOpLambda, Relu6ClipsAtZeroAndSix) {
   add("times8", "math.multiply", Json{{"y", 0, 0, {{"y", 8.0}, {"name", nullptr}}}});
   add("relu6", "nn.relu6", Json{{"times8", 0, 0, {}}});
   const Tensor out = k::run(model, {}, {kX, kY}, "2.9.0")[0];
-  expect_elementwise(out, [](int64_t i) {
-    return std::min(std::max(double(yv(i) * 8.0f), 0.0), 6.0);
-  });
+  expect_elementwise(out,
+                     [](int64_t i) { return std::min(std::max(double(yv(i) * 8.0f), 0.0), 6.0); });
 }
 
 TEST(KerasTFOpLambda, SoftmaxAndReductions) {

@@ -59,6 +59,38 @@ int attention_mask(LayerContext& ctx, int query, int value, int query_mask, int 
   return mask;
 }
 
+// An attention_mask [B, T..., S...] for several attention axes (Keras expands it before the
+// query axes until it has the scores' rank [B, other..., heads, T..., S...]) as the flattened
+// scores' [B, other..., heads, T, S]: expanded to the full T... and S... extents, then merged.
+int flatten_mask(LayerContext& ctx, int mask, int query, int value,
+                 const std::vector<int64_t>& axes, std::size_t batch_rank) {
+  const Shape q_shape = extra::shape_of(ctx, query), v_shape = extra::shape_of(ctx, value);
+  std::vector<int64_t> target(batch_rank, 1);
+  int64_t t = 1, s = 1;
+  for (const Shape* shape : {&q_shape, &v_shape}) {
+    for (int64_t a : axes) {
+      const int64_t d = (*shape)[static_cast<std::size_t>(a)];
+      if (d < 0) ctx.unsupported("a mask with several attention axes needs their sizes known");
+      target.push_back(d);
+      (shape == &q_shape ? t : s) *= d;
+    }
+  }
+  const std::size_t full_rank = target.size();
+  const auto mask_axis = -static_cast<int64_t>(2 * axes.size()) - 1;
+  const std::size_t rank = extra::shape_of(ctx, mask).size();
+  if (rank > full_rank)
+    ctx.corrupt(
+        fmt::format("the attention mask has rank {}, expected at most {}", rank, full_rank));
+  for (std::size_t i = rank; i < full_rank; ++i)
+    mask = extra::unsqueeze(ctx, mask, {mask_axis}, "mask_expand_" + std::to_string(i));
+  mask = ctx.add("Expand", "mask_full",
+                 {mask, ctx.int64s("mask_full_shape", std::vector<int64_t>(target))});
+  std::vector<int64_t> flat(batch_rank, 0);
+  flat.push_back(t);
+  flat.push_back(s);
+  return extra::reshape(ctx, mask, flat, "mask_flat");
+}
+
 std::vector<int> multi_head_attention(LayerContext& ctx) {
   // query, value[, key]: positionally, or by keyword (Keras 3 writes what the user wrote).
   auto argument = [&](std::size_t position, const char* keyword) {
@@ -151,17 +183,27 @@ std::vector<int> multi_head_attention(LayerContext& ctx) {
   const KerasVersion& version = ctx.version();
   const bool keras_masks = version.major >= 3 || (version.major == 2 && version.minor >= 10);
   int mask = -1;
-  if (keras_masks) {
+  if (axes.size() > 1 && keras_masks &&
+      (query_mask >= 0 || value_mask >= 0 || key_mask >= 0 ||
+       extra::call_flag(ctx, "use_causal_mask"))) {
+    // Keras builds these masks for one sequence axis ([B, T, 1], [B, 1, S], [1, T, S]).
+    ctx.unsupported(
+        "Keras masks and use_causal_mask with several attention axes are not supported");
+  }
+  if (keras_masks && axes.size() == 1) {
     mask = attention_mask(ctx, query, value, query_mask, value_mask, key_mask);
   } else if (!ctx.kwarg_values("attention_mask").empty()) {
     mask = ctx.kwarg_values("attention_mask")[0];
   }
   if (mask >= 0) {
-    if (axes.size() > 1) ctx.unsupported("masks with several attention axes are not supported");
-    // Keras expands the mask from the heads axis on until it has the scores' rank.
-    const std::size_t scores_rank = batch_dims.size() + 2;
-    for (std::size_t i = extra::shape_of(ctx, mask).size(); i < scores_rank; ++i)
-      mask = extra::unsqueeze(ctx, mask, {-3}, "mask_expand_" + std::to_string(i));
+    if (axes.size() > 1) {
+      mask = flatten_mask(ctx, mask, query, value, axes, batch_dims.size());
+    } else {
+      // Keras expands the mask from the heads axis on until it has the scores' rank.
+      const std::size_t scores_rank = batch_dims.size() + 2;
+      for (std::size_t i = extra::shape_of(ctx, mask).size(); i < scores_rank; ++i)
+        mask = extra::unsqueeze(ctx, mask, {-3}, "mask_expand_" + std::to_string(i));
+    }
     scores = extra::mask_scores(ctx, scores, mask, "masked_scores");
   }
   graph::Attributes last;

@@ -124,7 +124,8 @@ int rsqrt(OpArgs& a) {
 float float_arg(OpArgs& a, std::size_t position, const char* name, float fallback) {
   const Json* j = a.find(position, {name});
   if (!j) return fallback;
-  if (!j->is_number()) a.ctx.unsupported(fmt::format("argument {}={} is not a number", name, j->dump()));
+  if (!j->is_number())
+    a.ctx.unsupported(fmt::format("argument {}={} is not a number", name, j->dump()));
   return j->get<float>();
 }
 
@@ -147,10 +148,10 @@ int leaky_relu(OpArgs& a) {
 int gelu(OpArgs& a) {
   const Json* approximate = a.find(1, {"approximate"});
   graph::Attributes attrs;
-  attrs.set("approximate", std::string(approximate && approximate->is_boolean() &&
-                                               approximate->get<bool>()
-                                           ? "tanh"
-                                           : "none"));
+  attrs.set(
+      "approximate",
+      std::string(approximate && approximate->is_boolean() && approximate->get<bool>() ? "tanh"
+                                                                                       : "none"));
   return a.ctx.add("Gelu", "Gelu", {activation_input(a)}, attrs);
 }
 
