@@ -1,7 +1,9 @@
+// Node-building helpers shared by the attention and extra Keras layer builders.
 #include "formats/keras/layers/extra_common.hpp"
 
 #include "core/fail.hpp"
 #include "graph/shape_probe.hpp"
+#include "ops/onnx_dtype.hpp"
 
 namespace nnload::formats::keras::extra {
 
@@ -12,32 +14,6 @@ Shape shape_of(LayerContext& ctx, int value) {
   std::optional<Shape> shape = graph::probe_shape(ctx.graph(), value);
   if (!shape) ctx.corrupt("the shape of one of its inputs can't be inferred");
   return *shape;
-}
-
-int64_t onnx_type(DType dtype) {
-  switch (dtype) {
-    case DType::f32:
-      return 1;
-    case DType::u8:
-      return 2;
-    case DType::i8:
-      return 3;
-    case DType::i16:
-      return 5;
-    case DType::i32:
-      return 6;
-    case DType::i64:
-      return 7;
-    case DType::boolean:
-      return 9;
-    case DType::f16:
-      return 10;
-    case DType::f64:
-      return 11;
-    case DType::bf16:
-      return 16;
-  }
-  return 1;
 }
 
 int transpose(LayerContext& ctx, int x, std::vector<int64_t> perm, const std::string& step) {
@@ -56,7 +32,7 @@ int unsqueeze(LayerContext& ctx, int x, std::vector<int64_t> axes, const std::st
 
 int cast(LayerContext& ctx, int x, DType to, const std::string& step) {
   graph::Attributes a;
-  a.set("to", onnx_type(to));
+  a.set("to", ops::onnx_dtype_number(to));
   return ctx.add("Cast", step, {x}, a);
 }
 

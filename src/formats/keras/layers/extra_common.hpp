@@ -21,9 +21,6 @@ LayerRows tf_op_layers();              // extra_tf_ops.cpp: TFOpLambda, SlicingO
 // Error(corrupt) naming the layer when it can't be inferred.
 Shape shape_of(LayerContext& ctx, int value);
 
-// ONNX TensorProto element type number of `dtype` (the Cast `to` attribute).
-int64_t onnx_type(DType dtype);
-
 int transpose(LayerContext& ctx, int x, std::vector<int64_t> perm, const std::string& step);
 // ONNX Reshape: 0 copies the input dimension at the same position, -1 is inferred.
 int reshape(LayerContext& ctx, int x, std::vector<int64_t> shape, const std::string& step);
