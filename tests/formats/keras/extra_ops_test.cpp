@@ -65,6 +65,31 @@ TEST(KerasTFOpLambda, BinaryWithTensorAndConstantOperands) {
       [](int64_t i) { return 3.0 - xv(i); });
 }
 
+TEST(KerasTFOpLambda, BareNodesAsTfKerasWritesThem) {
+  // TFOpLambda keeps its first argument's structure: one tensor is a bare [layer, node, tensor,
+  // kwargs] node (one list level less than other layers), a constant a bare _CONSTANT_VALUE.
+  const Json bare_x = Json::array({Json{"x", 0, 0, {{"y", {"y", 0, 0}}, {"name", nullptr}}}});
+  expect_elementwise(lambda("math.subtract", bare_x)[0], [](int64_t i) { return xv(i) - yv(i); });
+  const Json bare_constant =
+      Json::array({Json{"_CONSTANT_VALUE", -1, 0.5, {{"y", {"y", 0, 0}}, {"name", nullptr}}}});
+  expect_elementwise(lambda("math.truediv", bare_constant)[0],
+                     [](int64_t i) { return 0.5 / yv(i); });
+  const Json bare_slice =
+      Json::array({Json{"x",
+                        0,
+                        0,
+                        {{"slice_spec",
+                          {{{"start", nullptr}, {"stop", nullptr}, {"step", nullptr}},
+                           {{"start", 2}, {"stop", nullptr}, {"step", -1}}}}}}});
+  const Tensor sliced =
+      run_tf("SlicingOpLambda", {{"function", "__operators__.getitem"}}, bare_slice)[0];
+  ASSERT_EQ(sliced.shape(), (Shape{2, 3, 4}));
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t r = 0; r < 3; ++r)
+      for (int64_t c = 0; c < 4; ++c)
+        ASSERT_EQ(sliced.data<float>()[(b * 3 + r) * 4 + c], xv((b * 3 + (2 - r)) * 4 + c));
+}
+
 TEST(KerasTFOpLambda, UnaryFunctions) {
   expect_elementwise(lambda("math.sqrt", x_with({}))[0],
                      [](int64_t i) { return std::sqrt(xv(i)); });
