@@ -117,4 +117,64 @@ int inverse_l2_norm(LayerContext& ctx, int x, const std::vector<int64_t>& axes, 
   return ctx.add("Reciprocal", step, {ctx.add("Sqrt", step + "_norm", {clamped})});
 }
 
+// --- op-layer arguments
+
+Json value_placeholder(int value) { return Json{{"__nnload_value__", value}}; }
+bool is_value(const Json& j) { return j.is_object() && j.contains("__nnload_value__"); }
+int value_of(const Json& j) { return j["__nnload_value__"].get<int>(); }
+
+const Json* OpArgs::find(std::size_t position, std::initializer_list<const char*> names) const {
+  if (position < positional.size() && !positional[position].is_null()) return &positional[position];
+  for (const char* name : names) {
+    auto it = named.find(name);
+    if (it != named.end() && !it->is_null()) return &*it;
+  }
+  return nullptr;
+}
+
+const Json& OpArgs::need(std::size_t position, std::initializer_list<const char*> names) const {
+  const Json* j = find(position, names);
+  if (!j) ctx.corrupt(fmt::format("the call has no argument '{}'", *names.begin()));
+  return *j;
+}
+
+namespace {
+
+void flatten_numbers(const Json& j, std::vector<double>& out, Shape& shape, std::size_t depth,
+                     bool& any_float, LayerContext& ctx) {
+  if (j.is_array()) {
+    if (shape.size() <= depth) shape.push_back(static_cast<int64_t>(j.size()));
+    if (shape[depth] != static_cast<int64_t>(j.size()))
+      ctx.corrupt("a constant argument is ragged");
+    for (const Json& e : j) flatten_numbers(e, out, shape, depth + 1, any_float, ctx);
+  } else if (j.is_number() || j.is_boolean()) {
+    if (shape.size() != depth) ctx.corrupt("a constant argument is ragged");
+    any_float = any_float || j.is_number_float();
+    out.push_back(j.is_boolean() ? (j.get<bool>() ? 1.0 : 0.0) : j.get<double>());
+  } else {
+    ctx.unsupported("argument " + j.dump() + " is not a tensor or a number");
+  }
+}
+
+}  // namespace
+
+int OpArgs::tensor(const Json& j, int like, const std::string& step) {
+  if (is_value(j)) return value_of(j);
+  std::vector<double> values;
+  Shape shape;
+  bool any_float = false;
+  flatten_numbers(j, values, shape, 0, any_float, ctx);
+  Tensor t;
+  if (any_float || like >= 0) {
+    std::vector<float> f(values.begin(), values.end());
+    t = Tensor::from_vector<float>(f, shape);
+  } else {
+    std::vector<int64_t> i;
+    for (double v : values) i.push_back(static_cast<int64_t>(v));
+    t = Tensor::from_vector<int64_t>(i, shape);
+  }
+  const int c = ctx.constant(step, std::move(t));
+  return like >= 0 ? ctx.add("CastLike", step + "_like", {c, like}) : c;
+}
+
 }  // namespace nnload::formats::keras::extra
