@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numeric>
 #include <optional>
 
 #include "extra_test_support.hpp"
@@ -287,6 +288,57 @@ TEST(Keras3DLayers, MaxAndAveragePooling3D) {
               ASSERT_NEAR(y.data<float>()[(((a * oh + b) * ow + c) * 2) + ch], acc, 1e-5) << cls;
             }
     }
+  }
+}
+
+TEST(Keras3DLayers, GlobalPooling3DBothFormatsAndKeepdims) {
+  const Tensor x = k::random_tensor({2, 3, 2, 4, 3}, 19);  // [B, D, H, W, C] or [B, C, D, H, W]
+  for (const char* cls :
+       {"GlobalAveragePooling3D", "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D"}) {
+    const bool is_max = std::string(cls).find("Max") != std::string::npos;
+    for (bool first : {false, true}) {
+      for (bool keepdims : {false, true}) {
+        const Json config = {{"data_format", first ? "channels_first" : "channels_last"},
+                             {"keepdims", keepdims}};
+        const Json model = k::functional(
+            {k::input_layer("x", {3, 2, 4, 3}), k::layer(cls, "g", config, {k::ref("x")})}, {"x"},
+            {Json{"g", 0, 0}});
+        const Tensor y = k::run(model, {}, {x})[0];
+        const int64_t channels = 3;  // dim 1 (channels_first) and dim 4 (channels_last)
+        const Shape expected_shape = !keepdims ? Shape{2, channels}
+                                     : first   ? Shape{2, channels, 1, 1, 1}
+                                               : Shape{2, 1, 1, 1, channels};
+        ASSERT_EQ(y.shape(), expected_shape) << cls;
+        for (int64_t b = 0; b < 2; ++b)
+          for (int64_t c = 0; c < channels; ++c) {
+            double acc = is_max ? -1e9 : 0;
+            for (int64_t i = 0; i < 24; ++i) {
+              // channels_last: [b, i / 3 ... , c]; channels_first: [b, c, i (flattened D*H*W)].
+              const float v = first ? x.data<float>()[(b * 3 + c) * 24 + i]
+                                    : x.data<float>()[(b * 24 + i) * 3 + c];
+              acc = is_max ? std::max(acc, double(v)) : acc + v;
+            }
+            if (!is_max) acc /= 24;
+            ASSERT_NEAR(y.data<float>()[b * channels + c], acc, 1e-5) << cls;
+          }
+      }
+    }
+  }
+}
+
+TEST(Keras3DLayers, MaxPool3DAndAvgPool3DAliases) {
+  const Tensor x = k::random_tensor({1, 2, 2, 2, 1}, 20);
+  for (const char* cls : {"MaxPool3D", "AvgPool3D"}) {
+    const Json model = k::functional(
+        {k::input_layer("x", {2, 2, 2, 1}),
+         k::layer(cls, "p", {{"pool_size", {2, 2, 2}}, {"padding", "valid"}}, {k::ref("x")})},
+        {"x"}, {Json{"p", 0, 0}});
+    const Tensor y = k::run(model, {}, {x})[0];
+    ASSERT_EQ(y.shape(), (Shape{1, 1, 1, 1, 1}));
+    const float* v = x.data<float>();
+    const double expected = std::string(cls) == "MaxPool3D" ? *std::max_element(v, v + 8)
+                                                            : std::accumulate(v, v + 8, 0.0) / 8;
+    EXPECT_NEAR(y.data<float>()[0], expected, 1e-6) << cls;
   }
 }
 
