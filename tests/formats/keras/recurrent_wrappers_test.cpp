@@ -314,8 +314,8 @@ TEST(KerasMasks, MaskingZeroesMaskedSteps) {
     std::fill_n(x.begin() + r * F, F, 0.5);
     std::fill_n(expected.begin() + r * F, F, 0.0);
   }
-  x[1] = 0.5;  // a row where only some features equal mask_value stays
-  expected[1] = 0.5;
+  x[F + 1] = 0.5;  // a row where only some features equal mask_value stays
+  expected[F + 1] = 0.5;
   const Json layer = {{"class_name", "Masking"}, {"config", {{"name", "m"}, {"mask_value", 0.5}}}};
   EXPECT_TRUE(close(predict(sequential({input_layer("x", {T, F}), layer}), {}, 3, {to_tensor(x, {B, T, F})})[0],
                     expected, {B, T, F}));

@@ -1,7 +1,7 @@
 // Keras recurrent layers: SimpleRNN, LSTM, GRU (Keras 1, 2 and 3 configs and weights), Keras 2's
 // CuDNNLSTM/CuDNNGRU, the generic RNN layer over SimpleRNNCell/LSTMCell/GRUCell (stacked
-// cells too), Masking and Keras 3's NotEqual op layer (how its functional graphs record
-// Embedding(mask_zero=True)'s mask). Bidirectional and TimeDistributed are in
+// cells too), Masking and Keras 3's NotEqual and Any op layers (how its functional graphs record
+// the masks of Embedding(mask_zero=True) and Masking). Bidirectional and TimeDistributed are in
 // recurrent_wrappers.cpp, ConvLSTM1D/2D/3D in recurrent_conv.cpp.
 //
 // Inference semantics: dropout and recurrent_dropout are training-only; unroll changes nothing;
@@ -42,10 +42,11 @@ std::vector<LayerConfig> cell_configs(LayerContext& ctx) {
   if (cell->is_array()) {
     for (const Json& c : *cell) list.push_back(&c);
   } else if (cell->is_object() && cell->value("class_name", "") == "StackedRNNCells") {
-    const Json& cfg = cell->value("config", Json::object());
-    if (!cfg.contains("cells") || !cfg["cells"].is_array())
+    const auto cfg = cell->find("config");
+    if (cfg == cell->end() || !cfg->is_object() || !cfg->contains("cells") ||
+        !(*cfg)["cells"].is_array())
       ctx.corrupt("StackedRNNCells has no cells list");
-    for (const Json& c : cfg["cells"]) list.push_back(&c);
+    for (const Json& c : (*cfg)["cells"]) list.push_back(&c);
   } else {
     list.push_back(cell);
   }
@@ -221,13 +222,43 @@ std::vector<int> not_equal(LayerContext& ctx) {
   return {ctx.add("Not", "NotEqual", {ctx.add("Equal", "Equal", operands)})};
 }
 
+// Keras 3's op layer for `ops.any(x, axis, keepdims)` (keras.src.ops.numpy.Any), as its
+// functional graphs record Masking's mask: any(x != mask_value, axis=-1).
+std::vector<int> any(LayerContext& ctx) {
+  ctx.expect_inputs(1, 1);
+  graph::Attributes to_float;
+  to_float.set("to", std::int64_t{1});
+  const int x = ctx.add("Cast", "as_float", {ctx.input()}, to_float);
+  graph::Attributes reduce;
+  reduce.set("keepdims", static_cast<std::int64_t>(ctx.get_bool({"keepdims"}, false)));
+  std::vector<int> inputs = {x};
+  const Json* axis = ctx.find({"axis"});
+  if (axis && !axis->is_null()) {
+    std::vector<std::int64_t> axes;
+    if (axis->is_number_integer()) {
+      axes.push_back(axis->get<std::int64_t>());
+    } else if (axis->is_array()) {
+      for (const Json& a : *axis) {
+        if (!a.is_number_integer()) ctx.corrupt("axis holds a non-integer: " + axis->dump());
+        axes.push_back(a.get<std::int64_t>());
+      }
+    } else {
+      ctx.corrupt("axis is neither an integer nor a list: " + axis->dump());
+    }
+    inputs.push_back(ctx.int64s("axes", axes));
+  }  // no axis: ONNX reduces over every axis, as ops.any(x) does
+  graph::Attributes to_bool;
+  to_bool.set("to", std::int64_t{9});
+  return {ctx.add("Cast", "Any", {ctx.add("ReduceMax", "max", inputs, reduce)}, to_bool)};
+}
+
 }  // namespace
 
 LayerRows recurrent_layers() {
   LayerRows rows = {
       {"SimpleRNN", recurrent_layer}, {"LSTM", recurrent_layer},     {"GRU", recurrent_layer},
       {"CuDNNLSTM", recurrent_layer}, {"CuDNNGRU", recurrent_layer}, {"RNN", generic_rnn},
-      {"Masking", masking},           {"NotEqual", not_equal},
+      {"Masking", masking},           {"NotEqual", not_equal},       {"Any", any},
   };
   for (LayerRows more : {rnn::wrapper_layers(), rnn::conv_recurrent_layers()})
     rows.insert(rows.end(), more.begin(), more.end());

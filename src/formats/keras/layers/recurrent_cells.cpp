@@ -423,10 +423,8 @@ RecurrentOutputs add_recurrent(LayerContext& ctx, const std::string& step,
   out.y = ids[0];
   out.y_h = ids[1];
   if (outputs == 3) out.y_c = ids[2];
-  if (!call.want_y) {  // spares the [seq, batch, units] output nobody reads
-    ctx.graph().nodes().back().outputs[0] = graph::kNoValue;
-    out.y = -1;
-  }
+  // The graph IR has no omitted outputs, so Y is computed even when nobody reads it.
+  if (!call.want_y) out.y = -1;
   return out;
 }
 
