@@ -40,10 +40,18 @@ void collect_keras_tensors(const Json& j, std::vector<TensorRef>& out) {
 
 // Classes whose Keras 3 calls pass tensors in kwargs that the builder needs as inputs.
 bool takes_kwargs_tensors(const std::string& class_name) {
-  static const char* const kClasses[] = {
-      "SimpleRNN", "LSTM",       "GRU",        "RNN",        "Bidirectional",
-      "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "CuDNNLSTM", "CuDNNGRU",
-      "GlobalAveragePooling1D", "GlobalAvgPool1D"};
+  static const char* const kClasses[] = {"SimpleRNN",
+                                         "LSTM",
+                                         "GRU",
+                                         "RNN",
+                                         "Bidirectional",
+                                         "ConvLSTM1D",
+                                         "ConvLSTM2D",
+                                         "ConvLSTM3D",
+                                         "CuDNNLSTM",
+                                         "CuDNNGRU",
+                                         "GlobalAveragePooling1D",
+                                         "GlobalAvgPool1D"};
   for (const char* c : kClasses) {
     if (class_name == c) return true;
   }

@@ -56,7 +56,8 @@ ConvLstmGeometry check(std::span<const InputInfo> inputs) {
          shape_to_list(x));
   }
   if (r.size() != x.size() - 1 || r[0] % 4 != 0 || r[0] != x[2] || r[1] * 4 != r[0]) {
-    fail(ErrorCode::shape, "R has shape {}, expected [4*filters, filters, k...] with 4*filters = {}",
+    fail(ErrorCode::shape,
+         "R has shape {}, expected [4*filters, filters, k...] with 4*filters = {}",
          shape_to_list(r), x[2]);
   }
   if (inputs[kCr].dtype != g.dtype) {
@@ -94,7 +95,10 @@ class ConvLstmKernel final : public Kernel {
  public:
   ConvLstmKernel(const RecurrentAttrs& attrs, ConvLstmGeometry g, std::unique_ptr<Op> conv,
                  std::unique_ptr<Kernel> conv_kernel)
-      : attrs_(attrs), g_(std::move(g)), conv_(std::move(conv)), conv_kernel_(std::move(conv_kernel)) {}
+      : attrs_(attrs),
+        g_(std::move(g)),
+        conv_(std::move(conv)),
+        conv_kernel_(std::move(conv_kernel)) {}
 
   void run(std::span<const Tensor> inputs, std::span<Tensor> outputs) const override {
     const std::int64_t n = g_.filters * g_.spatial;  // one gate of one row
@@ -121,7 +125,8 @@ class ConvLstmKernel final : public Kernel {
       const Tensor conv_in[2] = {h, inputs[kCr]};
       Tensor conv_out[1] = {z};
       conv_kernel_->run(conv_in, conv_out);
-      const std::int64_t grain = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(4 * n, 1));
+      const std::int64_t grain =
+          std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(4 * n, 1));
       linalg::parallel_for(g_.batch, grain, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t b = begin; b < end; ++b) {
           T* hb = hp + b * n;
@@ -218,7 +223,8 @@ class ConvLstmOp final : public Op {
 std::unique_ptr<Op> make_conv_lstm(const graph::Node& node) {
   RecurrentAttrs attrs = parse_recurrent(node, kLstmSpec, {.keras_mask = true});
   if (attrs.direction == Direction::bidirectional) {
-    fail(ErrorCode::invalid_argument, "direction is 'bidirectional', expected 'forward' or 'reverse'");
+    fail(ErrorCode::invalid_argument,
+         "direction is 'bidirectional', expected 'forward' or 'reverse'");
   }
   return std::make_unique<ConvLstmOp>(std::move(attrs));
 }

@@ -156,8 +156,8 @@ class RecurrentKernel final : public Kernel {
 
   // `mask` is the Keras step mask [batch, seq], or nullptr.
   void run_direction(std::int64_t d, std::span<const Tensor> inputs,
-                     const std::vector<std::int64_t>& lengths, const bool* mask,
-                     const T* projected, T* scratch, const T** x, T* y, T* y_h, T* y_c) const {
+                     const std::vector<std::int64_t>& lengths, const bool* mask, const T* projected,
+                     T* scratch, const T** x, T* y, T* y_h, T* y_c) const {
     const std::int64_t batch = g_.batch, hidden = g_.hidden;
     T* h = scratch;
     T* c = h + batch * hidden;
@@ -172,7 +172,7 @@ class RecurrentKernel final : public Kernel {
               inputs[kR].data<T>() + d * columns_ * hidden,
               has_input(inputs, kB) ? inputs[kB].data<T>() + d * 2 * columns_ : nullptr,
               Cell::kGates == 4 && has_input(inputs, kP) ? inputs[kP].data<T>() + d * 3 * hidden
-                                                          : nullptr};
+                                                         : nullptr};
     const bool reversed = attrs_.reversed(d);
     const std::int64_t all_columns = g_.directions * columns_;
     const std::int64_t steps =

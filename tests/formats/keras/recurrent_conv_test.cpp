@@ -30,7 +30,8 @@ std::vector<double> conv2d(const double* x, std::int64_t H, std::int64_t W, std:
             const std::int64_t sy = py * stride + ky - pad_y, sx = px * stride + kx - pad_x;
             if (sy < 0 || sy >= H || sx < 0 || sx >= W) continue;
             for (std::int64_t c = 0; c < C; ++c)
-              s += x[(sy * W + sx) * C + c] * kernel[static_cast<std::size_t>(((ky * k + kx) * C + c) * O + o)];
+              s += x[(sy * W + sx) * C + c] *
+                   kernel[static_cast<std::size_t>(((ky * k + kx) * C + c) * O + o)];
           }
         y[static_cast<std::size_t>((py * ow + px) * O + o)] = s;
       }
@@ -66,8 +67,10 @@ std::vector<std::vector<double>> reference(const Case& c, const std::vector<doub
         continue;
       }
       const double* xt = x.data() + (b * c.time + t) * c.height * c.width * c.channels;
-      const std::vector<double> zx = conv2d(xt, c.height, c.width, c.channels, kernel, c.k, G, c.stride, c.same, h_, w_);
-      const std::vector<double> zh = conv2d(h.data(), oh, ow, F, recurrent, c.k, G, 1, true, h_, w_);
+      const std::vector<double> zx =
+          conv2d(xt, c.height, c.width, c.channels, kernel, c.k, G, c.stride, c.same, h_, w_);
+      const std::vector<double> zh =
+          conv2d(h.data(), oh, ow, F, recurrent, c.k, G, 1, true, h_, w_);
       for (std::int64_t s = 0; s < S; ++s) {
         for (std::int64_t j = 0; j < F; ++j) {
           auto z = [&](int g) {
@@ -100,16 +103,20 @@ std::vector<double> to_channels_first(const std::vector<double>& v, std::int64_t
   for (std::int64_t l = 0; l < lead; ++l)
     for (std::int64_t s = 0; s < S; ++s)
       for (std::int64_t c = 0; c < C; ++c)
-        out[static_cast<std::size_t>((l * C + c) * S + s)] = v[static_cast<std::size_t>((l * S + s) * C + c)];
+        out[static_cast<std::size_t>((l * C + c) * S + s)] =
+            v[static_cast<std::size_t>((l * S + s) * C + c)];
   return out;
 }
 
 void check(const Case& c, bool channels_first, bool return_state) {
   std::mt19937 rng(static_cast<unsigned>(c.stride * 10 + c.same + 2 * c.go_backwards + 4 * c.mask));
   const std::int64_t F = c.filters, G = 4 * F;
-  std::vector<double> x = random_values(static_cast<std::size_t>(c.batch * c.time * c.height * c.width * c.channels), rng, 1);
-  const std::vector<double> kernel = random_values(static_cast<std::size_t>(c.k * c.k * c.channels * G), rng, 0.4);
-  const std::vector<double> recurrent = random_values(static_cast<std::size_t>(c.k * c.k * F * G), rng, 0.3);
+  std::vector<double> x = random_values(
+      static_cast<std::size_t>(c.batch * c.time * c.height * c.width * c.channels), rng, 1);
+  const std::vector<double> kernel =
+      random_values(static_cast<std::size_t>(c.k * c.k * c.channels * G), rng, 0.4);
+  const std::vector<double> recurrent =
+      random_values(static_cast<std::size_t>(c.k * c.k * F * G), rng, 0.3);
   const std::vector<double> bias = random_values(static_cast<std::size_t>(G), rng, 0.3);
   std::vector<char> mask;
   if (c.mask) {
@@ -142,8 +149,11 @@ void check(const Case& c, bool channels_first, bool return_state) {
   // A mask given as a call input (a bool tensor), as Keras 3 records explicit masks.
   layer["inbound_nodes"] = c.mask ? keras2_node({{"x", 0}, {"m", 0}}) : keras2_node({{"x", 0}});
   const std::int64_t HW = c.height * c.width;
-  std::vector<Json> layers = {input_layer("x", channels_first ? std::vector<std::int64_t>{c.time, c.channels, c.height, c.width}
-                                                              : std::vector<std::int64_t>{c.time, c.height, c.width, c.channels}, 2)};
+  std::vector<Json> layers = {
+      input_layer("x",
+                  channels_first ? std::vector<std::int64_t>{c.time, c.channels, c.height, c.width}
+                                 : std::vector<std::int64_t>{c.time, c.height, c.width, c.channels},
+                  2)};
   if (c.mask) {
     Json m = input_layer("m", {c.time}, 2);
     m["config"]["dtype"] = "bool";
@@ -152,9 +162,10 @@ void check(const Case& c, bool channels_first, bool return_state) {
   layers.push_back(layer);
   std::vector<std::pair<std::string, int>> outputs = {{"conv_lstm", 0}};
   if (return_state) outputs.insert(outputs.end(), {{"conv_lstm", 1}, {"conv_lstm", 2}});
-  const Tensor input = channels_first ? to_tensor(to_channels_first(x, c.batch * c.time, HW, c.channels),
-                                                  {c.batch, c.time, c.channels, c.height, c.width})
-                                      : to_tensor(x, {c.batch, c.time, c.height, c.width, c.channels});
+  const Tensor input = channels_first
+                           ? to_tensor(to_channels_first(x, c.batch * c.time, HW, c.channels),
+                                       {c.batch, c.time, c.channels, c.height, c.width})
+                           : to_tensor(x, {c.batch, c.time, c.height, c.width, c.channels});
   std::vector<std::pair<std::string, int>> model_inputs = {{"x", 0}};
   std::vector<Tensor> inputs = {input};
   if (c.mask) {
@@ -183,14 +194,18 @@ TEST(KerasConvLstm2D, ValidPaddingStridesLastOutputAndStates) {
 TEST(KerasConvLstm2D, SameStridesTwo) { check({.stride = 2}, false, true); }
 TEST(KerasConvLstm2D, ChannelsFirst) { check({.go_backwards = true}, true, true); }
 TEST(KerasConvLstm2D, GoBackwards) { check({.go_backwards = true}, false, false); }
-TEST(KerasConvLstm2D, Masked) { check({.batch = 4, .go_backwards = true, .mask = true}, false, false); }
+TEST(KerasConvLstm2D, Masked) {
+  check({.batch = 4, .go_backwards = true, .mask = true}, false, false);
+}
 
 TEST(KerasConvLstm2D, Errors) {
   LayerWeights w;
-  w.at("c") = {{"k", Tensor::zeros(DType::f32, {3, 3, 2, 12})}, {"r", Tensor::zeros(DType::f32, {3, 3, 2, 12})},
+  w.at("c") = {{"k", Tensor::zeros(DType::f32, {3, 3, 2, 12})},
+               {"r", Tensor::zeros(DType::f32, {3, 3, 2, 12})},
                {"b", Tensor::zeros(DType::f32, {12})}};
-  const Json layer = {{"class_name", "ConvLSTM2D"},
-                      {"config", {{"name", "c"}, {"filters", 3}, {"kernel_size", {3, 3}}, {"padding", "same"}}}};
+  const Json layer = {
+      {"class_name", "ConvLSTM2D"},
+      {"config", {{"name", "c"}, {"filters", 3}, {"kernel_size", {3, 3}}, {"padding", "same"}}}};
   // recurrent kernel [3, 3, 2, 12] does not fit 3 filters
   EXPECT_THROW(predict(sequential({input_layer("x", {2, 5, 5, 2}), layer}), w, 3,
                        {Tensor::zeros(DType::f32, {1, 2, 5, 5, 2})}),

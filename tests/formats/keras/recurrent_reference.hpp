@@ -53,8 +53,8 @@ inline std::vector<double> random_values(std::size_t n, std::mt19937& rng, doubl
   return v;
 }
 
-inline Cell random_cell(Kind kind, std::int64_t in, std::int64_t units, bool bias,
-                        bool reset_after, std::mt19937& rng) {
+inline Cell random_cell(Kind kind, std::int64_t in, std::int64_t units, bool bias, bool reset_after,
+                        std::mt19937& rng) {
   Cell c;
   c.kind = kind;
   c.in = in;
@@ -74,12 +74,14 @@ inline std::vector<std::vector<double>> step(const Cell& c, const double* x,
   const std::vector<double>& h = states[0];
   auto input_part = [&](std::int64_t q) {
     double s = c.bias.empty() ? 0 : c.bias[static_cast<std::size_t>(q)];
-    for (std::int64_t k = 0; k < c.in; ++k) s += x[k] * c.kernel[static_cast<std::size_t>(k * G + q)];
+    for (std::int64_t k = 0; k < c.in; ++k)
+      s += x[k] * c.kernel[static_cast<std::size_t>(k * G + q)];
     return s;
   };
   auto recurrent_part = [&](std::int64_t q, const std::vector<double>& v) {
     double s = 0;
-    for (std::int64_t k = 0; k < U; ++k) s += v[static_cast<std::size_t>(k)] * c.recurrent[static_cast<std::size_t>(k * G + q)];
+    for (std::int64_t k = 0; k < U; ++k)
+      s += v[static_cast<std::size_t>(k)] * c.recurrent[static_cast<std::size_t>(k * G + q)];
     return s;
   };
   std::vector<double> nh(static_cast<std::size_t>(U));
@@ -143,7 +145,8 @@ inline Result run_layer(const Cell& c, const Options& o, const std::vector<doubl
   for (std::int64_t b = 0; b < B; ++b) {
     std::vector<std::vector<double>> s(n_states, std::vector<double>(static_cast<std::size_t>(U)));
     for (std::size_t k = 0; k < n_states && !initial.empty(); ++k)
-      for (std::int64_t j = 0; j < U; ++j) s[k][j] = initial[k][static_cast<std::size_t>(b * U + j)];
+      for (std::int64_t j = 0; j < U; ++j)
+        s[k][j] = initial[k][static_cast<std::size_t>(b * U + j)];
     std::vector<std::vector<double>> outputs;
     for (std::int64_t p = 0; p < T; ++p) {
       const std::int64_t t = o.go_backwards ? T - 1 - p : p;
@@ -172,11 +175,14 @@ inline Tensor to_tensor(const std::vector<double>& v, Shape shape) {
   return Tensor::from_vector<float>(f, std::move(shape));
 }
 
-inline Tensor tensor_of(const std::vector<double>& v, Shape shape) { return to_tensor(v, std::move(shape)); }
+inline Tensor tensor_of(const std::vector<double>& v, Shape shape) {
+  return to_tensor(v, std::move(shape));
+}
 
 inline Tensor mask_tensor(const std::vector<char>& m, std::int64_t B, std::int64_t T) {
   Tensor t = Tensor::empty(DType::boolean, {B, T});
-  for (std::int64_t i = 0; i < B * T; ++i) t.mutable_data<bool>()[i] = m[static_cast<std::size_t>(i)] != 0;
+  for (std::int64_t i = 0; i < B * T; ++i)
+    t.mutable_data<bool>()[i] = m[static_cast<std::size_t>(i)] != 0;
   return t;
 }
 
@@ -186,9 +192,9 @@ inline std::vector<char> scattered_mask(std::int64_t B, std::int64_t T) {
   for (std::int64_t b = 0; b < B; ++b) {
     for (std::int64_t t = 0; t < T; ++t) {
       const auto i = static_cast<std::size_t>(b * T + t);
-      if (b % 4 == 0) m[i] = (t % 3) != 1;           // every third step, from step 1
-      if (b % 4 == 1) m[i] = t >= 2;                 // left padding
-      if (b % 4 == 2) m[i] = t < T - 2;              // right padding
+      if (b % 4 == 0) m[i] = (t % 3) != 1;  // every third step, from step 1
+      if (b % 4 == 1) m[i] = t >= 2;        // left padding
+      if (b % 4 == 2) m[i] = t < T - 2;     // right padding
     }
   }
   return m;
@@ -197,11 +203,11 @@ inline std::vector<char> scattered_mask(std::int64_t B, std::int64_t T) {
 // Keras weights [kernel, recurrent_kernel, (bias)] named as Keras 3 names them.
 inline std::vector<LayerWeight> keras_weights(const Cell& c, const std::string& prefix) {
   const std::int64_t G = gates(c.kind) * c.units;
-  std::vector<LayerWeight> w = {{prefix + "/kernel", to_tensor(c.kernel, {c.in, G})},
-                                {prefix + "/recurrent_kernel", to_tensor(c.recurrent, {c.units, G})}};
+  std::vector<LayerWeight> w = {
+      {prefix + "/kernel", to_tensor(c.kernel, {c.in, G})},
+      {prefix + "/recurrent_kernel", to_tensor(c.recurrent, {c.units, G})}};
   if (!c.bias.empty()) {
-    w.push_back({prefix + "/bias",
-                 to_tensor(c.bias, c.reset_after ? Shape{2, G} : Shape{G})});
+    w.push_back({prefix + "/bias", to_tensor(c.bias, c.reset_after ? Shape{2, G} : Shape{G})});
   }
   return w;
 }
@@ -212,7 +218,10 @@ inline Json input_layer(const std::string& name, std::vector<std::int64_t> shape
   for (auto d : shape) batch.push_back(d);
   Json cfg = {{"name", name}, {"dtype", "float32"}};
   cfg[major >= 3 ? "batch_shape" : "batch_input_shape"] = batch;
-  return {{"class_name", "InputLayer"}, {"name", name}, {"config", cfg}, {"inbound_nodes", Json::array()}};
+  return {{"class_name", "InputLayer"},
+          {"name", name},
+          {"config", cfg},
+          {"inbound_nodes", Json::array()}};
 }
 
 inline Json sequential(const std::vector<Json>& layers) {
@@ -222,22 +231,28 @@ inline Json sequential(const std::vector<Json>& layers) {
 // A Keras 2 style inbound node: [[name, 0, index, {}], ...].
 inline Json keras2_node(const std::vector<std::pair<std::string, int>>& refs) {
   Json node = Json::array();
-  for (const auto& [name, index] : refs) node.push_back(Json::array({name, 0, index, Json::object()}));
+  for (const auto& [name, index] : refs)
+    node.push_back(Json::array({name, 0, index, Json::object()}));
   return Json::array({node});
 }
 
 inline Json keras3_tensor(const std::string& layer, int index = 0) {
   return {{"class_name", "__keras_tensor__"},
-          {"config", {{"shape", Json::array()}, {"dtype", "float32"}, {"keras_history", Json::array({layer, 0, index})}}}};
+          {"config",
+           {{"shape", Json::array()},
+            {"dtype", "float32"},
+            {"keras_history", Json::array({layer, 0, index})}}}};
 }
 
-inline Json functional(const std::vector<Json>& layers, const std::vector<std::pair<std::string, int>>& inputs,
+inline Json functional(const std::vector<Json>& layers,
+                       const std::vector<std::pair<std::string, int>>& inputs,
                        const std::vector<std::pair<std::string, int>>& outputs) {
   Json in = Json::array(), out = Json::array();
   for (const auto& [n, i] : inputs) in.push_back(Json::array({n, 0, i}));
   for (const auto& [n, i] : outputs) out.push_back(Json::array({n, 0, i}));
   return {{"class_name", "Functional"},
-          {"config", {{"name", "model"}, {"layers", layers}, {"input_layers", in}, {"output_layers", out}}}};
+          {"config",
+           {{"name", "model"}, {"layers", layers}, {"input_layers", in}, {"output_layers", out}}}};
 }
 
 // Builds the model through nnload's Keras reader (the given Keras major version) and runs it.

@@ -14,7 +14,9 @@ using namespace testing::keras_rnn;
 
 constexpr std::int64_t B = 4, T = 6, F = 3, U = 5;
 
-const char* class_of(Kind k) { return k == Kind::lstm ? "LSTM" : k == Kind::gru ? "GRU" : "SimpleRNN"; }
+const char* class_of(Kind k) {
+  return k == Kind::lstm ? "LSTM" : k == Kind::gru ? "GRU" : "SimpleRNN";
+}
 
 Json rnn_layer(Kind kind, const std::string& name, Json extra = Json::object()) {
   Json cfg = {{"name", name}, {"units", U}, {"activation", "tanh"}, {"use_bias", true}};
@@ -30,11 +32,13 @@ struct Fixture {
 };
 
 // One layer in a Sequential model, options from `extra`, weights from `cell`.
-std::vector<Tensor> run_one(Kind kind, const Cell& cell, Json extra, const Tensor& x, int major = 3) {
+std::vector<Tensor> run_one(Kind kind, const Cell& cell, Json extra, const Tensor& x,
+                            int major = 3) {
   LayerWeights w;
   w.at("rnn") = keras_weights(cell, "rnn/cell");
-  return predict(sequential({input_layer("x", {T, F}, major), rnn_layer(kind, "rnn", std::move(extra))}),
-                 w, major, {x});
+  return predict(
+      sequential({input_layer("x", {T, F}, major), rnn_layer(kind, "rnn", std::move(extra))}), w,
+      major, {x});
 }
 
 class KerasRecurrentLayer : public ::testing::TestWithParam<Kind> {};
@@ -43,15 +47,18 @@ TEST_P(KerasRecurrentLayer, LastOutputMatchesKeras) {
   Fixture f;
   const Cell cell = random_cell(GetParam(), F, U, true, GetParam() == Kind::gru, f.rng);
   const Result ref = run_layer(cell, {}, f.x, B, T);
-  EXPECT_TRUE(close(run_one(GetParam(), cell, {{"reset_after", true}}, f.input())[0], ref.output, ref.shape));
+  EXPECT_TRUE(close(run_one(GetParam(), cell, {{"reset_after", true}}, f.input())[0], ref.output,
+                    ref.shape));
 }
 
 TEST_P(KerasRecurrentLayer, SequencesAndGoBackwards) {
   Fixture f;
   const Cell cell = random_cell(GetParam(), F, U, true, false, f.rng);
   for (bool backwards : {false, true}) {
-    const Result ref = run_layer(cell, {.return_sequences = true, .go_backwards = backwards}, f.x, B, T);
-    const Json extra = {{"return_sequences", true}, {"go_backwards", backwards}, {"reset_after", false}};
+    const Result ref =
+        run_layer(cell, {.return_sequences = true, .go_backwards = backwards}, f.x, B, T);
+    const Json extra = {
+        {"return_sequences", true}, {"go_backwards", backwards}, {"reset_after", false}};
     EXPECT_TRUE(close(run_one(GetParam(), cell, extra, f.input())[0], ref.output, ref.shape))
         << "go_backwards " << backwards;
   }
@@ -62,7 +69,8 @@ TEST_P(KerasRecurrentLayer, WithoutBias) {
   for (bool reset_after : {false, true}) {
     const Cell cell = random_cell(GetParam(), F, U, false, reset_after, f.rng);
     const Result ref = run_layer(cell, {.return_sequences = true}, f.x, B, T);
-    const Json extra = {{"return_sequences", true}, {"use_bias", false}, {"reset_after", reset_after}};
+    const Json extra = {
+        {"return_sequences", true}, {"use_bias", false}, {"reset_after", reset_after}};
     EXPECT_TRUE(close(run_one(GetParam(), cell, extra, f.input())[0], ref.output, ref.shape));
   }
 }
@@ -86,10 +94,10 @@ TEST_P(KerasRecurrentLayer, MaskedStepsAnywhere) {
                         {"go_backwards", o.go_backwards},
                         {"zero_output_for_mask", o.zero_output_for_mask},
                         {"reset_after", true}};
-    const Json model = sequential({input_layer("x", {T, F}),
-                                   {{"class_name", "Masking"},
-                                    {"config", {{"name", "masking"}, {"mask_value", 0.0}}}},
-                                   rnn_layer(GetParam(), "rnn", extra)});
+    const Json model = sequential(
+        {input_layer("x", {T, F}),
+         {{"class_name", "Masking"}, {"config", {{"name", "masking"}, {"mask_value", 0.0}}}},
+         rnn_layer(GetParam(), "rnn", extra)});
     EXPECT_TRUE(close(predict(model, w, 3, {f.input()})[0], ref.output, ref.shape))
         << "return_sequences " << o.return_sequences << " go_backwards " << o.go_backwards
         << " zero_output_for_mask " << o.zero_output_for_mask;
@@ -129,8 +137,9 @@ TEST_P(KerasRecurrentLayer, StatefulRunsFromZeroStateEveryCall) {
   v.major = 3;
   formats::keras::build_model(
       *graph,
-      formats::keras::parse_model_config(sequential(
-          {input_layer("x", {T, F}), rnn_layer(GetParam(), "rnn", {{"stateful", true}, {"reset_after", false}})})),
+      formats::keras::parse_model_config(
+          sequential({input_layer("x", {T, F}),
+                      rnn_layer(GetParam(), "rnn", {{"stateful", true}, {"reset_after", false}})})),
       w, v);
   const graph::Executor executor(graph);
   const std::vector<Tensor> inputs = {f.input()};
@@ -147,8 +156,8 @@ TEST(KerasRecurrent, SimpleRnnRelu) {
   Cell cell = random_cell(Kind::simple, F, U, true, false, f.rng);
   cell.act = relu;
   const Result ref = run_layer(cell, {.return_sequences = true}, f.x, B, T);
-  EXPECT_TRUE(close(run_one(Kind::simple, cell, {{"return_sequences", true}, {"activation", "relu"}},
-                            f.input())[0],
+  EXPECT_TRUE(close(run_one(Kind::simple, cell,
+                            {{"return_sequences", true}, {"activation", "relu"}}, f.input())[0],
                     ref.output, ref.shape));
 }
 
@@ -165,9 +174,12 @@ TEST(KerasRecurrent, RecurrentActivationPerKerasVersion) {
   cell.rec_act = sigmoid;
   const Result sigmoid3 = run_layer(cell, {.return_sequences = true}, f.x, B, T);
   const Json named = {{"return_sequences", true}, {"recurrent_activation", "hard_sigmoid"}};
-  EXPECT_TRUE(close(run_one(Kind::lstm, cell, named, f.input(), 2)[0], keras2.output, keras2.shape));
-  EXPECT_TRUE(close(run_one(Kind::lstm, cell, named, f.input(), 3)[0], keras3.output, keras3.shape));
-  EXPECT_FALSE(close(run_one(Kind::lstm, cell, named, f.input(), 3)[0], keras2.output, keras2.shape));
+  EXPECT_TRUE(
+      close(run_one(Kind::lstm, cell, named, f.input(), 2)[0], keras2.output, keras2.shape));
+  EXPECT_TRUE(
+      close(run_one(Kind::lstm, cell, named, f.input(), 3)[0], keras3.output, keras3.shape));
+  EXPECT_FALSE(
+      close(run_one(Kind::lstm, cell, named, f.input(), 3)[0], keras2.output, keras2.shape));
 
   // No recurrent_activation in the config: the version's default.
   LayerWeights w;
@@ -175,7 +187,8 @@ TEST(KerasRecurrent, RecurrentActivationPerKerasVersion) {
   for (int major : {2, 3}) {
     Json layer = rnn_layer(Kind::lstm, "rnn", {{"return_sequences", true}});
     layer["config"].erase("recurrent_activation");
-    const Tensor y = predict(sequential({input_layer("x", {T, F}, major), layer}), w, major, {f.input()})[0];
+    const Tensor y =
+        predict(sequential({input_layer("x", {T, F}, major), layer}), w, major, {f.input()})[0];
     const Result& expected = major == 2 ? keras2 : sigmoid3;
     EXPECT_TRUE(close(y, expected.output, expected.shape)) << "Keras " << major;
   }
@@ -191,7 +204,8 @@ TEST(KerasRecurrent, InitialStatesAndReturnState) {
   const Result ref = run_layer(cell, {.return_sequences = true}, f.x, B, T, {}, {h0, c0});
   LayerWeights w;
   w.at("lstm") = keras_weights(cell, "lstm/cell");
-  const Json layer_cfg = rnn_layer(Kind::lstm, "lstm", {{"return_sequences", true}, {"return_state", true}});
+  const Json layer_cfg =
+      rnn_layer(Kind::lstm, "lstm", {{"return_sequences", true}, {"return_state", true}});
   for (int major : {2, 3}) {
     Json lstm = layer_cfg;
     if (major == 2) {
@@ -199,14 +213,16 @@ TEST(KerasRecurrent, InitialStatesAndReturnState) {
     } else {
       lstm["inbound_nodes"] = Json::array(
           {{{"args", Json::array({keras3_tensor("x")})},
-            {"kwargs", {{"initial_state", Json::array({keras3_tensor("h0"), keras3_tensor("c0")})},
-                        {"training", false}}}}});
+            {"kwargs",
+             {{"initial_state", Json::array({keras3_tensor("h0"), keras3_tensor("c0")})},
+              {"training", false}}}}});
     }
-    const Json model = functional({input_layer("x", {T, F}, major), input_layer("h0", {U}, major),
-                                   input_layer("c0", {U}, major), lstm},
-                                  {{"x", 0}, {"h0", 0}, {"c0", 0}},
-                                  {{"lstm", 0}, {"lstm", 1}, {"lstm", 2}});
-    const auto out = predict(model, w, major, {f.input(), to_tensor(h0, {B, U}), to_tensor(c0, {B, U})});
+    const Json model =
+        functional({input_layer("x", {T, F}, major), input_layer("h0", {U}, major),
+                    input_layer("c0", {U}, major), lstm},
+                   {{"x", 0}, {"h0", 0}, {"c0", 0}}, {{"lstm", 0}, {"lstm", 1}, {"lstm", 2}});
+    const auto out =
+        predict(model, w, major, {f.input(), to_tensor(h0, {B, U}), to_tensor(c0, {B, U})});
     ASSERT_EQ(out.size(), 3u);
     EXPECT_TRUE(close(out[0], ref.output, ref.shape)) << "Keras " << major;
     EXPECT_TRUE(close(out[1], ref.states[0], {B, U})) << "Keras " << major;
@@ -220,10 +236,12 @@ TEST(KerasRecurrent, ReturnStateWithoutSequences) {
   const Result ref = run_layer(cell, {.go_backwards = true}, f.x, B, T);
   LayerWeights w;
   w.at("gru") = keras_weights(cell, "gru/cell");
-  Json gru = rnn_layer(Kind::gru, "gru", {{"return_state", true}, {"go_backwards", true}, {"reset_after", true}});
+  Json gru = rnn_layer(Kind::gru, "gru",
+                       {{"return_state", true}, {"go_backwards", true}, {"reset_after", true}});
   gru["inbound_nodes"] = keras2_node({{"x", 0}});
-  const auto out = predict(functional({input_layer("x", {T, F}, 2), gru}, {{"x", 0}}, {{"gru", 0}, {"gru", 1}}),
-                           w, 2, {f.input()});
+  const auto out =
+      predict(functional({input_layer("x", {T, F}, 2), gru}, {{"x", 0}}, {{"gru", 0}, {"gru", 1}}),
+              w, 2, {f.input()});
   ASSERT_EQ(out.size(), 2u);
   EXPECT_TRUE(close(out[0], ref.output, ref.shape));
   EXPECT_TRUE(close(out[1], ref.states[0], {B, U}));
@@ -244,8 +262,10 @@ TEST(KerasRecurrent, TimeMajor) {
   LayerWeights w;
   w.at("rnn") = keras_weights(cell, "rnn/cell");
   Json input = input_layer("x", {B, F}, 2);  // the time axis is Keras' "batch" here
-  const auto out = predict(sequential({input, rnn_layer(Kind::lstm, "rnn", {{"return_sequences", true}, {"time_major", true}})}),
-                           w, 2, {to_tensor(xt, {T, B, F})});
+  const auto out =
+      predict(sequential({input, rnn_layer(Kind::lstm, "rnn",
+                                           {{"return_sequences", true}, {"time_major", true}})}),
+              w, 2, {to_tensor(xt, {T, B, F})});
   EXPECT_TRUE(close(out[0], expected, {T, B, U}));
 }
 
@@ -270,10 +290,13 @@ TEST(KerasRecurrent, Keras1PerGateArrays) {
       const auto block = static_cast<std::int64_t>(keras2_order.find(g));
       std::vector<double> w, u, b;
       for (std::int64_t r = 0; r < F; ++r)
-        for (std::int64_t j = 0; j < U; ++j) w.push_back(cell.kernel[static_cast<std::size_t>(r * G + block * U + j)]);
+        for (std::int64_t j = 0; j < U; ++j)
+          w.push_back(cell.kernel[static_cast<std::size_t>(r * G + block * U + j)]);
       for (std::int64_t r = 0; r < U; ++r)
-        for (std::int64_t j = 0; j < U; ++j) u.push_back(cell.recurrent[static_cast<std::size_t>(r * G + block * U + j)]);
-      for (std::int64_t j = 0; j < U; ++j) b.push_back(cell.bias[static_cast<std::size_t>(block * U + j)]);
+        for (std::int64_t j = 0; j < U; ++j)
+          u.push_back(cell.recurrent[static_cast<std::size_t>(r * G + block * U + j)]);
+      for (std::int64_t j = 0; j < U; ++j)
+        b.push_back(cell.bias[static_cast<std::size_t>(block * U + j)]);
       list.push_back({std::string("rnn_1_W_") + g + ":0", to_tensor(w, {F, U})});
       list.push_back({std::string("rnn_1_U_") + g + ":0", to_tensor(u, {U, U})});
       list.push_back({std::string("rnn_1_b_") + g + ":0", to_tensor(b, {U})});
@@ -303,7 +326,8 @@ TEST(KerasRecurrent, CuDnnWeightLayouts) {
   for (Kind kind : {Kind::lstm, Kind::gru}) {
     const std::int64_t n = testing::keras_rnn::gates(kind), G = n * U;
     const std::vector<double> kernel = random_values(static_cast<std::size_t>(F * G), f.rng, 0.7);
-    const std::vector<double> recurrent = random_values(static_cast<std::size_t>(U * G), f.rng, 0.7);
+    const std::vector<double> recurrent =
+        random_values(static_cast<std::size_t>(U * G), f.rng, 0.7);
     const std::vector<double> bias = random_values(static_cast<std::size_t>(2 * G), f.rng, 0.5);
     Cell cell;
     cell.kind = kind;
@@ -315,17 +339,21 @@ TEST(KerasRecurrent, CuDnnWeightLayouts) {
       // kernel: the block [F, U] read as [U, F] row-major, transposed back to [F, U].
       std::vector<double> block;
       for (std::int64_t r = 0; r < F; ++r)
-        for (std::int64_t j = 0; j < U; ++j) block.push_back(kernel[static_cast<std::size_t>(r * G + g * U + j)]);
+        for (std::int64_t j = 0; j < U; ++j)
+          block.push_back(kernel[static_cast<std::size_t>(r * G + g * U + j)]);
       for (std::int64_t a = 0; a < F; ++a)
         for (std::int64_t b = 0; b < U; ++b)
-          cell.kernel[static_cast<std::size_t>(a * G + g * U + b)] = block[static_cast<std::size_t>(b * F + a)];
+          cell.kernel[static_cast<std::size_t>(a * G + g * U + b)] =
+              block[static_cast<std::size_t>(b * F + a)];
       for (std::int64_t a = 0; a < U; ++a)
         for (std::int64_t b = 0; b < U; ++b)
           cell.recurrent[static_cast<std::size_t>(a * G + g * U + b)] =
               recurrent[static_cast<std::size_t>(b * G + g * U + a)];
     }
     if (kind == Kind::lstm) {
-      for (std::int64_t q = 0; q < G; ++q) cell.bias.push_back(bias[static_cast<std::size_t>(q)] + bias[static_cast<std::size_t>(G + q)]);
+      for (std::int64_t q = 0; q < G; ++q)
+        cell.bias.push_back(bias[static_cast<std::size_t>(q)] +
+                            bias[static_cast<std::size_t>(G + q)]);
     } else {
       cell.bias = bias;
       cell.reset_after = true;
@@ -337,8 +365,9 @@ TEST(KerasRecurrent, CuDnnWeightLayouts) {
                      {"cudnn/bias:0", to_tensor(bias, {2 * G})}};
     const Json layer = {{"class_name", kind == Kind::lstm ? "CuDNNLSTM" : "CuDNNGRU"},
                         {"config", {{"name", "cudnn"}, {"units", U}, {"return_sequences", true}}}};
-    EXPECT_TRUE(close(predict(sequential({input_layer("x", {T, F}, 2), layer}), w, 2, {f.input()})[0],
-                      ref.output, ref.shape))
+    EXPECT_TRUE(
+        close(predict(sequential({input_layer("x", {T, F}, 2), layer}), w, 2, {f.input()})[0],
+              ref.output, ref.shape))
         << (kind == Kind::lstm ? "CuDNNLSTM" : "CuDNNGRU");
   }
 }
@@ -350,8 +379,12 @@ TEST(KerasRecurrent, GenericRnnLayer) {
   const Cell b = random_cell(Kind::simple, U, 4, true, false, f.rng);
   auto cell_json = [](const char* cls, std::int64_t units, bool reset_after) {
     return Json{{"class_name", cls},
-                {"config", {{"name", "c"}, {"units", units}, {"activation", "tanh"},
-                            {"recurrent_activation", "sigmoid"}, {"reset_after", reset_after}}}};
+                {"config",
+                 {{"name", "c"},
+                  {"units", units},
+                  {"activation", "tanh"},
+                  {"recurrent_activation", "sigmoid"},
+                  {"reset_after", reset_after}}}};
   };
   const std::vector<char> mask = scattered_mask(B, T);
   std::vector<double> x = f.x;
@@ -363,22 +396,28 @@ TEST(KerasRecurrent, GenericRnnLayer) {
     const Result one = run_layer(a, {.go_backwards = backwards}, x, B, T, mask);
     LayerWeights w1;
     w1.at("rnn") = keras_weights(a, "rnn/cell");
-    const Json masking = {{"class_name", "Masking"}, {"config", {{"name", "m"}, {"mask_value", 0.0}}}};
-    const Json single = {{"class_name", "RNN"},
-                         {"config", {{"name", "rnn"}, {"go_backwards", backwards}, {"cell", cell_json("GRUCell", U, true)}}}};
+    const Json masking = {{"class_name", "Masking"},
+                          {"config", {{"name", "m"}, {"mask_value", 0.0}}}};
+    const Json single = {
+        {"class_name", "RNN"},
+        {"config",
+         {{"name", "rnn"}, {"go_backwards", backwards}, {"cell", cell_json("GRUCell", U, true)}}}};
     EXPECT_TRUE(close(predict(sequential({input_layer("x", {T, F}), masking, single}), w1, 3,
                               {to_tensor(x, {B, T, F})})[0],
                       one.output, one.shape));
 
     // Stacked: the second cell reads the first's outputs in processing order.
-    const Result first = run_layer(a, {.return_sequences = true, .go_backwards = backwards}, x, B, T, mask);
+    const Result first =
+        run_layer(a, {.return_sequences = true, .go_backwards = backwards}, x, B, T, mask);
     std::vector<char> processed_mask = mask;
     if (backwards) {
       for (std::int64_t r = 0; r < B; ++r)
         for (std::int64_t t = 0; t < T; ++t)
-          processed_mask[static_cast<std::size_t>(r * T + t)] = mask[static_cast<std::size_t>(r * T + T - 1 - t)];
+          processed_mask[static_cast<std::size_t>(r * T + t)] =
+              mask[static_cast<std::size_t>(r * T + T - 1 - t)];
     }
-    const Result second = run_layer(b, {.return_sequences = true}, first.output, B, T, processed_mask);
+    const Result second =
+        run_layer(b, {.return_sequences = true}, first.output, B, T, processed_mask);
     LayerWeights w2;
     std::vector<LayerWeight> list = keras_weights(a, "rnn/cell_0");
     for (const LayerWeight& lw : keras_weights(b, "rnn/cell_1")) list.push_back(lw);
@@ -391,8 +430,9 @@ TEST(KerasRecurrent, GenericRnnLayer) {
                       {"go_backwards", backwards},
                       {"cell",
                        {{"class_name", "StackedRNNCells"},
-                        {"config", {{"cells", Json::array({cell_json("GRUCell", U, true),
-                                                           cell_json("SimpleRNNCell", 4, false)})}}}}}}}};
+                        {"config",
+                         {{"cells", Json::array({cell_json("GRUCell", U, true),
+                                                 cell_json("SimpleRNNCell", 4, false)})}}}}}}}};
     stacked["inbound_nodes"] = keras2_node({{"m", 0}});
     Json m = masking;
     m["name"] = "m";
@@ -432,7 +472,8 @@ TEST(KerasRecurrent, Errors) {
   }
   // A GRU bias of the wrong layout.
   const Cell gru = random_cell(Kind::gru, F, U, true, true, f.rng);
-  EXPECT_THROW(build(rnn_layer(Kind::gru, "rnn", {{"reset_after", false}}), keras_weights(gru, "g")), Error);
+  EXPECT_THROW(
+      build(rnn_layer(Kind::gru, "rnn", {{"reset_after", false}}), keras_weights(gru, "g")), Error);
   // One initial state where an LSTM needs two.
   Json lstm = rnn_layer(Kind::lstm, "lstm");
   lstm["inbound_nodes"] = keras2_node({{"x", 0}, {"h0", 0}});

@@ -14,9 +14,13 @@ using namespace testing::keras_rnn;
 
 constexpr std::int64_t B = 4, T = 5, F = 3, U = 4;
 
-Json cell_layer(const char* cls, const std::string& name, std::int64_t units, Json extra = Json::object()) {
-  Json cfg = {{"name", name}, {"units", units}, {"activation", "tanh"},
-              {"recurrent_activation", "sigmoid"}, {"reset_after", true}};
+Json cell_layer(const char* cls, const std::string& name, std::int64_t units,
+                Json extra = Json::object()) {
+  Json cfg = {{"name", name},
+              {"units", units},
+              {"activation", "tanh"},
+              {"recurrent_activation", "sigmoid"},
+              {"reset_after", true}};
   for (auto& [k, v] : extra.items()) cfg[k] = v;
   return {{"module", "keras.layers"}, {"class_name", cls}, {"config", cfg}};
 }
@@ -48,8 +52,11 @@ Result time_flipped(Result r) {
   std::vector<double> out(r.output.size());
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t t = 0; t < T; ++t)
-      std::copy_n(r.output.begin() + static_cast<std::ptrdiff_t>((b * T + t) * static_cast<std::int64_t>(u)), u,
-                  out.begin() + static_cast<std::ptrdiff_t>((b * T + T - 1 - t) * static_cast<std::int64_t>(u)));
+      std::copy_n(r.output.begin() +
+                      static_cast<std::ptrdiff_t>((b * T + t) * static_cast<std::int64_t>(u)),
+                  u,
+                  out.begin() + static_cast<std::ptrdiff_t>((b * T + T - 1 - t) *
+                                                            static_cast<std::int64_t>(u)));
   r.output = out;
   return r;
 }
@@ -64,7 +71,8 @@ struct Bidir {
   }
 };
 
-const Json kMasking = {{"class_name", "Masking"}, {"config", {{"name", "masking"}, {"mask_value", 0.0}}}};
+const Json kMasking = {{"class_name", "Masking"},
+                       {"config", {{"name", "masking"}, {"mask_value", 0.0}}}};
 
 TEST(KerasBidirectional, MergeModesWithMasks) {
   Bidir f;
@@ -73,24 +81,28 @@ TEST(KerasBidirectional, MergeModesWithMasks) {
   for (bool rs : {false, true}) {
     for (const std::string mode : {"concat", "sum", "mul", "ave"}) {
       // Keras 3 (and 2.2+) Bidirectional zeroes masked steps of returned sequences.
-      const Result a = run_layer(fwd, {.return_sequences = rs, .zero_output_for_mask = rs}, f.x, B, T, f.mask);
-      Result b = run_layer(bwd, {.return_sequences = rs, .go_backwards = true, .zero_output_for_mask = rs},
-                           f.x, B, T, f.mask);
+      const Result a =
+          run_layer(fwd, {.return_sequences = rs, .zero_output_for_mask = rs}, f.x, B, T, f.mask);
+      Result b =
+          run_layer(bwd, {.return_sequences = rs, .go_backwards = true, .zero_output_for_mask = rs},
+                    f.x, B, T, f.mask);
       if (rs) b = time_flipped(b);
       const std::int64_t rows = rs ? B * T : B;
       const std::vector<double> expected = merge(mode, a, b, rows);
       const std::int64_t width = mode == "concat" ? 2 * U : U;
       LayerWeights w;
       std::vector<LayerWeight> list = keras_weights(fwd, "bi/forward_lstm/lstm_cell");
-      for (const LayerWeight& lw : keras_weights(bwd, "bi/backward_lstm/lstm_cell")) list.push_back(lw);
+      for (const LayerWeight& lw : keras_weights(bwd, "bi/backward_lstm/lstm_cell"))
+        list.push_back(lw);
       w.at("bi") = list;
-      const Json layer = {{"class_name", "Bidirectional"},
-                          {"config",
-                           {{"name", "bi"},
-                            {"merge_mode", mode},
-                            {"layer", cell_layer("LSTM", "forward_lstm", U, {{"return_sequences", rs}})},
-                            {"backward_layer", cell_layer("LSTM", "backward_lstm", U,
-                                                          {{"return_sequences", rs}, {"go_backwards", true}})}}}};
+      const Json layer = {
+          {"class_name", "Bidirectional"},
+          {"config",
+           {{"name", "bi"},
+            {"merge_mode", mode},
+            {"layer", cell_layer("LSTM", "forward_lstm", U, {{"return_sequences", rs}})},
+            {"backward_layer", cell_layer("LSTM", "backward_lstm", U,
+                                          {{"return_sequences", rs}, {"go_backwards", true}})}}}};
       const Tensor y = predict(sequential({input_layer("x", {T, F}), kMasking, layer}), w, 3,
                                {to_tensor(f.x, {B, T, F})})[0];
       EXPECT_TRUE(close(y, expected, rs ? Shape{B, T, width} : Shape{B, width}))
@@ -106,10 +118,13 @@ TEST(KerasBidirectional, NoMergeReturnStateAndInitialStates) {
   const Cell fwd = random_cell(Kind::lstm, F, U, true, false, f.rng);
   const Cell bwd = random_cell(Kind::lstm, F, U, true, false, f.rng);
   std::vector<std::vector<double>> states;
-  for (int i = 0; i < 4; ++i) states.push_back(random_values(static_cast<std::size_t>(B * U), f.rng, 1));
-  const Result a = run_layer(fwd, {.return_sequences = true, .zero_output_for_mask = true}, f.x, B, T, {}, {states[0], states[1]});
-  const Result b = time_flipped(run_layer(bwd, {.return_sequences = true, .go_backwards = true, .zero_output_for_mask = true},
-                                          f.x, B, T, {}, {states[2], states[3]}));
+  for (int i = 0; i < 4; ++i)
+    states.push_back(random_values(static_cast<std::size_t>(B * U), f.rng, 1));
+  const Result a = run_layer(fwd, {.return_sequences = true, .zero_output_for_mask = true}, f.x, B,
+                             T, {}, {states[0], states[1]});
+  const Result b = time_flipped(
+      run_layer(bwd, {.return_sequences = true, .go_backwards = true, .zero_output_for_mask = true},
+                f.x, B, T, {}, {states[2], states[3]}));
   LayerWeights w;
   std::vector<LayerWeight> list = keras_weights(fwd, "bi/forward_lstm/cell");
   for (const LayerWeight& lw : keras_weights(bwd, "bi/backward_lstm/cell")) list.push_back(lw);
@@ -119,7 +134,8 @@ TEST(KerasBidirectional, NoMergeReturnStateAndInitialStates) {
                 {"config",
                  {{"name", "bi"},
                   {"merge_mode", nullptr},
-                  {"layer", cell_layer("LSTM", "lstm", U, {{"return_sequences", true}, {"return_state", true}})}}}};
+                  {"layer", cell_layer("LSTM", "lstm", U,
+                                       {{"return_sequences", true}, {"return_state", true}})}}}};
   layer["inbound_nodes"] = keras2_node({{"x", 0}, {"fh", 0}, {"fc", 0}, {"bh", 0}, {"bc", 0}});
   std::vector<Json> layers = {input_layer("x", {T, F}, 2)};
   for (const char* s : {"fh", "fc", "bh", "bc"}) layers.push_back(input_layer(s, {U}, 2));
@@ -144,21 +160,27 @@ TEST(KerasBidirectional, BackwardLayerOfAnotherClass) {
   const Cell fwd = random_cell(Kind::simple, F, U, true, false, f.rng);
   const Cell bwd = random_cell(Kind::gru, F, 3, true, true, f.rng);
   for (bool rs : {false, true}) {
-    const Result a = run_layer(fwd, {.return_sequences = rs, .zero_output_for_mask = rs}, f.x, B, T, f.mask);
-    Result b = run_layer(bwd, {.return_sequences = rs, .go_backwards = true, .zero_output_for_mask = rs}, f.x, B, T, f.mask);
+    const Result a =
+        run_layer(fwd, {.return_sequences = rs, .zero_output_for_mask = rs}, f.x, B, T, f.mask);
+    Result b =
+        run_layer(bwd, {.return_sequences = rs, .go_backwards = true, .zero_output_for_mask = rs},
+                  f.x, B, T, f.mask);
     if (rs) b = time_flipped(b);
     LayerWeights w;
     std::vector<LayerWeight> list = keras_weights(fwd, "bi/f");
     for (const LayerWeight& lw : keras_weights(bwd, "bi/b")) list.push_back(lw);
     w.at("bi") = list;
-    const Json layer = {{"class_name", "Bidirectional"},
-                        {"config",
-                         {{"name", "bi"},
-                          {"layer", cell_layer("SimpleRNN", "f", U, {{"return_sequences", rs}})},
-                          {"backward_layer", cell_layer("GRU", "b", 3, {{"return_sequences", rs}, {"go_backwards", true}})}}}};
+    const Json layer = {
+        {"class_name", "Bidirectional"},
+        {"config",
+         {{"name", "bi"},
+          {"layer", cell_layer("SimpleRNN", "f", U, {{"return_sequences", rs}})},
+          {"backward_layer",
+           cell_layer("GRU", "b", 3, {{"return_sequences", rs}, {"go_backwards", true}})}}}};
     const Tensor y = predict(sequential({input_layer("x", {T, F}), kMasking, layer}), w, 3,
                              {to_tensor(f.x, {B, T, F})})[0];
-    EXPECT_TRUE(close(y, merge("concat", a, b, rs ? B * T : B), rs ? Shape{B, T, U + 3} : Shape{B, U + 3}))
+    EXPECT_TRUE(
+        close(y, merge("concat", a, b, rs ? B * T : B), rs ? Shape{B, T, U + 3} : Shape{B, U + 3}))
         << "return_sequences " << rs;
   }
 }
@@ -170,17 +192,22 @@ TEST(KerasBidirectional, Keras1) {
   Cell bwd = random_cell(Kind::gru, F, U, true, false, f.rng);
   fwd.rec_act = bwd.rec_act = hard_sigmoid2;
   const Result a = run_layer(fwd, {.return_sequences = true}, f.x, B, T, f.mask);
-  const Result b = time_flipped(run_layer(bwd, {.return_sequences = true, .go_backwards = true}, f.x, B, T, f.mask));
+  const Result b = time_flipped(
+      run_layer(bwd, {.return_sequences = true, .go_backwards = true}, f.x, B, T, f.mask));
   std::vector<LayerWeight> list;
-  for (const auto& [cell, prefix] : {std::pair{&fwd, "forward_gru_1"}, std::pair{&bwd, "backward_gru_1"}}) {
+  for (const auto& [cell, prefix] :
+       {std::pair{&fwd, "forward_gru_1"}, std::pair{&bwd, "backward_gru_1"}}) {
     const std::int64_t G = 3 * U;
     for (std::int64_t g = 0; g < 3; ++g) {
       std::vector<double> w, u, bias;
       for (std::int64_t r = 0; r < F; ++r)
-        for (std::int64_t j = 0; j < U; ++j) w.push_back(cell->kernel[static_cast<std::size_t>(r * G + g * U + j)]);
+        for (std::int64_t j = 0; j < U; ++j)
+          w.push_back(cell->kernel[static_cast<std::size_t>(r * G + g * U + j)]);
       for (std::int64_t r = 0; r < U; ++r)
-        for (std::int64_t j = 0; j < U; ++j) u.push_back(cell->recurrent[static_cast<std::size_t>(r * G + g * U + j)]);
-      for (std::int64_t j = 0; j < U; ++j) bias.push_back(cell->bias[static_cast<std::size_t>(g * U + j)]);
+        for (std::int64_t j = 0; j < U; ++j)
+          u.push_back(cell->recurrent[static_cast<std::size_t>(r * G + g * U + j)]);
+      for (std::int64_t j = 0; j < U; ++j)
+        bias.push_back(cell->bias[static_cast<std::size_t>(g * U + j)]);
       const std::string gate(1, "zrh"[g]);
       list.push_back({std::string(prefix) + "_W_" + gate, to_tensor(w, {F, U})});
       list.push_back({std::string(prefix) + "_U_" + gate, to_tensor(u, {U, U})});
@@ -190,19 +217,26 @@ TEST(KerasBidirectional, Keras1) {
   LayerWeights w;
   w.at("bidirectional_1") = list;
   const Json masking = {{"class_name", "Masking"},
-                        {"config", {{"name", "masking_1"}, {"mask_value", 0.0},
-                                    {"batch_input_shape", Json::array({nullptr, T, F})}}}};
+                        {"config",
+                         {{"name", "masking_1"},
+                          {"mask_value", 0.0},
+                          {"batch_input_shape", Json::array({nullptr, T, F})}}}};
   const Json layer = {{"class_name", "Bidirectional"},
                       {"config",
                        {{"name", "bidirectional_1"},
                         {"merge_mode", "concat"},
-                        {"layer", {{"class_name", "GRU"},
-                                   {"config", {{"name", "gru_1"}, {"output_dim", U}, {"activation", "tanh"},
-                                               {"inner_activation", "hard_sigmoid"},
-                                               {"return_sequences", true}, {"go_backwards", false}}}}}}}};
+                        {"layer",
+                         {{"class_name", "GRU"},
+                          {"config",
+                           {{"name", "gru_1"},
+                            {"output_dim", U},
+                            {"activation", "tanh"},
+                            {"inner_activation", "hard_sigmoid"},
+                            {"return_sequences", true},
+                            {"go_backwards", false}}}}}}}};
   const Json model = {{"class_name", "Sequential"}, {"config", Json::array({masking, layer})}};
-  EXPECT_TRUE(close(predict(model, w, 1, {to_tensor(f.x, {B, T, F})})[0], merge("concat", a, b, B * T),
-                    {B, T, 2 * U}));
+  EXPECT_TRUE(close(predict(model, w, 1, {to_tensor(f.x, {B, T, F})})[0],
+                    merge("concat", a, b, B * T), {B, T, 2 * U}));
 }
 
 TEST(KerasTimeDistributed, Dense) {
@@ -214,24 +248,30 @@ TEST(KerasTimeDistributed, Dense) {
   for (std::int64_t r = 0; r < B * T; ++r) {
     for (std::int64_t j = 0; j < 2; ++j) {
       double s = bias[static_cast<std::size_t>(j)];
-      for (std::int64_t i = 0; i < F; ++i) s += x[static_cast<std::size_t>(r * F + i)] * k[static_cast<std::size_t>(i * 2 + j)];
+      for (std::int64_t i = 0; i < F; ++i)
+        s += x[static_cast<std::size_t>(r * F + i)] * k[static_cast<std::size_t>(i * 2 + j)];
       expected.push_back(relu(s));
     }
   }
   LayerWeights w;
   w.at("td") = {{"td/dense/kernel", to_tensor(k, {F, 2})}, {"td/dense/bias", to_tensor(bias, {2})}};
-  const Json layer = {{"class_name", "TimeDistributed"},
-                      {"config", {{"name", "td"},
-                                  {"layer", {{"class_name", "Dense"},
-                                             {"config", {{"name", "dense"}, {"units", 2}, {"activation", "relu"}}}}}}}};
-  EXPECT_TRUE(close(predict(sequential({input_layer("x", {T, F}), layer}), w, 3, {to_tensor(x, {B, T, F})})[0],
-                    expected, {B, T, 2}));
+  const Json layer = {
+      {"class_name", "TimeDistributed"},
+      {"config",
+       {{"name", "td"},
+        {"layer",
+         {{"class_name", "Dense"},
+          {"config", {{"name", "dense"}, {"units", 2}, {"activation", "relu"}}}}}}}};
+  EXPECT_TRUE(close(
+      predict(sequential({input_layer("x", {T, F}), layer}), w, 3, {to_tensor(x, {B, T, F})})[0],
+      expected, {B, T, 2}));
 }
 
 TEST(KerasTimeDistributed, Conv2D) {
   constexpr std::int64_t H = 5, W = 6, C = 2, K = 3, O = 3;
   std::mt19937 rng(5);
-  const std::vector<double> x = random_values(static_cast<std::size_t>(B * T * H * W * C), rng, 1.0);
+  const std::vector<double> x =
+      random_values(static_cast<std::size_t>(B * T * H * W * C), rng, 1.0);
   const std::vector<double> k = random_values(static_cast<std::size_t>(K * K * C * O), rng, 0.5);
   const std::vector<double> bias = random_values(O, rng, 0.5);
   std::vector<double> expected;
@@ -248,12 +288,19 @@ TEST(KerasTimeDistributed, Conv2D) {
           expected.push_back(s);
         }
   LayerWeights w;
-  w.at("td") = {{"td/conv/kernel", to_tensor(k, {K, K, C, O})}, {"td/conv/bias", to_tensor(bias, {O})}};
+  w.at("td") = {{"td/conv/kernel", to_tensor(k, {K, K, C, O})},
+                {"td/conv/bias", to_tensor(bias, {O})}};
   const Json layer = {{"class_name", "TimeDistributed"},
-                      {"config", {{"name", "td"},
-                                  {"layer", {{"class_name", "Conv2D"},
-                                             {"config", {{"name", "conv"}, {"filters", O}, {"kernel_size", {K, K}},
-                                                         {"padding", "valid"}, {"activation", "linear"}}}}}}}};
+                      {"config",
+                       {{"name", "td"},
+                        {"layer",
+                         {{"class_name", "Conv2D"},
+                          {"config",
+                           {{"name", "conv"},
+                            {"filters", O},
+                            {"kernel_size", {K, K}},
+                            {"padding", "valid"},
+                            {"activation", "linear"}}}}}}}};
   EXPECT_TRUE(close(predict(sequential({input_layer("x", {T, H, W, C}), layer}), w, 3,
                             {to_tensor(x, {B, T, H, W, C})})[0],
                     expected, {B, T, H - K + 1, W - K + 1, O}, 1e-4));
@@ -298,7 +345,8 @@ TEST(KerasMasks, EmbeddingMaskZeroToGruAndAveragePooling) {
   input["config"]["dtype"] = "int32";
   const Json model = sequential(
       {input,
-       {{"class_name", "Embedding"}, {"config", {{"name", "emb"}, {"input_dim", V}, {"output_dim", F}, {"mask_zero", true}}}},
+       {{"class_name", "Embedding"},
+        {"config", {{"name", "emb"}, {"input_dim", V}, {"output_dim", F}, {"mask_zero", true}}}},
        cell_layer("GRU", "gru", U, {{"return_sequences", true}}),
        {{"class_name", "GlobalAveragePooling1D"}, {"config", {{"name", "pool"}}}}});
   const Tensor y = predict(model, w, 3, {Tensor::from_vector<std::int32_t>(ids, {B, T})})[0];
@@ -317,8 +365,9 @@ TEST(KerasMasks, MaskingZeroesMaskedSteps) {
   x[F + 1] = 0.5;  // a row where only some features equal mask_value stays
   expected[F + 1] = 0.5;
   const Json layer = {{"class_name", "Masking"}, {"config", {{"name", "m"}, {"mask_value", 0.5}}}};
-  EXPECT_TRUE(close(predict(sequential({input_layer("x", {T, F}), layer}), {}, 3, {to_tensor(x, {B, T, F})})[0],
-                    expected, {B, T, F}));
+  EXPECT_TRUE(close(
+      predict(sequential({input_layer("x", {T, F}), layer}), {}, 3, {to_tensor(x, {B, T, F})})[0],
+      expected, {B, T, F}));
 }
 
 // Keras 3 records Embedding(mask_zero)'s mask as a NotEqual op layer passed to the RNNs as
@@ -338,31 +387,43 @@ TEST(KerasMasks, NotEqualOpLayerAsMaskArgument) {
   const Result ref = run_layer(cell, {}, x, B, T, mask);
   Json tokens = input_layer("tokens", {T});
   tokens["config"]["dtype"] = "int32";
-  Json emb = {{"class_name", "Embedding"}, {"name", "emb"},
-              {"config", {{"name", "emb"}, {"input_dim", V}, {"output_dim", F}, {"mask_zero", true}}},
-              {"inbound_nodes", Json::array({{{"args", Json::array({keras3_tensor("tokens")})}, {"kwargs", Json::object()}}})}};
-  Json not_equal = {{"class_name", "NotEqual"}, {"name", "not_equal"}, {"config", {{"name", "not_equal"}}},
-                    {"inbound_nodes", Json::array({{{"args", Json::array({keras3_tensor("tokens"), 0})}, {"kwargs", Json::object()}}})}};
+  Json emb = {
+      {"class_name", "Embedding"},
+      {"name", "emb"},
+      {"config", {{"name", "emb"}, {"input_dim", V}, {"output_dim", F}, {"mask_zero", true}}},
+      {"inbound_nodes", Json::array({{{"args", Json::array({keras3_tensor("tokens")})},
+                                      {"kwargs", Json::object()}}})}};
+  Json not_equal = {
+      {"class_name", "NotEqual"},
+      {"name", "not_equal"},
+      {"config", {{"name", "not_equal"}}},
+      {"inbound_nodes", Json::array({{{"args", Json::array({keras3_tensor("tokens"), 0})},
+                                      {"kwargs", Json::object()}}})}};
   Json lstm = cell_layer("LSTM", "lstm", U);
   lstm["name"] = "lstm";
-  lstm["inbound_nodes"] = Json::array(
-      {{{"args", Json::array({keras3_tensor("emb")})},
-        {"kwargs", {{"training", false}, {"mask", keras3_tensor("not_equal")}}}}});
+  lstm["inbound_nodes"] =
+      Json::array({{{"args", Json::array({keras3_tensor("emb")})},
+                    {"kwargs", {{"training", false}, {"mask", keras3_tensor("not_equal")}}}}});
   LayerWeights w;
   w.at("emb") = {{"emb/embeddings", to_tensor(table, {V, F})}};
   w.at("lstm") = keras_weights(cell, "lstm/cell");
-  const auto out = predict(functional({tokens, emb, not_equal, lstm}, {{"tokens", 0}}, {{"lstm", 0}}), w, 3,
-                           {Tensor::from_vector<std::int32_t>(ids, {B, T})});
+  const auto out =
+      predict(functional({tokens, emb, not_equal, lstm}, {{"tokens", 0}}, {{"lstm", 0}}), w, 3,
+              {Tensor::from_vector<std::int32_t>(ids, {B, T})});
   EXPECT_TRUE(close(out[0], ref.output, ref.shape));
 }
 
 TEST(KerasMasks, NotEqualAgainstATensorAndErrors) {
   const Json a = input_layer("a", {3}), b = input_layer("b", {3});
-  Json ne = {{"class_name", "NotEqual"}, {"name", "ne"}, {"config", {{"name", "ne"}}},
-             {"inbound_nodes", Json::array({{{"args", Json::array({keras3_tensor("a"), keras3_tensor("b")})},
-                                              {"kwargs", Json::object()}}})}};
-  const auto out = predict(functional({a, b, ne}, {{"a", 0}, {"b", 0}}, {{"ne", 0}}), {}, 3,
-                           {testing::make<float>({1, 2, 3}, {1, 3}), testing::make<float>({1, 5, 3}, {1, 3})});
+  Json ne = {{"class_name", "NotEqual"},
+             {"name", "ne"},
+             {"config", {{"name", "ne"}}},
+             {"inbound_nodes",
+              Json::array({{{"args", Json::array({keras3_tensor("a"), keras3_tensor("b")})},
+                            {"kwargs", Json::object()}}})}};
+  const auto out =
+      predict(functional({a, b, ne}, {{"a", 0}, {"b", 0}}, {{"ne", 0}}), {}, 3,
+              {testing::make<float>({1, 2, 3}, {1, 3}), testing::make<float>({1, 5, 3}, {1, 3})});
   ASSERT_EQ(out[0].dtype(), DType::boolean);
   EXPECT_FALSE(out[0].data<bool>()[0]);
   EXPECT_TRUE(out[0].data<bool>()[1]);
@@ -381,18 +442,23 @@ TEST(KerasBidirectional, Errors) {
   w.at("bi") = keras_weights(cell, "bi/forward");  // the backward half is missing
   const Json layer = {{"class_name", "Bidirectional"},
                       {"config", {{"name", "bi"}, {"layer", cell_layer("LSTM", "lstm", U)}}}};
-  EXPECT_THROW(predict(sequential({input_layer("x", {T, F}), layer}), w, 3, {Tensor::zeros(DType::f32, {B, T, F})}),
+  EXPECT_THROW(predict(sequential({input_layer("x", {T, F}), layer}), w, 3,
+                       {Tensor::zeros(DType::f32, {B, T, F})}),
                Error);
   Json bad_mode = layer;
   bad_mode["config"]["merge_mode"] = "max";
   std::vector<LayerWeight> both = keras_weights(cell, "bi/f");
   for (const LayerWeight& lw : keras_weights(cell, "bi/b")) both.push_back(lw);
   w.at("bi") = both;
-  EXPECT_THROW(predict(sequential({input_layer("x", {T, F}), bad_mode}), w, 3, {Tensor::zeros(DType::f32, {B, T, F})}),
+  EXPECT_THROW(predict(sequential({input_layer("x", {T, F}), bad_mode}), w, 3,
+                       {Tensor::zeros(DType::f32, {B, T, F})}),
                Error);
-  const Json td = {{"class_name", "TimeDistributed"},
-                   {"config", {{"name", "td"}, {"layer", {{"class_name", "NoSuchLayer"}, {"config", Json::object()}}}}}};
-  EXPECT_THROW(predict(sequential({input_layer("x", {T, F}), td}), {}, 3, {Tensor::zeros(DType::f32, {B, T, F})}),
+  const Json td = {
+      {"class_name", "TimeDistributed"},
+      {"config",
+       {{"name", "td"}, {"layer", {{"class_name", "NoSuchLayer"}, {"config", Json::object()}}}}}};
+  EXPECT_THROW(predict(sequential({input_layer("x", {T, F}), td}), {}, 3,
+                       {Tensor::zeros(DType::f32, {B, T, F})}),
                Error);
 }
 

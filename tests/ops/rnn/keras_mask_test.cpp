@@ -47,8 +47,7 @@ TEST_P(KerasMaskedRecurrent, MatchesReferenceWithMaskedStepsAnywhere) {
 INSTANTIATE_TEST_SUITE_P(
     AllOps, KerasMaskedRecurrent,
     ::testing::Combine(::testing::Values("RNN", "GRU", "LSTM"),
-                       ::testing::Values("forward", "reverse", "bidirectional"),
-                       ::testing::Bool()),
+                       ::testing::Values("forward", "reverse", "bidirectional"), ::testing::Bool()),
     [](const auto& info) {
       return std::get<0>(info.param) + "_" + std::get<1>(info.param) +
              (std::get<2>(info.param) ? "_zero_output" : "_carry_output");
@@ -154,7 +153,8 @@ std::vector<Tensor> conv_lstm_reference(const ConvLstmCase& c, const Tensor& x, 
                 for (std::int64_t kx = 0; kx < k; ++kx) {
                   const std::int64_t sy = py + ky - pad, sx = px + kx - pad;
                   if (sy < 0 || sy >= H || sx < 0 || sx >= W) continue;
-                  sum += h[i * S + sy * W + sx] * r.value_as_double(((o * F + i) * k + ky) * k + kx);
+                  sum +=
+                      h[i * S + sy * W + sx] * r.value_as_double(((o * F + i) * k + ky) * k + kx);
                 }
               }
             }
@@ -218,13 +218,14 @@ TEST(ConvLstmOp, MatchesReference) {
 TEST(ConvLstmOp, RejectsBadShapes) {
   const Tensor x = Tensor::zeros(DType::f32, {1, 2, 8, 3, 3});
   graph::Attributes none;
-  EXPECT_THROW(ops::run_op("ConvLSTM", {x, Tensor::zeros(DType::f32, {8, 3, 3, 3})}, none, 3,
-                           "nnload", 1),
-               Error);  // 4 * 3 != 8
-  EXPECT_THROW(ops::run_op("ConvLSTM", {Tensor::zeros(DType::f32, {1, 2, 8}),
-                                        Tensor::zeros(DType::f32, {8, 2, 3, 3})},
-                           none, 3, "nnload", 1),
-               Error);
+  EXPECT_THROW(
+      ops::run_op("ConvLSTM", {x, Tensor::zeros(DType::f32, {8, 3, 3, 3})}, none, 3, "nnload", 1),
+      Error);  // 4 * 3 != 8
+  EXPECT_THROW(
+      ops::run_op("ConvLSTM",
+                  {Tensor::zeros(DType::f32, {1, 2, 8}), Tensor::zeros(DType::f32, {8, 2, 3, 3})},
+                  none, 3, "nnload", 1),
+      Error);
   EXPECT_THROW(ops::run_op("ConvLSTM",
                            {x, Tensor::zeros(DType::f32, {8, 2, 3, 3}),
                             Tensor::zeros(DType::f32, {1, 2, 4, 3})},
@@ -232,9 +233,9 @@ TEST(ConvLstmOp, RejectsBadShapes) {
                Error);  // initial_h of the wrong shape
   graph::Attributes both;
   both.set("direction", std::string("bidirectional"));
-  EXPECT_THROW(ops::run_op("ConvLSTM", {x, Tensor::zeros(DType::f32, {8, 2, 3, 3})}, both, 3,
-                           "nnload", 1),
-               Error);
+  EXPECT_THROW(
+      ops::run_op("ConvLSTM", {x, Tensor::zeros(DType::f32, {8, 2, 3, 3})}, both, 3, "nnload", 1),
+      Error);
 }
 
 }  // namespace

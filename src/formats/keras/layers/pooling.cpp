@@ -36,9 +36,9 @@ std::vector<int> pool(LayerContext& ctx, const char* op) {
 int masked_mean_1d(LayerContext& ctx, int mask, bool keepdims) {
   const int x = ctx.input();
   const bool first = ctx.channels_first();
-  const int m = ctx.add("Unsqueeze", "mask_expanded",
-                        {ctx.add("CastLike", "mask_float", {mask, x}),
-                         ctx.int64s("mask_axis", {first ? 1 : 2})});
+  const int m = ctx.add(
+      "Unsqueeze", "mask_expanded",
+      {ctx.add("CastLike", "mask_float", {mask, x}), ctx.int64s("mask_axis", {first ? 1 : 2})});
   graph::Attributes a;
   a.set("keepdims", static_cast<int64_t>(keepdims));
   const int steps = ctx.int64s("axes", {first ? 2 : 1});

@@ -97,8 +97,8 @@ std::vector<int> generic_rnn(LayerContext& ctx) {
     first += n;
   }
   if (first != ctx.weight_count()) {
-    ctx.corrupt(fmt::format("the cells use {} weights, the file holds {}", first,
-                            ctx.weight_count()));
+    ctx.corrupt(
+        fmt::format("the cells use {} weights, the file holds {}", first, ctx.weight_count()));
   }
   for (std::size_t i = 0; i < configs.size(); ++i) {
     LayerContext cell_ctx(ctx.graph(), configs[i], ctx.inputs(), slices[i], ctx.version(),
@@ -139,13 +139,13 @@ std::vector<int> generic_rnn(LayerContext& ctx) {
         if (opt.return_sequences) {
           outputs.push_back(x);
         } else if (last_from_y) {
-          outputs.push_back(ctx.add(
-              "Gather", "last_output",
-              {x, ctx.constant("last_index", Tensor::scalar<std::int64_t>(-1))}, [] {
-                graph::Attributes a;
-                a.set("axis", std::int64_t{1});
-                return a;
-              }()));
+          outputs.push_back(
+              ctx.add("Gather", "last_output",
+                      {x, ctx.constant("last_index", Tensor::scalar<std::int64_t>(-1))}, [] {
+                        graph::Attributes a;
+                        a.set("axis", std::int64_t{1});
+                        return a;
+                      }()));
         } else {
           outputs.push_back(rnn::direction_of_state(ctx, step + "_last_output", out.y_h, 0, false));
         }
@@ -172,10 +172,10 @@ std::vector<int> masking(LayerContext& ctx) {
   to_float.set("to", std::int64_t{1});
   graph::Attributes keep;
   keep.set("keepdims", std::int64_t{1});
-  const int any = ctx.add("ReduceMax", "any",
-                          {ctx.add("Cast", "not_equal_float", {differs}, to_float),
-                           ctx.int64s("feature_axis", {-1})},
-                          keep);  // [batch, time, 1]: 1 where a feature differs
+  const int any = ctx.add(
+      "ReduceMax", "any",
+      {ctx.add("Cast", "not_equal_float", {differs}, to_float), ctx.int64s("feature_axis", {-1})},
+      keep);  // [batch, time, 1]: 1 where a feature differs
   const int y = ctx.add("Mul", "zero_masked", {x, ctx.add("CastLike", "keep", {any, x})});
   graph::Attributes to_bool;
   to_bool.set("to", std::int64_t{9});
@@ -215,9 +215,9 @@ std::vector<int> not_equal(LayerContext& ctx) {
   if (operands[0] < 0 && operands[1] < 0) ctx.unsupported("compares two constants");
   for (const auto& [i, value] : constants) {
     const int other = operands[1 - i];
-    operands[i] = ctx.add("CastLike", "operand" + std::to_string(i),
-                          {ctx.constant("constant" + std::to_string(i), Tensor::scalar<double>(value)),
-                           other});
+    operands[i] = ctx.add(
+        "CastLike", "operand" + std::to_string(i),
+        {ctx.constant("constant" + std::to_string(i), Tensor::scalar<double>(value)), other});
   }
   return {ctx.add("Not", "NotEqual", {ctx.add("Equal", "Equal", operands)})};
 }

@@ -35,7 +35,8 @@ RecurrentActivation keras_activation(LayerContext& ctx, const Json& a, const cha
   const std::string name = activation_name(ctx, a);
   if (name == "tanh") return {Kind::tanh, 0, 0};
   if (name == "sigmoid") return {Kind::sigmoid, 0, 0};
-  if (name == "hard_sigmoid") return {Kind::hard_sigmoid, ctx.version().major >= 3 ? 1.0 / 6 : 0.2, 0.5};
+  if (name == "hard_sigmoid")
+    return {Kind::hard_sigmoid, ctx.version().major >= 3 ? 1.0 / 6 : 0.2, 0.5};
   if (name == "relu") return {Kind::relu, 0, 0};
   if (name == "linear") return {Kind::affine, 1, 0};
   if (name == "softsign") return {Kind::softsign, 0, 0};
@@ -55,9 +56,9 @@ RecurrentActivation config_activation(LayerContext& ctx) {
 
 RecurrentActivation config_recurrent_activation(LayerContext& ctx) {
   const Json* ra = ctx.find({"recurrent_activation", "inner_activation"});
-  return keras_activation(
-      ctx, ra ? *ra : Json(ctx.version().major >= 3 ? "sigmoid" : "hard_sigmoid"),
-      "recurrent_activation");
+  return keras_activation(ctx,
+                          ra ? *ra : Json(ctx.version().major >= 3 ? "sigmoid" : "hard_sigmoid"),
+                          "recurrent_activation");
 }
 
 void set_activations(graph::Attributes& attrs, const std::vector<RecurrentActivation>& fs) {
@@ -138,9 +139,9 @@ int onnx_matrix(LayerContext& ctx, const std::string& step, int kernel, std::int
                 CellKind kind, std::int64_t units, bool cudnn) {
   const std::int64_t g = gates(kind);
   const int split = reshape(ctx, step + "_gates", kernel, {in, g, units});
-  int x = ctx.add("Transpose", step + "_per_gate", {split},
-                  perm_attr(cudnn ? std::vector<std::int64_t>{1, 0, 2}
-                                  : std::vector<std::int64_t>{1, 2, 0}));
+  int x = ctx.add(
+      "Transpose", step + "_per_gate", {split},
+      perm_attr(cudnn ? std::vector<std::int64_t>{1, 0, 2} : std::vector<std::int64_t>{1, 2, 0}));
   if (cudnn) x = reshape(ctx, step + "_cudnn_rows", x, {g, units, in});
   const std::vector<std::int64_t> order = onnx_order(kind);
   if (!is_identity(order)) {
@@ -208,13 +209,14 @@ std::array<int, 3> keras1_concat(LayerContext& ctx, CellKind kind, std::size_t f
     for (std::size_t gate = 0; gate < order.size(); ++gate) {
       const auto index = static_cast<std::size_t>(parts[role][gate]);
       expect_shape(ctx, index, roles[role],
-                   role == 0 ? Shape{in, units} : role == 1 ? Shape{units, units} : Shape{units});
+                   role == 0   ? Shape{in, units}
+                   : role == 1 ? Shape{units, units}
+                               : Shape{units});
       values.push_back(ctx.weight(index, roles[role]));
     }
-    joined[role] = values.size() == 1
-                       ? values[0]
-                       : ctx.add("Concat", std::string("keras1_") + roles[role], values,
-                                 axis_attr(role == 2 ? 0 : 1));
+    joined[role] = values.size() == 1 ? values[0]
+                                      : ctx.add("Concat", std::string("keras1_") + roles[role],
+                                                values, axis_attr(role == 2 ? 0 : 1));
   }
   return joined;
 }
@@ -230,9 +232,7 @@ std::optional<CellKind> cell_kind(std::string_view class_name) {
   return std::nullopt;
 }
 
-int gates(CellKind kind) {
-  return kind == CellKind::lstm ? 4 : kind == CellKind::gru ? 3 : 1;
-}
+int gates(CellKind kind) { return kind == CellKind::lstm ? 4 : kind == CellKind::gru ? 3 : 1; }
 
 std::size_t state_count(CellKind kind) { return kind == CellKind::lstm ? 2 : 1; }
 
@@ -318,8 +318,9 @@ std::optional<DType> value_dtype(LayerContext& ctx, int value) {
   if (v.is_constant()) return v.constant.dtype();
   if (v.producer < 0) return v.dtype;
   const graph::Node& producer = ctx.graph().node(v.producer);
-  static const char* const kBoolOps[] = {"Not", "Equal", "Less", "Greater", "LessOrEqual",
-                                         "GreaterOrEqual", "And", "Or", "Xor", "IsNaN", "IsInf"};
+  static const char* const kBoolOps[] = {"Not",         "Equal",          "Less", "Greater",
+                                         "LessOrEqual", "GreaterOrEqual", "And",  "Or",
+                                         "Xor",         "IsNaN",          "IsInf"};
   for (const char* op : kBoolOps) {
     if (producer.domain.empty() && producer.op == op) return DType::boolean;
   }
@@ -379,25 +380,26 @@ RecurrentOutputs add_recurrent(LayerContext& ctx, const std::string& step,
                                    Tensor::zeros(DType::f32, {1, 2 * g * units})));
   }
   auto join = [&](const std::vector<int>& parts, const char* name) {
-    return parts.size() == 1 ? parts[0]
-                             : ctx.add("Concat", step + "_" + name, parts, axis_attr(0));
+    return parts.size() == 1 ? parts[0] : ctx.add("Concat", step + "_" + name, parts, axis_attr(0));
   };
   const std::int64_t state_axis = call.time_major ? 0 : 1;
   auto initial = [&](const std::vector<int>& states, const char* name) {
     if (states.empty()) return graph::kNoValue;
     std::vector<int> parts;
     for (std::size_t d = 0; d < states.size(); ++d) {
-      parts.push_back(ctx.add("Unsqueeze", step + "_" + name + std::to_string(d),
-                              {states[d], ctx.int64s(step + "_" + name + "_axes" + std::to_string(d),
-                                                     {state_axis})}));
+      parts.push_back(ctx.add(
+          "Unsqueeze", step + "_" + name + std::to_string(d),
+          {states[d], ctx.int64s(step + "_" + name + "_axes" + std::to_string(d), {state_axis})}));
     }
-    return parts.size() == 1 ? parts[0] : ctx.add("Concat", step + "_" + name, parts,
-                                                  axis_attr(state_axis));
+    return parts.size() == 1 ? parts[0]
+                             : ctx.add("Concat", step + "_" + name, parts, axis_attr(state_axis));
   };
 
   graph::Attributes a;
   a.set("hidden_size", units);
-  a.set("direction", std::string(dirs == 2 ? "bidirectional" : call.reverse ? "reverse" : "forward"));
+  a.set("direction", std::string(dirs == 2      ? "bidirectional"
+                                 : call.reverse ? "reverse"
+                                                : "forward"));
   a.set("layout", std::int64_t{call.time_major ? 0 : 1});
   std::vector<RecurrentActivation> activations;
   for (const Cell* c : call.cells)
@@ -407,10 +409,12 @@ RecurrentOutputs add_recurrent(LayerContext& ctx, const std::string& step,
     a.set("linear_before_reset", std::int64_t{first.linear_before_reset ? 1 : 0});
   if (call.zero_output_for_mask) a.set("zero_output_for_mask", std::int64_t{1});
 
-  const char* op = first.kind == CellKind::lstm ? "LSTM" : first.kind == CellKind::gru ? "GRU" : "RNN";
-  std::vector<int> inputs = {call.x, join(w, "W"), join(r, "R"),
-                             any_bias ? join(b, "B") : graph::kNoValue, graph::kNoValue,
-                             initial(call.initial_h, "initial_h")};
+  const char* op = first.kind == CellKind::lstm  ? "LSTM"
+                   : first.kind == CellKind::gru ? "GRU"
+                                                 : "RNN";
+  std::vector<int> inputs = {call.x,          join(w, "W"),
+                             join(r, "R"),    any_bias ? join(b, "B") : graph::kNoValue,
+                             graph::kNoValue, initial(call.initial_h, "initial_h")};
   if (first.kind == CellKind::lstm) {
     inputs.push_back(initial(call.initial_c, "initial_c"));
     inputs.push_back(graph::kNoValue);  // P: Keras has no peepholes
@@ -431,7 +435,8 @@ RecurrentOutputs add_recurrent(LayerContext& ctx, const std::string& step,
 int direction_of_y(LayerContext& ctx, const std::string& step, int y, std::int64_t d,
                    bool time_major) {
   const std::int64_t axis = time_major ? 1 : 2;
-  return ctx.add("Gather", step, {y, ctx.constant(step + "_index", Tensor::scalar<std::int64_t>(d))},
+  return ctx.add("Gather", step,
+                 {y, ctx.constant(step + "_index", Tensor::scalar<std::int64_t>(d))},
                  axis_attr(axis));
 }
 
@@ -447,9 +452,8 @@ int merge_batch_time(LayerContext& ctx, const std::string& step, int x) {
   graph::Attributes from2;
   from2.set("start", std::int64_t{2});
   const int rest = ctx.add("Shape", step + "_rest", {x}, from2);
-  const int shape =
-      ctx.add("Concat", step + "_shape", {ctx.int64s(step + "_batch_time", {-1}), rest},
-              axis_attr(0));
+  const int shape = ctx.add("Concat", step + "_shape",
+                            {ctx.int64s(step + "_batch_time", {-1}), rest}, axis_attr(0));
   return ctx.add("Reshape", step, {x, shape});
 }
 
@@ -497,7 +501,8 @@ std::vector<int> keras_outputs(LayerContext& ctx, const Cell& cell, const Sequen
     result.push_back(y);
   } else if (last_from_y) {
     const int y = direction_of_y(ctx, "sequence", out.y, 0, opt.time_major);
-    const int last = ctx.constant("last_index", Tensor::scalar<std::int64_t>(opt.go_backwards ? 0 : -1));
+    const int last =
+        ctx.constant("last_index", Tensor::scalar<std::int64_t>(opt.go_backwards ? 0 : -1));
     result.push_back(ctx.add("Gather", "last_output", {y, last}, axis_attr(time_axis)));
   } else {
     result.push_back(direction_of_state(ctx, "last_output", out.y_h, 0, opt.time_major));

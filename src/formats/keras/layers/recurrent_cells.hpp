@@ -92,7 +92,8 @@ struct RecurrentCall {
 struct RecurrentOutputs {
   int y = -1, y_h = -1, y_c = -1;
 };
-RecurrentOutputs add_recurrent(LayerContext& ctx, const std::string& step, const RecurrentCall& call);
+RecurrentOutputs add_recurrent(LayerContext& ctx, const std::string& step,
+                               const RecurrentCall& call);
 
 // Direction d of a node's output: [batch, seq, U] / [batch, U] (time major: seq first).
 int direction_of_y(LayerContext& ctx, const std::string& step, int y, std::int64_t d,

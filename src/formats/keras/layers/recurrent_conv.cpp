@@ -50,18 +50,19 @@ std::vector<int> conv_lstm(LayerContext& ctx) {
   const std::string padding = ctx.get_string({"padding"}, "valid");
   const bool first = ctx.channels_first();
   const bool use_bias = ctx.get_bool({"use_bias"}, true);
-  ctx.expect_weights(use_bias ? 3 : 2, use_bias ? "kernel, recurrent_kernel, bias"
-                                                : "kernel, recurrent_kernel");
+  ctx.expect_weights(use_bias ? 3 : 2,
+                     use_bias ? "kernel, recurrent_kernel, bias" : "kernel, recurrent_kernel");
   const Shape& k = ctx.weight_tensor(0, "kernel").shape();
   const Shape& rk = ctx.weight_tensor(1, "recurrent_kernel").shape();
   Shape expected_rk(kernel_size.begin(), kernel_size.end());
   expected_rk.push_back(filters);
   expected_rk.push_back(4 * filters);
   if (k.size() != Spatial + 2 || k[Spatial + 1] != 4 * filters || rk != expected_rk) {
-    ctx.corrupt(fmt::format("kernel {} and recurrent_kernel {} do not fit {} filters, kernel_size "
-                            "{} (expected [k..., in, {}] and {})",
-                            shape_to_list(k), shape_to_list(rk), filters,
-                            shape_to_list(kernel_size), 4 * filters, shape_to_list(expected_rk)));
+    ctx.corrupt(
+        fmt::format("kernel {} and recurrent_kernel {} do not fit {} filters, kernel_size "
+                    "{} (expected [k..., in, {}] and {})",
+                    shape_to_list(k), shape_to_list(rk), filters, shape_to_list(kernel_size),
+                    4 * filters, shape_to_list(expected_rk)));
   }
   if (use_bias && ctx.weight_tensor(2, "bias").shape() != Shape{4 * filters}) {
     ctx.corrupt(fmt::format("bias has shape {}, expected [{}]",
@@ -74,8 +75,8 @@ std::vector<int> conv_lstm(LayerContext& ctx) {
                                        static_cast<std::int64_t>(Spatial)};
   for (std::size_t d = 0; d < Spatial; ++d) to_oihw.push_back(static_cast<std::int64_t>(d));
   const int w = ctx.add("Transpose", "kernel_oihw", {ctx.weight(0, "kernel")}, perm_attr(to_oihw));
-  const int r = ctx.add("Transpose", "recurrent_kernel_oihw",
-                        {ctx.weight(1, "recurrent_kernel")}, perm_attr(to_oihw));
+  const int r = ctx.add("Transpose", "recurrent_kernel_oihw", {ctx.weight(1, "recurrent_kernel")},
+                        perm_attr(to_oihw));
 
   int x = in.x;  // [batch, time, spatial..., C] or [batch, time, C, spatial...]
   if (!first)
@@ -103,8 +104,8 @@ std::vector<int> conv_lstm(LayerContext& ctx) {
     return first ? s : ctx.add("Transpose", name, {s}, perm_attr(channels_last_perm(1, Spatial)));
   };
   graph::Attributes a;
-  set_activations(a, {config_recurrent_activation(ctx), config_activation(ctx),
-                      config_activation(ctx)});
+  set_activations(
+      a, {config_recurrent_activation(ctx), config_activation(ctx), config_activation(ctx)});
   a.set("direction", std::string(opt.go_backwards ? "reverse" : "forward"));
   if (opt.zero_output_for_mask) a.set("zero_output_for_mask", std::int64_t{1});
   std::vector<int> inputs = {projected, r, graph::kNoValue, graph::kNoValue, graph::kNoValue};
@@ -127,7 +128,8 @@ std::vector<int> conv_lstm(LayerContext& ctx) {
   } else if (last_from_y) {
     const int last = ctx.add(
         "Gather", "last_output",
-        {out[0], ctx.constant("last_index", Tensor::scalar<std::int64_t>(opt.go_backwards ? 0 : -1))},
+        {out[0],
+         ctx.constant("last_index", Tensor::scalar<std::int64_t>(opt.go_backwards ? 0 : -1))},
         axis_attr(1));
     result.push_back(state_out(last, "last_output_channels_last"));
   } else {

@@ -48,7 +48,8 @@ std::vector<int> merge(LayerContext& ctx, const std::string& mode, int y, int y_
   if (mode == "sum") return {ctx.add("Add", "sum", {y, y_rev})};
   if (mode == "mul") return {ctx.add("Mul", "mul", {y, y_rev})};
   if (mode == "ave")
-    return {ctx.add("Div", "ave", {ctx.add("Add", "ave_sum", {y, y_rev}), ctx.scalar("two", 2.0f)})};
+    return {
+        ctx.add("Div", "ave", {ctx.add("Add", "ave_sum", {y, y_rev}), ctx.scalar("two", 2.0f)})};
   if (mode == "none") return {y, y_rev};
   ctx.unsupported("merge_mode '" + mode + "' is not one of concat, sum, mul, ave, None");
 }
@@ -83,8 +84,8 @@ std::vector<int> bidirectional(LayerContext& ctx) {
   }
   const bool return_sequences = config_bool(fwd, "return_sequences", false);
   const bool return_state = config_bool(fwd, "return_state", false);
-  const bool zero_masked = ctx.version().major >= 3 ||
-                           (ctx.version().major == 2 && ctx.version().minor >= 2);
+  const bool zero_masked =
+      ctx.version().major >= 3 || (ctx.version().major == 2 && ctx.version().minor >= 2);
   for (LayerConfig* l : {&fwd, &bwd}) {
     if (zero_masked) l->config["zero_output_for_mask"] = return_sequences;
   }
@@ -100,17 +101,18 @@ std::vector<int> bidirectional(LayerContext& ctx) {
     ctx.corrupt(fmt::format("the forward layer needs {} weights, the file holds {}", fwd_count,
                             ctx.weight_count()));
   }
-  const std::vector<LayerWeight> fwd_weights(ctx.weights().begin(),
-                                             ctx.weights().begin() +
-                                                 static_cast<std::ptrdiff_t>(fwd_count));
+  const std::vector<LayerWeight> fwd_weights(
+      ctx.weights().begin(), ctx.weights().begin() + static_cast<std::ptrdiff_t>(fwd_count));
   const std::vector<LayerWeight> bwd_weights(
       ctx.weights().begin() + static_cast<std::ptrdiff_t>(fwd_count), ctx.weights().end());
 
   std::vector<int> y, y_rev;  // each direction's Keras outputs: output, then states
   int mask = -1;
   if (fusable(fwd, bwd)) {
-    LayerContext fctx(ctx.graph(), fwd, ctx.inputs(), fwd_weights, ctx.version(), ctx.node_name(""));
-    LayerContext bctx(ctx.graph(), bwd, ctx.inputs(), bwd_weights, ctx.version(), ctx.node_name(""));
+    LayerContext fctx(ctx.graph(), fwd, ctx.inputs(), fwd_weights, ctx.version(),
+                      ctx.node_name(""));
+    LayerContext bctx(ctx.graph(), bwd, ctx.inputs(), bwd_weights, ctx.version(),
+                      ctx.node_name(""));
     const CellKind kind = *fwd_kind;
     const bool cudnn = fwd.class_name.rfind("CuDNN", 0) == 0;
     for (LayerContext* c : {&fctx, &bctx}) {
@@ -145,8 +147,9 @@ std::vector<int> bidirectional(LayerContext& ctx) {
       const std::string dir = d == 0 ? "forward" : "backward";
       // The reverse direction's Y is already in time order: what Keras gets by flipping the
       // backward layer's outputs.
-      target.push_back(return_sequences ? direction_of_y(ctx, dir + "_sequence", out.y, d, false)
-                                        : direction_of_state(ctx, dir + "_last", out.y_h, d, false));
+      target.push_back(return_sequences
+                           ? direction_of_y(ctx, dir + "_sequence", out.y, d, false)
+                           : direction_of_state(ctx, dir + "_last", out.y_h, d, false));
       if (return_state) {
         target.push_back(direction_of_state(ctx, dir + "_state_h", out.y_h, d, false));
         if (kind == CellKind::lstm)
@@ -166,14 +169,16 @@ std::vector<int> bidirectional(LayerContext& ctx) {
     for (int d = 0; d < 2; ++d) {
       const LayerConfig& inner = d == 0 ? fwd : bwd;
       const LayerBuilder builder = find_layer_builder(inner.class_name);
-      if (!builder) ctx.unsupported("wraps class '" + inner.class_name + "', which nnload does not implement");
+      if (!builder)
+        ctx.unsupported("wraps class '" + inner.class_name + "', which nnload does not implement");
       LayerContext sub(ctx.graph(), inner, d == 0 ? fwd_inputs : bwd_inputs,
                        d == 0 ? fwd_weights : bwd_weights, ctx.version(), ctx.node_name(""));
       sub.set_input_masks({mask});
       (d == 0 ? y : y_rev) = builder(sub);
     }
     // Keras flips the backward layer's sequence, whatever the layers' go_backwards say.
-    if (return_sequences && !y_rev.empty()) y_rev[0] = flip(ctx, "backward_time_order", y_rev[0], 1);
+    if (return_sequences && !y_rev.empty())
+      y_rev[0] = flip(ctx, "backward_time_order", y_rev[0], 1);
   }
   if (y.empty() || y_rev.empty() || y.size() != y_rev.size())
     ctx.corrupt("the forward and backward layers return different outputs");
@@ -198,13 +203,15 @@ std::vector<int> time_distributed(LayerContext& ctx) {
   if (!layer) ctx.corrupt("config has no layer");
   const LayerConfig inner = inner_config(ctx, *layer, "inner");
   const LayerBuilder builder = find_layer_builder(inner.class_name);
-  if (!builder) ctx.unsupported("wraps class '" + inner.class_name + "', which nnload does not implement");
+  if (!builder)
+    ctx.unsupported("wraps class '" + inner.class_name + "', which nnload does not implement");
   const int x = ctx.input();
   const bool per_row = inner.class_name == "Dense";
   const int merged = per_row ? x : merge_batch_time(ctx, "merge_batch_time", x);
   LayerContext sub(ctx.graph(), inner, {merged}, ctx.weights(), ctx.version(), ctx.node_name(""));
   const std::vector<int> outs = builder(sub);
-  if (outs.size() != 1) ctx.unsupported("the wrapped layer returns " + std::to_string(outs.size()) + " outputs");
+  if (outs.size() != 1)
+    ctx.unsupported("the wrapped layer returns " + std::to_string(outs.size()) + " outputs");
   const int y = per_row ? outs[0] : split_batch_time(ctx, "split_batch_time", outs[0], x);
   if (ctx.input_mask(0) >= 0) ctx.set_output_mask(0, ctx.input_mask(0));
   return {y};
