@@ -27,7 +27,11 @@ struct TensorRef {
 
 // One call of a layer inside a functional model.
 struct CallNode {
-  std::vector<TensorRef> inputs;  // flattened in argument order
+  // Flattened in argument order. For the layers that take recurrent call arguments (RNNs,
+  // Bidirectional, GlobalAveragePooling1D), Keras 3's kwargs tensors follow: those of
+  // `initial_state`, then those of `mask`, as Keras 2 listed initial states after the sequence.
+  std::vector<TensorRef> inputs;
+  Json args = Json::array();  // Keras 3: the positional arguments as written, constants included
   Json kwargs = Json::object();
   // Keras 3: the positional arguments as written (tensors as __keras_tensor__ records, constants
   // as values), for op layers whose arguments mix tensors and constants; null for Keras 1/2.
