@@ -98,7 +98,8 @@ template <class T>
 void integer_matmul(const linalg::MatMulProblem& p, const T* a, const T* b, T* y) {
   const std::int64_t rows = p.batch_size() * p.m;
   if (rows == 0 || p.n == 0) return;
-  const std::int64_t grain = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(p.k * p.n, 1));
+  const std::int64_t grain =
+      std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(p.k * p.n, 1));
   linalg::parallel_for(rows, grain, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t r = begin; r < end; ++r) {
       const std::int64_t batch = r / p.m, i = r % p.m;
@@ -207,10 +208,9 @@ class EinsumOp final : public Op {
   Plan plan(std::span<const InputInfo> inputs) const {
     if (inputs.empty()) fail(ErrorCode::invalid_argument, "Einsum needs at least one input");
     const DType dtype = inputs[0].dtype;
-    if (dtype != DType::f32 && dtype != DType::f64 && dtype != DType::i32 &&
-        dtype != DType::i64) {
-      fail(ErrorCode::unsupported, "input 0 has dtype {}, supported: float32, float64, int32, int64",
-           dtype_name(dtype));
+    if (dtype != DType::f32 && dtype != DType::f64 && dtype != DType::i32 && dtype != DType::i64) {
+      fail(ErrorCode::unsupported,
+           "input 0 has dtype {}, supported: float32, float64, int32, int64", dtype_name(dtype));
     }
     std::vector<Shape> shapes;
     for (std::size_t i = 0; i < inputs.size(); ++i) {

@@ -215,7 +215,8 @@ Plan make_plan(const Equation& eq, std::span<const Shape> shapes) {
   if (eq.explicit_output) {
     for (int e : eq.output.entries) {
       if (e == kEllipsis) {
-        for (std::int64_t j = 0; j < ellipsis; ++j) out.push_back(static_cast<int>(kFirstEllipsis + j));
+        for (std::int64_t j = 0; j < ellipsis; ++j)
+          out.push_back(static_cast<int>(kFirstEllipsis + j));
       } else if (count[static_cast<std::size_t>(e)] == 0) {
         fail(ErrorCode::invalid_argument, "output letter '{}' appears in no input term",
              label_name(e));

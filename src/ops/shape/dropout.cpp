@@ -40,7 +40,8 @@ DropoutAttrs parse_12(const graph::Node& n) { return parse_common(n, true, true)
 
 bool training_mode_value(const Tensor& t) {
   if (t.dtype() != DType::boolean || t.numel() != 1) {
-    fail(ErrorCode::shape, "Dropout: training_mode has dtype {} and shape {}, expected a bool scalar",
+    fail(ErrorCode::shape,
+         "Dropout: training_mode has dtype {} and shape {}, expected a bool scalar",
          dtype_name(t.dtype()), shape_to_list(t.shape()));
   }
   return t.data<bool>()[0];
@@ -89,8 +90,7 @@ void run_dropout(const DropoutAttrs&, std::span<const Tensor> in, std::span<Tens
 
 OpTable dropout_ops() {
   return {
-      {"", "Dropout", 1, 6,
-       bind_alias<DropoutAttrs>(parse_is_test, infer_dropout, run_dropout, 0)},
+      {"", "Dropout", 1, 6, bind_alias<DropoutAttrs>(parse_is_test, infer_dropout, run_dropout, 0)},
       {"", "Dropout", 7, 9, bind_alias<DropoutAttrs>(parse_7, infer_dropout, run_dropout, 0)},
       {"", "Dropout", 10, 11, bind_alias<DropoutAttrs>(parse_10, infer_dropout, run_dropout, 0)},
       {"", "Dropout", 12, graph::kLatestOpset,

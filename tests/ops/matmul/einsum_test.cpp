@@ -100,7 +100,8 @@ TEST(EinsumTest, MatrixProduct) {
   // Implicit output: the letters used once, alphabetically.
   EXPECT_TRUE(tensors_close(einsum("ij,jk", {a, b}), make<float>({4, 5, 10, 11}, {2, 2})));
   // Spaces are allowed anywhere.
-  EXPECT_TRUE(tensors_close(einsum(" ij , jk -> ik ", {a, b}), make<float>({4, 5, 10, 11}, {2, 2})));
+  EXPECT_TRUE(
+      tensors_close(einsum(" ij , jk -> ik ", {a, b}), make<float>({4, 5, 10, 11}, {2, 2})));
 }
 
 TEST(EinsumTest, OneOperandTransposeDiagonalTraceSums) {
@@ -155,8 +156,8 @@ TEST(EinsumTest, EllipsisBatchDiagonalAndBroadcast) {
   // Different ranks under "...": [2, 1] against [3], broadcast to [2, 3].
   const Tensor x = make<float>({1, 2, 3, 4}, {2, 1, 2});
   const Tensor y = make<float>({1, 0, 0, 1, 1, 1}, {3, 2});
-  EXPECT_TRUE(tensors_close(einsum("...j,...j->...", {x, y}),
-                            make<float>({1, 2, 3, 3, 4, 7}, {2, 3})));
+  EXPECT_TRUE(
+      tensors_close(einsum("...j,...j->...", {x, y}), make<float>({1, 2, 3, 3, 4, 7}, {2, 3})));
   // An ellipsis that covers no dimensions.
   EXPECT_TRUE(tensors_close(einsum("...ij,...jk->...ik", {make<float>({1, 2, 3, 4, 5, 6}, {2, 3}),
                                                           make<float>({1, 0, 0, 1, 1, 1}, {3, 2})}),
@@ -182,12 +183,12 @@ TEST(EinsumTest, IntegerDtypes) {
 
 TEST(EinsumTest, ZeroSizedDimensions) {
   // A contracted dimension of size 0: the sum is empty, so zeros.
-  const Tensor y = einsum("ij,jk->ik", {Tensor::empty(DType::f32, {2, 0}),
-                                        Tensor::empty(DType::f32, {0, 3})});
+  const Tensor y =
+      einsum("ij,jk->ik", {Tensor::empty(DType::f32, {2, 0}), Tensor::empty(DType::f32, {0, 3})});
   EXPECT_TRUE(tensors_close(y, make<float>({0, 0, 0, 0, 0, 0}, {2, 3})));
-  EXPECT_EQ(einsum("ij,jk->ik", {Tensor::empty(DType::f32, {0, 2}), make<float>({1, 2}, {2, 1})})
-                .shape(),
-            (Shape{0, 1}));
+  EXPECT_EQ(
+      einsum("ij,jk->ik", {Tensor::empty(DType::f32, {0, 2}), make<float>({1, 2}, {2, 1})}).shape(),
+      (Shape{0, 1}));
   EXPECT_TRUE(tensors_close(einsum("ij->i", {Tensor::empty(DType::f64, {2, 0})}),
                             make<double>({0, 0}, {2})));
 }
@@ -336,7 +337,9 @@ TEST(EinsumTest, OperandsThatDoNotFitTheEquation) {
   // Dimensions: shape.
   EXPECT_EQ(code_of([&] { einsum("ij,jk->ik", {a, b}); }), ErrorCode::shape);
   EXPECT_EQ(code_of([&] { einsum("ii->i", {a}); }), ErrorCode::shape);
-  EXPECT_EQ(code_of([&] { einsum("...i,...i->...", {make<float>({1, 2, 3, 4, 5, 6}, {3, 2}), a}); }),
+  EXPECT_EQ(code_of([&] {
+              einsum("...i,...i->...", {make<float>({1, 2, 3, 4, 5, 6}, {3, 2}), a});
+            }),
             ErrorCode::shape);
   EXPECT_NE(message_of([&] { einsum("ij,jk->ik", {a, b}); }).find("'j'"), std::string::npos);
 }
@@ -347,7 +350,9 @@ TEST(EinsumTest, DtypesAreChecked) {
   EXPECT_EQ(code_of([&] { einsum("ij,jk->ik", {a, d}); }), ErrorCode::shape);
   const Tensor h = Tensor::zeros(DType::f16, {2, 2});
   EXPECT_EQ(code_of([&] { einsum("ij->ji", {h}); }), ErrorCode::unsupported);
-  EXPECT_EQ(code_of([&] { einsum("ij->ji", {Tensor::zeros(DType::boolean, {2, 2})}); }),
+  EXPECT_EQ(code_of([&] {
+              einsum("ij->ji", {Tensor::zeros(DType::boolean, {2, 2})});
+            }),
             ErrorCode::unsupported);
   EXPECT_THROW(ops::run_op("Einsum", {a}, {}), Error);  // no equation attribute
   // Einsum exists from opset 12.

@@ -2,8 +2,8 @@
 
 #include "ops/conv/op_test_util.hpp"
 #include "ops/registry.hpp"
-#include "support/tensor_matchers.hpp"
 #include "support/error_capture.hpp"
+#include "support/tensor_matchers.hpp"
 
 namespace nnload::testing {
 namespace {
@@ -21,17 +21,19 @@ TEST(DropoutTest, EveryOpsetPassesTheInputThrough) {
   EXPECT_TRUE(tensors_close(dropout({x}, 1, 1, is_test)[0], x, 0, 0));
   is_test.set("consumed_inputs", std::vector<std::int64_t>{0});
   EXPECT_TRUE(tensors_close(dropout({x}, 5, 1, is_test)[0], x, 0, 0));
-  EXPECT_TRUE(tensors_close(dropout({x}, 6, 1, attrs_of({{"is_test", std::int64_t{1}}}))[0], x, 0, 0));
+  EXPECT_TRUE(
+      tensors_close(dropout({x}, 6, 1, attrs_of({{"is_test", std::int64_t{1}}}))[0], x, 0, 0));
   for (int opset : {7, 9, 10, 11}) {
     SCOPED_TRACE(opset);
     EXPECT_TRUE(tensors_close(dropout({x}, opset, 1, attrs_of({{"ratio", 0.2}}))[0], x, 0, 0));
   }
   for (int opset : {12, 13, 21, graph::kLatestOpset}) {
     SCOPED_TRACE(opset);
-    EXPECT_TRUE(tensors_close(dropout({x}, opset, 1, attrs_of({{"seed", std::int64_t{3}}}))[0], x, 0, 0));
+    EXPECT_TRUE(
+        tensors_close(dropout({x}, opset, 1, attrs_of({{"seed", std::int64_t{3}}}))[0], x, 0, 0));
     EXPECT_TRUE(tensors_close(dropout({x, Tensor::scalar(0.75f)}, opset)[0], x, 0, 0));
-    EXPECT_TRUE(tensors_close(dropout({x, Tensor::scalar(0.5), Tensor::scalar(false)}, opset)[0],
-                              x, 0, 0));
+    EXPECT_TRUE(
+        tensors_close(dropout({x, Tensor::scalar(0.5), Tensor::scalar(false)}, opset)[0], x, 0, 0));
     // ratio omitted, training_mode given.
     EXPECT_TRUE(tensors_close(dropout({x, Tensor(), Tensor::scalar(false)}, opset)[0], x, 0, 0));
   }
@@ -45,7 +47,8 @@ TEST(DropoutTest, MaskHasTheInputDtypeUntilOpset9ThenBool) {
     EXPECT_EQ(out[1].dtype(), DType::f32);
     EXPECT_TRUE(tensors_close(out[1], make<float>({1, 1, 1, 1}, {4}), 0, 0));
   }
-  const auto old = dropout({make<double>({1, 2}, {2})}, 6, 2, attrs_of({{"is_test", std::int64_t{1}}}));
+  const auto old =
+      dropout({make<double>({1, 2}, {2})}, 6, 2, attrs_of({{"is_test", std::int64_t{1}}}));
   EXPECT_EQ(old[1].dtype(), DType::f64);
   EXPECT_TRUE(tensors_close(old[1], make<double>({1, 1}, {2}), 0, 0));
   for (int opset : {10, 11, 12, 13, graph::kLatestOpset}) {
@@ -80,10 +83,13 @@ TEST(DropoutTest, OutputSharesTheInputStorage) {
 TEST(DropoutTest, TrainingModeIsRefused) {
   const Tensor x = make<float>({1, 2}, {2});
   // A constant training_mode = true: refused while planning.
-  const std::string message =
-      message_of([&] { dropout({x, Tensor::scalar(0.5f), Tensor::scalar(true)}, 13); });
+  const std::string message = message_of([&] {
+    dropout({x, Tensor::scalar(0.5f), Tensor::scalar(true)}, 13);
+  });
   EXPECT_NE(message.find("inference only"), std::string::npos) << message;
-  EXPECT_EQ(code_of([&] { dropout({x, Tensor::scalar(0.5f), Tensor::scalar(true)}, 13); }),
+  EXPECT_EQ(code_of([&] {
+              dropout({x, Tensor::scalar(0.5f), Tensor::scalar(true)}, 13);
+            }),
             ErrorCode::unsupported);
   // training_mode known only at run time: the kernel refuses when it turns out true.
   EXPECT_EQ(code_of([&] {
@@ -95,7 +101,9 @@ TEST(DropoutTest, TrainingModeIsRefused) {
   EXPECT_TRUE(tensors_close(ok[0], x, 0, 0));
   // Opsets 1..6: is_test = 0 (the default) means training.
   EXPECT_EQ(code_of([&] { dropout({x}, 6); }), ErrorCode::unsupported);
-  EXPECT_EQ(code_of([&] { dropout({x}, 1, 1, attrs_of({{"is_test", std::int64_t{0}}})); }),
+  EXPECT_EQ(code_of([&] {
+              dropout({x}, 1, 1, attrs_of({{"is_test", std::int64_t{0}}}));
+            }),
             ErrorCode::unsupported);
 }
 
@@ -105,7 +113,9 @@ TEST(DropoutTest, BadInputsAreErrors) {
   EXPECT_EQ(code_of([&] { dropout({x, Tensor::scalar(0.5f)}, 10); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { dropout({x, Tensor::scalar(std::int64_t{1})}, 13); }), ErrorCode::shape);
   EXPECT_EQ(code_of([&] { dropout({x, make<float>({0.1f, 0.2f}, {2})}, 13); }), ErrorCode::shape);
-  EXPECT_EQ(code_of([&] { dropout({x, Tensor::scalar(0.5f), Tensor::scalar(1.0f)}, 13); }),
+  EXPECT_EQ(code_of([&] {
+              dropout({x, Tensor::scalar(0.5f), Tensor::scalar(1.0f)}, 13);
+            }),
             ErrorCode::shape);
   EXPECT_EQ(code_of([&] { dropout({x}, 13, 3); }), ErrorCode::invalid_argument);
 }
