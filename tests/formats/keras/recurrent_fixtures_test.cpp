@@ -77,14 +77,6 @@ TEST_P(KerasRecurrentFixture, MatchesTheReference) {
     inputs.push_back(array(e["inputs"][i]["npz_key"]));
   }
   const std::vector<Tensor> outputs = model.predict(inputs);
-  if (e["family"] == "cudnn_rnn") {
-    // The generator's reference reads CuDNN kernels as plain Keras kernels (x . kernel). tf.keras'
-    // CuDNNLSTM/CuDNNGRU hand each gate's [in, units] block to cuDNN unconverted
-    // (gru_lstm_utils.canonical_to_params without transpose_weights), so cuDNN reads it as its
-    // [units, in] matrix, as hdf5_format._convert_rnn_weights' transpose_input undoes. nnload
-    // follows Keras (KerasRecurrent.CuDnnWeightLayouts checks it); this npz can't agree.
-    GTEST_SKIP() << "cudnn_rnn.npz assumes plain kernel layouts, unlike tf.keras' CuDNN layers";
-  }
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     // The manifest names output i > 0 of a multi-output layer "<layer>__<i>"; Keras itself
     // uniquifies them, so only single-output layers' names are compared.
