@@ -32,6 +32,8 @@ ReadBranch read_branch(GraphReader& reader, const pb::GraphProto& proto) {
 }  // namespace
 
 void read_if(GraphReader& reader, const pb::NodeProto& node) {
+  if (node.input_size() != 1)
+    fail(ErrorCode::corrupt, "If takes one input (the condition), has {}", node.input_size());
   const pb::GraphProto* then_proto = nullptr;
   const pb::GraphProto* else_proto = nullptr;
   for (const pb::AttributeProto& a : node.attribute()) {
@@ -66,7 +68,7 @@ void read_if(GraphReader& reader, const pb::NodeProto& node) {
                                ops::IfBranch{then_branch.graph, positions(then_branch.captured)})));
   attrs.set("else_branch", graph::OpaqueObject(std::make_shared<const ops::IfBranch>(
                                ops::IfBranch{else_branch.graph, positions(else_branch.captured)})));
-  const std::string name = node.name().empty() ? node.output(0) : node.name();
+  const std::string name = node_name(node);
   const std::vector<int> outputs =
       reader.add("If", name, std::move(inputs), std::move(attrs), node.output_size());
   for (int i = 0; i < node.output_size(); ++i) {

@@ -85,9 +85,16 @@ bool fully_known(const Shape& shape) {
 
 }  // namespace
 
+std::string node_name(const pb::NodeProto& node) {
+  if (!node.name().empty()) return node.name();
+  for (const std::string& out : node.output()) {
+    if (!out.empty()) return out;
+  }
+  return node.op_type();
+}
+
 std::string node_label(const pb::NodeProto& node) {
-  const std::string& name =
-      !node.name().empty() ? node.name() : (node.output_size() > 0 ? node.output(0) : "");
+  const std::string name = node_name(node);
   const std::string domain = is_onnx_domain(node.domain()) ? "" : node.domain() + ".";
   return fmt::format("'{}' ({}{})", name, domain, node.op_type());
 }
@@ -183,6 +190,7 @@ void GraphReader::read_inputs(const pb::GraphProto& proto) {
 }
 
 void GraphReader::read_node(const pb::NodeProto& node) {
+  if (node.output_size() == 0) fail(ErrorCode::corrupt, "the node has no outputs");
   const std::string domain = is_onnx_domain(node.domain()) ? "" : node.domain();
   if (!context_.opsets.count(domain)) {
     fail(ErrorCode::unsupported, "op domain '{}' is not imported by the model", domain);
@@ -199,7 +207,7 @@ void GraphReader::read_node(const pb::NodeProto& node) {
   std::vector<int> inputs;
   for (const std::string& name : node.input()) inputs.push_back(resolve_optional(name, node));
   graph::Attributes attrs = read_attributes(node, context_, node_label(node));
-  const std::string name = node.name().empty() ? node.output(0) : node.name();
+  const std::string name = node_name(node);
   const std::vector<int> outputs = graph_.add_node(node.op_type(), name, std::move(inputs),
                                                    std::move(attrs), node.output_size(), domain);
   for (int i = 0; i < node.output_size(); ++i) {

@@ -81,7 +81,9 @@ class GraphReader {
   std::set<std::string> initializer_inputs_;
 };
 
-// "'name' (Op)" for messages; unnamed nodes are named by their first output.
+// A node's name; unnamed nodes are named by their first output (or their op).
+std::string node_name(const pb::NodeProto& node);
+// "'name' (Op)" for messages.
 std::string node_label(const pb::NodeProto& node);
 
 // Names a graph reads from enclosing scopes (recursively through its own subgraphs).

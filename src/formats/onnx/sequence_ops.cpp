@@ -1,5 +1,7 @@
 #include "formats/onnx/sequence_ops.hpp"
 
+#include <set>
+
 #include "core/fail.hpp"
 #include "formats/onnx/attribute_proto.hpp"
 
@@ -72,7 +74,7 @@ void split_to_sequence(GraphReader& reader, const pb::NodeProto& node) {
   const graph::Attributes attrs = read_attributes(node, reader.context(), node_label(node));
   const std::int64_t axis = attrs.int_or("axis", 0);
   const bool keepdims = attrs.int_or("keepdims", 1) != 0;
-  const std::string name = node.name().empty() ? node.output(0) : node.name();
+  const std::string name = node_name(node);
   const int input = reader.resolve(node.input(0), node);
   const bool has_split = node.input_size() > 1 && !node.input(1).empty();
   std::vector<std::int64_t> sizes;
@@ -140,7 +142,7 @@ void concat_from_sequence(GraphReader& reader, const pb::NodeProto& node) {
   const bool new_axis = attrs.int_or("new_axis", 0) != 0;
   const std::vector<int>& tensors = tensors_of(reader.sequence(node.input(0), node), node);
   if (tensors.empty()) fail(ErrorCode::invalid_argument, "ConcatFromSequence of an empty sequence");
-  const std::string name = node.name().empty() ? node.output(0) : node.name();
+  const std::string name = node_name(node);
   std::vector<int> parts = tensors;
   if (new_axis) {
     for (std::size_t i = 0; i < parts.size(); ++i)
@@ -155,8 +157,23 @@ void concat_from_sequence(GraphReader& reader, const pb::NodeProto& node) {
 
 }  // namespace
 
+// The fewest inputs each sequence op reads (files are untrusted: never index past them).
+int min_inputs(const std::string& op) {
+  if (op == "SequenceEmpty") return 0;
+  if (op == "SequenceInsert" || op == "SequenceAt") return 2;
+  return 1;
+}
+
 bool lower_sequence_op(GraphReader& reader, const pb::NodeProto& node) {
   const std::string& op = node.op_type();
+  static const std::set<std::string> kOps = {
+      "SequenceEmpty", "SequenceConstruct", "SequenceInsert",     "SequenceErase",
+      "SequenceAt",    "SequenceLength",    "ConcatFromSequence", "SplitToSequence"};
+  if (!kOps.count(op)) return false;
+  if (node.input_size() < min_inputs(op)) {
+    fail(ErrorCode::corrupt, "{} needs at least {} inputs, has {}", op, min_inputs(op),
+         node.input_size());
+  }
   const auto input_given = [&](int i) { return node.input_size() > i && !node.input(i).empty(); };
   if (op == "SequenceEmpty") {
     reader.bind_sequence(node.output(0), {});
@@ -184,7 +201,7 @@ bool lower_sequence_op(GraphReader& reader, const pb::NodeProto& node) {
     const std::vector<int>& elements = tensors_of(reader.sequence(node.input(0), node), node);
     const auto n = static_cast<std::int64_t>(elements.size());
     const std::int64_t pos = checked_position(index_input(reader, node, 1), n, false);
-    const std::string name = node.name().empty() ? node.output(0) : node.name();
+    const std::string name = node_name(node);
     reader.bind(node.output(0),
                 reader.add("Identity", name, {elements[static_cast<std::size_t>(pos)]})[0]);
   } else if (op == "SequenceLength") {
