@@ -23,12 +23,12 @@ fs::path generated(const std::string& file) {
   return fs::path(NNLOAD_GENERATED_FIXTURES) / "onnx" / file;
 }
 
-#define REQUIRE_GENERATED(path)                                                                  \
-  ASSERT_TRUE(fs::exists(path))                                                                  \
-      << (path) << " is missing. ctest makes it (setup test onnx_torch_fixtures); by hand: "     \
-      << "/usr/bin/python3 " NNLOAD_SOURCE_DIR "/tests/fixtures/onnx/make_onnx_fixtures.py "     \
-      << "--out " << fs::path(path).parent_path()                                                \
-      << " (needs python3-torch, python3-torchvision, python3-onnx, python3-numpy: "             \
+#define REQUIRE_GENERATED(path)                                                              \
+  ASSERT_TRUE(fs::exists(path))                                                              \
+      << (path) << " is missing. ctest makes it (setup test onnx_torch_fixtures); by hand: " \
+      << "/usr/bin/python3 " NNLOAD_SOURCE_DIR "/tests/fixtures/onnx/make_onnx_fixtures.py " \
+      << "--out " << fs::path(path).parent_path()                                            \
+      << " (needs python3-torch, python3-torchvision, python3-onnx, python3-numpy: "         \
          "scripts/install-deps.sh)"
 
 int run_cli(const std::string& args, const fs::path& out) {
@@ -115,9 +115,9 @@ TEST(OnnxTorchCliMlp, WeightsAreTorchsStateDict) {
   REQUIRE_GENERATED(model);
   REQUIRE_GENERATED(state_dict);
   testing::TempDir dir;
-  ASSERT_EQ(run_cli("weights " + model.string() + " --output " + (dir / "w.npz").string(),
-                    dir / "log"),
-            0)
+  ASSERT_EQ(
+      run_cli("weights " + model.string() + " --output " + (dir / "w.npz").string(), dir / "log"),
+      0)
       << read_text(dir / "log");
   const auto written = npz_map(dir / "w.npz");
   const auto expected = npz_map(state_dict);

@@ -39,10 +39,10 @@ std::string missing(const fs::path& path) {
          "scripts/install-deps.sh)";
 }
 
-#define REQUIRE_GENERATED(path)                           \
-  do {                                                    \
-    const std::string why = missing(path);                \
-    ASSERT_TRUE(why.empty()) << why;                      \
+#define REQUIRE_GENERATED(path)            \
+  do {                                     \
+    const std::string why = missing(path); \
+    ASSERT_TRUE(why.empty()) << why;       \
   } while (0)
 
 std::map<std::string, Tensor> npz_map(const fs::path& p) {
