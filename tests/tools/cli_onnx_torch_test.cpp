@@ -23,13 +23,18 @@ fs::path generated(const std::string& file) {
   return fs::path(NNLOAD_GENERATED_FIXTURES) / "onnx" / file;
 }
 
-#define REQUIRE_GENERATED(path)                                                              \
-  ASSERT_TRUE(fs::exists(path))                                                              \
-      << (path) << " is missing. ctest makes it (setup test onnx_torch_fixtures); by hand: " \
-      << "/usr/bin/python3 " NNLOAD_SOURCE_DIR "/tests/fixtures/onnx/make_onnx_fixtures.py " \
-      << "--out " << fs::path(path).parent_path()                                            \
-      << " (needs python3-torch, python3-torchvision, python3-onnx, python3-numpy: "         \
-         "scripts/install-deps.sh)"
+// Empty when the file exists, else how to make it.
+std::string missing(const fs::path& file) {
+  if (fs::exists(file)) return "";
+  return file.string() +
+         " is missing. ctest makes it (setup test onnx_torch_fixtures); by hand: "
+         "/usr/bin/python3 " NNLOAD_SOURCE_DIR "/tests/fixtures/onnx/make_onnx_fixtures.py --out " +
+         file.parent_path().string() +
+         " (needs python3-torch, python3-torchvision, python3-onnx, python3-numpy: "
+         "scripts/install-deps.sh)";
+}
+
+#define REQUIRE_GENERATED(file) ASSERT_EQ(missing(file), "")
 
 int run_cli(const std::string& args, const fs::path& out) {
   const std::string command =

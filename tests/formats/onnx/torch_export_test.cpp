@@ -39,11 +39,7 @@ std::string missing(const fs::path& path) {
          "scripts/install-deps.sh)";
 }
 
-#define REQUIRE_GENERATED(path)            \
-  do {                                     \
-    const std::string why = missing(path); \
-    ASSERT_TRUE(why.empty()) << why;       \
-  } while (0)
+#define REQUIRE_GENERATED(file) ASSERT_EQ(missing(file), "")
 
 std::map<std::string, Tensor> npz_map(const fs::path& p) {
   std::map<std::string, Tensor> m;
