@@ -75,6 +75,8 @@ struct Case {
   int opset;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " opset " << c.opset; }
+
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   return info.param.model + "_opset" + std::to_string(info.param.opset);
 }
