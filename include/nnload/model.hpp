@@ -109,6 +109,9 @@ class Model {
   bool can_predict() const;
   const std::vector<TensorInfo>& inputs() const;
   const std::vector<TensorInfo>& outputs() const;
+  // ONNX initializers that the file also declares as graph inputs: predict() by name takes a
+  // value for them in place of the stored one (not passing one keeps the stored value).
+  std::vector<TensorInfo> overridable_inputs() const;
 
   // Runs the model on inputs given in inputs() order; returns outputs in outputs() order.
   // Inputs must have the declared dtype and a shape matching the declared one (any size where

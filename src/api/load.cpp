@@ -121,6 +121,17 @@ Model load(const std::filesystem::path& path, const LoadOptions& options) {
   } catch (const Error& e) {
     rethrow_with_context(e, path.string());
   }
+  if (m.overridable) {
+    impl->override_error = m.overridable->error;
+    if (m.overridable->graph) {
+      try {
+        graph::passes::optimize(*m.overridable->graph);
+        impl->override_executor = std::make_shared<graph::Executor>(m.overridable->graph);
+      } catch (const Error& e) {
+        impl->override_error = e.what();
+      }
+    }
+  }
   return Model(std::move(impl), options.threads);
 }
 

@@ -24,7 +24,60 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
   return impl_->executor->run(inputs);
 }
 
+std::vector<TensorInfo> Model::overridable_inputs() const {
+  return impl_->model.overridable ? impl_->model.overridable->infos : std::vector<TensorInfo>{};
+}
+
+namespace {
+
+// predict() by name when some inputs override stored initializers: every graph input, from
+// `inputs` or else the stored default.
+std::vector<Tensor> run_with_overrides(const detail::ModelImpl& impl,
+                                       const std::map<std::string, Tensor>& inputs) {
+  const formats::OverridableInputs& o = *impl.model.overridable;
+  if (!impl.override_executor) {
+    fail(ErrorCode::unsupported, "initializers can't be overridden in this model: {}",
+         impl.override_error);
+  }
+  std::vector<Tensor> ordered;
+  for (const std::string& name : o.input_names) {
+    auto given = inputs.find(name);
+    if (given != inputs.end()) {
+      ordered.push_back(given->second);
+      continue;
+    }
+    const Tensor* fallback = nullptr;
+    for (std::size_t i = 0; i < o.infos.size(); ++i) {
+      if (o.infos[i].name == name) fallback = &o.defaults[i];
+    }
+    if (fallback == nullptr) fail(ErrorCode::not_found, "no value given for input '{}'", name);
+    ordered.push_back(*fallback);
+  }
+  return impl.override_executor->run(ordered);
+}
+
+bool names_overridable(const detail::ModelImpl& impl, const std::string& name) {
+  if (!impl.model.overridable) return false;
+  for (const TensorInfo& info : impl.model.overridable->infos) {
+    if (info.name == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>& inputs) const {
+  bool overrides = false;
+  for (const auto& [name, tensor] : inputs)
+    overrides = overrides || names_overridable(*impl_, name);
+  if (overrides) {
+    ScopedThreads threads(threads_);
+    std::vector<Tensor> outputs = run_with_overrides(*impl_, inputs);
+    std::map<std::string, Tensor> named;
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+      named.emplace(impl_->model.outputs[i].name, std::move(outputs[i]));
+    return named;
+  }
   std::vector<Tensor> ordered;
   for (const TensorInfo& info : impl_->model.inputs) {
     auto it = inputs.find(info.name);

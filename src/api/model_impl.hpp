@@ -26,6 +26,9 @@ struct ModelImpl {
   // Per layer row, per output: the shape with -1 where it depends on an unknown input
   // dimension; nullopt when it could not be inferred.
   std::vector<std::vector<std::optional<Shape>>> layer_shapes;
+  // Runs model.overridable's graph (null: see override_error).
+  std::shared_ptr<const graph::Executor> override_executor;
+  std::string override_error;
 };
 
 }  // namespace nnload::detail

@@ -45,6 +45,18 @@ struct LoadedSignature {
   std::string error_message;
 };
 
+// ONNX initializers that the file also lists as graph inputs: their stored values are defaults
+// that predict() by name may override. `graph` reads every graph input (the model's own and
+// these) in `input_names` order; it is null, with `error` saying why, when the model can't be
+// built with those values unknown (a sequence position must be known when the model is read).
+struct OverridableInputs {
+  std::vector<TensorInfo> infos;  // the overridable initializers
+  std::vector<Tensor> defaults;   // their stored values, parallel to infos
+  std::shared_ptr<graph::Graph> graph;
+  std::vector<std::string> input_names;
+  std::string error;
+};
+
 struct LoadedModel {
   ModelInfo info;
   std::shared_ptr<graph::Graph> graph;  // null for files that hold weights only
@@ -62,6 +74,7 @@ struct LoadedModel {
   // also `graph` (with inputs and outputs named by key).
   std::vector<LoadedSignature> signatures;
   std::string default_signature;
+  std::optional<OverridableInputs> overridable;
 };
 
 }  // namespace nnload::formats

@@ -118,8 +118,12 @@ std::set<std::string> free_names(const pb::GraphProto& graph) {
   return free;
 }
 
-GraphReader::GraphReader(ReadContext& context, graph::Graph& graph, bool is_subgraph)
-    : context_(context), graph_(graph), is_subgraph_(is_subgraph) {}
+GraphReader::GraphReader(ReadContext& context, graph::Graph& graph, bool is_subgraph,
+                         bool initializers_as_inputs)
+    : context_(context),
+      graph_(graph),
+      is_subgraph_(is_subgraph),
+      initializers_as_inputs_(initializers_as_inputs) {}
 
 void GraphReader::read(const pb::GraphProto& proto) {
   for (const pb::ValueInfoProto& info : proto.value_info()) {
@@ -159,10 +163,17 @@ void GraphReader::read(const pb::GraphProto& proto) {
 }
 
 void GraphReader::read_inputs(const pb::GraphProto& proto) {
+  std::set<std::string> declared_inputs;
+  for (const pb::ValueInfoProto& input : proto.input()) declared_inputs.insert(input.name());
+  std::map<std::string, Tensor> as_inputs;
   for (const pb::TensorProto& init : proto.initializer()) {
     if (init.name().empty())
       fail(ErrorCode::corrupt, "{}: an initializer has no name", context_.source);
     Tensor value = tensor_from_proto(init, context_.owner, context_.external, context_.source);
+    if (initializers_as_inputs_ && declared_inputs.count(init.name())) {
+      as_inputs[init.name()] = std::move(value);
+      continue;
+    }
     names_[init.name()] = graph_.add_constant(init.name(), std::move(value));
   }
   if (proto.sparse_initializer_size() > 0) {
@@ -172,6 +183,15 @@ void GraphReader::read_inputs(const pb::GraphProto& proto) {
   for (const pb::ValueInfoProto& input : proto.input()) {
     if (names_.count(input.name())) {
       initializer_inputs_.insert(input.name());
+      continue;
+    }
+    auto stored = as_inputs.find(input.name());
+    if (stored != as_inputs.end()) {
+      initializer_inputs_.insert(input.name());
+      const Tensor& value = stored->second;
+      const int id = graph_.add_input(input.name(), value.dtype(), value.shape());
+      names_[input.name()] = id;
+      declared_shapes_[id] = value.shape();
       continue;
     }
     if (!input.type().has_tensor_type()) {

@@ -39,7 +39,10 @@ class GraphReader {
  public:
   // `is_subgraph`: names no scope of this graph defines are captured from the enclosing graph
   // (and become inputs); in a main graph they are an error.
-  GraphReader(ReadContext& context, graph::Graph& graph, bool is_subgraph);
+  // `initializers_as_inputs`: initializers the file also lists as graph inputs become inputs
+  // (for overriding them) instead of constants.
+  GraphReader(ReadContext& context, graph::Graph& graph, bool is_subgraph,
+              bool initializers_as_inputs = false);
 
   void read(const pb::GraphProto& proto);
 
@@ -73,6 +76,7 @@ class GraphReader {
   ReadContext& context_;
   graph::Graph& graph_;
   bool is_subgraph_;
+  bool initializers_as_inputs_;
   std::map<std::string, int> names_;
   std::map<std::string, SequenceValue> sequences_;
   std::map<std::string, Shape> value_info_shapes_;

@@ -100,6 +100,35 @@ LayerTable node_table(const graph::Graph& g, const std::string& name) {
   return table;
 }
 
+// The model again, with the initializers it also lists as inputs read as inputs, so predict()
+// can take values for them.
+void read_overridable(ReadContext& context, const pb::GraphProto& proto, const GraphReader& reader,
+                      LoadedModel& loaded) {
+  OverridableInputs o;
+  for (const pb::ValueInfoProto& input : proto.input()) {
+    if (!reader.initializer_inputs().count(input.name())) continue;
+    const Tensor* value = reader.constant(input.name());
+    if (value == nullptr) continue;
+    o.infos.push_back({input.name(), value->dtype(), value->shape()});
+    o.defaults.push_back(*value);
+  }
+  try {
+    auto g = std::make_shared<graph::Graph>();
+    for (const auto& [domain, version] : context.opsets) g->set_opset(domain, version);
+    GraphReader with_inputs(context, *g, false, true);
+    with_inputs.read(proto);
+    for (int id : g->inputs()) o.input_names.push_back(g->value(id).name);
+    o.graph = std::move(g);
+  } catch (const Error& e) {
+    o.error = e.what();
+  }
+  loaded.info.notes.push_back(fmt::format(
+      "{} initializers are also graph inputs: their stored values are defaults that predict() by "
+      "name may override{}",
+      o.infos.size(), o.graph ? "" : " (not in this model: " + o.error + ")"));
+  loaded.overridable = std::move(o);
+}
+
 }  // namespace
 
 LoadedModel load_onnx(const std::filesystem::path& path) {
@@ -129,11 +158,7 @@ LoadedModel load_onnx(const std::filesystem::path& path) {
     loaded.weights.push_back({init.name(), *value, true, ""});
     total += value->numel();
   }
-  if (!reader.initializer_inputs().empty()) {
-    loaded.info.notes.push_back(fmt::format(
-        "{} initializers are also declared as graph inputs; nnload uses the stored values",
-        reader.initializer_inputs().size()));
-  }
+  if (!reader.initializer_inputs().empty()) read_overridable(context, graph_proto, reader, loaded);
   loaded.layers = node_table(*loaded.graph, loaded.info.name);
   loaded.layers->trainable_params = total;
   return loaded;

@@ -68,6 +68,20 @@ TEST(OnnxReader, InitializersListedAsInputsAreNotModelInputs) {
   const Model model = load(dir / "m.onnx");
   ASSERT_EQ(model.inputs().size(), 1U);
   EXPECT_EQ(model.inputs()[0].name, "x");
+  ASSERT_EQ(model.overridable_inputs().size(), 1U);
+  EXPECT_EQ(model.overridable_inputs()[0].name, "w");
+  EXPECT_EQ(model.overridable_inputs()[0].shape, (Shape{3}));
+
+  // By name, the stored value can be replaced; left out, it is used.
+  const Tensor x = testing::make<float>({1, 1, 1}, {1, 3});
+  std::map<std::string, Tensor> overridden = model.predict(
+      std::map<std::string, Tensor>{{"x", x}, {"w", testing::make<float>({10, 20, 30}, {3})}});
+  EXPECT_TRUE(
+      testing::tensors_close(overridden.at("y"), testing::make<float>({11, 21, 31}, {1, 3})));
+  EXPECT_TRUE(testing::tensors_close(model.predict(std::map<std::string, Tensor>{{"x", x}}).at("y"),
+                                     testing::make<float>({2, 3, 4}, {1, 3})));
+  EXPECT_TRUE(
+      testing::tensors_close(model.predict({x})[0], testing::make<float>({2, 3, 4}, {1, 3})));
 }
 
 TEST(OnnxReader, SortsNodesListedOutOfOrder) {
