@@ -22,6 +22,7 @@ const OpTable& index_ops();
 const OpTable& resize_ops();
 const OpTable& rnn_ops();
 const OpTable& tf_ops();  // TensorFlow semantics for the SavedModel reader
+const OpTable& keras_custom_ops();  // users' Keras custom layers (nnload.KerasCustomLayer)
 
 // The row implementing `name` at `opset`, or nullptr.
 const OpDef* find_op(std::string_view domain, std::string_view name, int opset);

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "core/fail.hpp"
+#include "formats/keras/config_keys.hpp"
+#include "formats/keras/custom_layers.hpp"
 #include "formats/keras/layer_context.hpp"
 #include "formats/keras/layers/layers.hpp"
 
@@ -76,8 +78,9 @@ std::optional<Shape> declared_input_shape(const LayerConfig& layer) {
     fail(ErrorCode::custom_layer_missing,
          "layer '{}' is a Lambda layer: its function is Python code (stored as marshalled "
          "bytecode), which can't run outside Python. Replace the Lambda with built-in layers and "
-         "re-save the model, or give nnload a C++ implementation of it as a custom layer",
-         layer.name);
+         "re-save the model, or register a C++ replacement before loading: "
+         "nnload::keras::register_layer(\"Lambda:{}\", factory) (see include/nnload/keras.hpp)",
+         layer.name, layer.name);
   }
   std::string where = layer.module.empty() ? "" : " from module '" + layer.module + "'";
   if (!layer.registered_name.empty() && layer.registered_name != layer.class_name) {
@@ -85,9 +88,10 @@ std::optional<Shape> declared_input_shape(const LayerConfig& layer) {
   }
   fail(ErrorCode::custom_layer_missing,
        "layer '{}' has class '{}'{}, which nnload does not implement. Supported layer classes: "
-       "{}. A custom layer needs a C++ implementation registered with nnload (see 'Custom "
-       "layers' in README.md)",
-       layer.name, layer.class_name, where, fmt::join(supported_layers(), ", "));
+       "{}. A custom layer needs a C++ implementation registered before loading: "
+       "nnload::keras::register_layer(\"{}\", factory) (see include/nnload/keras.hpp)",
+       layer.name, layer.class_name, where, fmt::join(supported_layers(), ", "),
+       custom_layer_keys(layer).front());
 }
 
 class Builder {
@@ -103,6 +107,8 @@ class Builder {
                                   : build_functional(config, weights, inputs, prefix, out);
   }
 
+  std::vector<std::string> take_notes() { return std::move(notes_); }
+
  private:
   const std::vector<LayerWeight>& weights_of(const LayerWeights& weights,
                                              const std::string& layer) {
@@ -116,7 +122,9 @@ class Builder {
     LayerResult result;
     result.params = count(own);
     if (layer.nested) {
-      const LayerWeights inner = split_nested_weights(layer, own);
+      auto presplit = weights.nested.find(layer.name);
+      const LayerWeights inner =
+          presplit != weights.nested.end() ? *presplit->second : split_nested_weights(layer, own);
       result.outputs = build(*layer.nested, inner, &inputs, prefix + layer.name + "/", nullptr);
       const bool frozen =
           layer.config.is_object() && layer.config.value("trainable", true) == false;
@@ -124,7 +132,9 @@ class Builder {
       result.trainable.assign(own.size(), !frozen);
       return result;
     }
-    const LayerBuilder builder = find_layer_builder(layer.class_name);
+    // Registered implementations come first: a user may replace a built-in class too.
+    const bool custom = has_custom_layer(layer);
+    const LayerBuilder builder = custom ? build_custom_layer : find_layer_builder(layer.class_name);
     if (!builder) unknown_layer(layer);
     std::vector<int> input_masks;
     for (int in : inputs) {
@@ -136,6 +146,7 @@ class Builder {
     try {
       result.outputs = builder(ctx);
       record_masks(layer, ctx, input_masks, result.outputs);
+      if (!custom && checked_.insert(&layer).second) check_config_keys(layer, ctx.read_keys(), notes_);
     } catch (const Error& e) {
       const std::string message = e.what();
       if (message.rfind("layer '", 0) == 0) throw;  // already names the layer
@@ -269,6 +280,13 @@ class Builder {
       if (config.layers[0].class_name == "InputLayer") first = 1;
     } else {
       const LayerConfig& head = config.layers[0];
+      if (head.class_name == "Merge") {
+        fail(ErrorCode::unsupported,
+             "Sequential model '{}' starts with a Merge of models (Keras 1's "
+             "Sequential([Merge([left, right])])), which nnload does not support: rebuild it as "
+             "a functional model",
+             config.name);
+      }
       std::optional<Shape> shape = declared_input_shape(head);
       if (!shape && config.config.contains("build_input_shape") &&
           config.config["build_input_shape"].is_array()) {
@@ -463,6 +481,8 @@ class Builder {
 
   graph::Graph& graph_;
   KerasVersion version_;
+  std::set<const LayerConfig*> checked_;  // shared layers are checked once
+  std::vector<std::string> notes_;
   std::map<const LayerConfig*, std::int64_t> trainable_by_layer_;
   std::map<int, int> masks_;  // value id -> its Keras mask's value id
 };
@@ -476,6 +496,7 @@ BuiltModel build_model(graph::Graph& graph, const ModelConfig& config, const Lay
   built.table.show_connections = !config.is_sequential();
   Builder builder(graph, version);
   builder.build(config, weights, nullptr, "", &built);
+  built.notes = builder.take_notes();
   return built;
 }
 

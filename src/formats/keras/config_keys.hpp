@@ -1,0 +1,28 @@
+// Config keys nnload does not know, as newer Keras versions add them. The rule, for every layer
+// nnload builds itself (not for registered custom layers, whose factory owns its config):
+//   - A key of a feature that changes the computation and that nnload does not implement is
+//     refused when it is switched on: a non-null `quantization_config`, a `lora_rank` above 0,
+//     a quantized dtype policy ("int8_from_float32", QuantizedDTypePolicy, ...).
+//   - A key nnload knows (one of the keys Keras 1, 2 or 3 writes for the layers nnload
+//     implements, or one its builder read) is the builder's business.
+//   - Any other key is unknown. Switched off (null, false, 0, "", [] or {}), it can't change the
+//     result: nnload continues and adds a note to ModelInfo::notes. With any other value it may
+//     change the computation: Error(unsupported) names the layer, the key and the value, rather
+//     than compute something else. Options of initializers, regularizers and constraints are
+//     never looked into: they only matter for training.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "formats/keras/config.hpp"
+
+namespace nnload::formats::keras {
+
+// Applies the rule to `layer`'s config; `read` holds the keys its builder looked up. Appends a
+// note per harmless unknown key; throws Error(unsupported) otherwise.
+void check_config_keys(const LayerConfig& layer, const std::set<std::string, std::less<>>& read,
+                       std::vector<std::string>& notes);
+
+}  // namespace nnload::formats::keras
