@@ -5,6 +5,7 @@
 #include "core/dtype_dispatch.hpp"
 #include "core/fail.hpp"
 #include "nn/functional_common.hpp"
+#include "ops/onnx_dtype.hpp"
 
 namespace nnload {
 
@@ -14,32 +15,6 @@ using nn::detail::attrs;
 using nn::detail::check_defined;
 using nn::detail::shared_op;
 using nn::detail::unary;
-
-int onnx_type_number(DType dtype) {
-  switch (dtype) {
-    case DType::f32:
-      return 1;
-    case DType::u8:
-      return 2;
-    case DType::i8:
-      return 3;
-    case DType::i16:
-      return 5;
-    case DType::i32:
-      return 6;
-    case DType::i64:
-      return 7;
-    case DType::boolean:
-      return 9;
-    case DType::f16:
-      return 10;
-    case DType::f64:
-      return 11;
-    case DType::bf16:
-      return 16;
-  }
-  fail(ErrorCode::internal, "cast: invalid dtype {}", static_cast<int>(dtype));
-}
 
 int float_rank(DType d) {
   return d == DType::f64 ? 3 : d == DType::f32 ? 2 : 1;  // f16 and bf16 below
@@ -136,7 +111,7 @@ Tensor reduce(const char* op, int opset, const Tensor& x, const std::vector<std:
 Tensor cast(const Tensor& x, DType dtype) {
   check_defined(x, "cast");
   if (x.dtype() == dtype) return x;
-  return unary("Cast", x, attrs({{"to", std::int64_t{onnx_type_number(dtype)}}}));
+  return unary("Cast", x, attrs({{"to", ops::onnx_dtype_number(dtype)}}));
 }
 
 Tensor add(const Tensor& a, const Tensor& b) { return binary("Add", a, b); }

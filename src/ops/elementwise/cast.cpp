@@ -7,33 +7,18 @@
 
 #include "ops/elementwise/elementwise_common.hpp"
 #include "ops/elementwise/rows.hpp"
+#include "ops/onnx_dtype.hpp"
 
 namespace nnload::ops::elementwise {
 
 namespace {
-
-// ONNX TensorProto.DataType numbers and names of the dtypes nnload holds.
-constexpr std::array<std::tuple<int, std::string_view, DType>, 10> kOnnxTypes = {{
-    {1, "FLOAT", DType::f32},
-    {2, "UINT8", DType::u8},
-    {3, "INT8", DType::i8},
-    {5, "INT16", DType::i16},
-    {6, "INT32", DType::i32},
-    {7, "INT64", DType::i64},
-    {9, "BOOL", DType::boolean},
-    {10, "FLOAT16", DType::f16},
-    {11, "DOUBLE", DType::f64},
-    {16, "BFLOAT16", DType::bf16},
-}};
 
 struct CastAttrs {
   DType to = DType::f32;
 };
 
 DType onnx_type(std::int64_t number) {
-  for (const auto& [n, name, dtype] : kOnnxTypes) {
-    if (n == number) return dtype;
-  }
+  if (const std::optional<DType> d = ops::dtype_from_onnx(number)) return *d;
   fail(ErrorCode::unsupported,
        "to={} is not a dtype nnload holds (float, double, float16, bfloat16, int8, int16, "
        "int32, int64, uint8, bool)",
@@ -46,9 +31,7 @@ CastAttrs parse_cast(const graph::Node& node) { return {onnx_type(node.attrs.get
 CastAttrs parse_cast_v1(const graph::Node& node) {
   if (node.attrs.has("to")) {
     if (const auto* name = std::get_if<std::string>(&node.attrs.all().at("to"))) {
-      for (const auto& [n, onnx_name, dtype] : kOnnxTypes) {
-        if (onnx_name == *name) return {dtype};
-      }
+      if (const std::optional<DType> d = ops::dtype_from_onnx_name(*name)) return {*d};
       fail(ErrorCode::unsupported, "to='{}' is not a dtype nnload holds", *name);
     }
   }

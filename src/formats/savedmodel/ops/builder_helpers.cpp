@@ -4,43 +4,15 @@
 #include <fmt/ranges.h>
 
 #include "core/fail.hpp"
+#include "ops/onnx_dtype.hpp"
 
 namespace nnload::formats::savedmodel {
 
-namespace {
-
-// ONNX TensorProto.DataType number of a DType (Cast's `to`).
-std::int64_t onnx_type_number(DType dtype) {
-  switch (dtype) {
-    case DType::f32:
-      return 1;
-    case DType::u8:
-      return 2;
-    case DType::i8:
-      return 3;
-    case DType::i16:
-      return 5;
-    case DType::i32:
-      return 6;
-    case DType::i64:
-      return 7;
-    case DType::boolean:
-      return 9;
-    case DType::f16:
-      return 10;
-    case DType::f64:
-      return 11;
-    case DType::bf16:
-      return 16;
-  }
-  fail(ErrorCode::internal, "dtype {} has no ONNX number", dtype_name(dtype));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int cast(TfOpContext& ctx, int value, DType to, const std::string& step) {
   graph::Attributes a;
-  a.set("to", onnx_type_number(to));
+  a.set("to", ops::onnx_dtype_number(to));
   return ctx.add("Cast", step, {value}, a);
 }
 

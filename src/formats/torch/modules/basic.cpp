@@ -1,5 +1,6 @@
 // torch.nn Linear, Identity, Flatten, the Dropout family (identity at inference), Embedding.
 #include "formats/torch/modules/modules.hpp"
+#include "ops/onnx_dtype.hpp"
 
 namespace nnload::formats::torch {
 
@@ -38,7 +39,7 @@ std::vector<int> embedding(ModuleContext& ctx) {
   if (!ctx.is_none("max_norm"))
     ctx.unsupported("max_norm renormalises weights at lookup; not supported");
   graph::Attributes cast;
-  cast.set("to", std::int64_t{7});  // ONNX INT64
+  cast.set("to", ops::onnx_dtype_number(DType::i64));
   const int ids = ctx.add("Cast", "ids", {ctx.input()}, cast);
   graph::Attributes axis;
   axis.set("axis", std::int64_t{0});

@@ -1,4 +1,5 @@
 #include "formats/torch/modules/module_context.hpp"
+#include "ops/onnx_dtype.hpp"
 
 #include "core/fail.hpp"
 #include "formats/torch/object_tree.hpp"
@@ -132,7 +133,7 @@ std::optional<int> ModuleContext::tensor_entry(const char* group, const char* na
   int id = graph_.add_constant(full, tensor->value);
   if (tensor->value.dtype() != DType::f32) {
     graph::Attributes to;
-    to.set("to", std::int64_t{1});  // ONNX FLOAT
+    to.set("to", ops::onnx_dtype_number(DType::f32));
     id = add("Cast", std::string(name) + "_to_float", {id}, to);
   }
   return id;
