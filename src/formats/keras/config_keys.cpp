@@ -1,5 +1,6 @@
 #include "formats/keras/config_keys.hpp"
 
+#include <cstdlib>
 #include <string_view>
 
 #include "core/fail.hpp"
@@ -21,7 +22,7 @@ const std::set<std::string_view>& known_keys() {
       "init", "inner_init", "forget_bias_init", "inner_activation", "output_dim", "nb_filter",
       "nb_row", "nb_col", "nb_depth", "filter_length", "border_mode", "subsample",
       "subsample_length", "dim_ordering", "bias", "atrous_rate", "output_shape", "mode",
-      "concat_axis", "dot_axes", "layers", "output_mask", "node_indices", "tensor_indices",
+      "concat_axis", "dot_axes", "layers", "mode_type", "output_mask_type", "output_mask", "node_indices", "tensor_indices",
       "arguments", "function", "function_type", "output_shape_type", "output_shape_module",
       "consume_less", "dropout_U", "dropout_W", "pool_length", "stride", "length",
       // dense, convolution, pooling, reshaping
@@ -101,8 +102,7 @@ void check_dtype_policy(const LayerConfig& layer, const Json& dtype) {
 
 }  // namespace
 
-void check_config_keys(const LayerConfig& layer, const std::set<std::string, std::less<>>& read,
-                       std::vector<std::string>& notes) {
+void refuse_unsupported_features(const LayerConfig& layer) {
   if (!layer.config.is_object()) return;
   for (const auto& [key, value] : layer.config.items()) {
     if (key == "quantization_config" && !value.is_null())
@@ -110,16 +110,40 @@ void check_config_keys(const LayerConfig& layer, const std::set<std::string, std
     if (key == "lora_rank" && !is_off(value))
       refuse(layer, key, value, "asks for LoRA weights, which nnload does not apply");
     if (key == "dtype") check_dtype_policy(layer, value);
+  }
+}
+
+bool newer_than_known(const KerasVersion& version) {
+  const char* text = version.text.c_str();
+  char* end = nullptr;
+  const long major = std::strtol(text, &end, 10);
+  if (end == text) return false;  // not stated: nothing says the file is newer
+  const long minor = *end == '.' ? std::strtol(end + 1, nullptr, 10) : 0;
+  return major > kNewestKnownKeras[0] || (major == kNewestKnownKeras[0] && minor > kNewestKnownKeras[1]);
+}
+
+void check_config_keys(const LayerConfig& layer, const std::set<std::string, std::less<>>& read,
+                       const KerasVersion& version, std::vector<std::string>& notes) {
+  if (!layer.config.is_object()) return;
+  refuse_unsupported_features(layer);
+  const bool newer = newer_than_known(version);
+  for (const auto& [key, value] : layer.config.items()) {
     if (is_known(key, read)) continue;
-    if (!is_off(value)) {
+    if (is_off(value)) {
+      notes.push_back(fmt::format(
+          "layer '{}' ({}): unknown config key '{}' = {} ignored (switched off, it can't change "
+          "the result)",
+          layer.name, layer.class_name, key, shown(value)));
+    } else if (newer) {
       refuse(layer, key, value,
-             "is not known to nnload (a newer Keras version?) and may change the computation; "
-             "nnload refuses rather than compute something else");
+             fmt::format("is not known to nnload, and the file comes from Keras {}, newer than "
+                         "the {}.{} nnload knows: the key may change the computation, so nnload "
+                         "refuses rather than compute something else",
+                         version.text, kNewestKnownKeras[0], kNewestKnownKeras[1]));
+    } else {
+      notes.push_back(fmt::format("layer '{}' ({}): config key '{}' = {} is not used by nnload",
+                                  layer.name, layer.class_name, key, shown(value)));
     }
-    notes.push_back(fmt::format(
-        "layer '{}' ({}): unknown config key '{}' = {} ignored (switched off, it can't change "
-        "the result)",
-        layer.name, layer.class_name, key, shown(value)));
   }
 }
 

@@ -144,9 +144,10 @@ class Builder {
     LayerContext ctx(graph_, layer, std::move(inputs), own, version_, prefix);
     ctx.set_input_masks(input_masks);
     try {
+      if (!custom) refuse_unsupported_features(layer);
       result.outputs = builder(ctx);
       record_masks(layer, ctx, input_masks, result.outputs);
-      if (!custom && checked_.insert(&layer).second) check_config_keys(layer, ctx.read_keys(), notes_);
+      if (!custom && checked_.insert(&layer).second) check_config_keys(layer, ctx.read_keys(), version_, notes_);
     } catch (const Error& e) {
       const std::string message = e.what();
       if (message.rfind("layer '", 0) == 0) throw;  // already names the layer

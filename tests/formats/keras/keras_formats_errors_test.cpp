@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/keras/keras3_test_support.hpp"
+#include "formats/keras/config_keys.hpp"
 #include "io/hdf5/hdf5.hpp"
 #include "support/error_capture.hpp"
 #include "support/temp_files.hpp"
@@ -190,7 +191,7 @@ TEST_F(KerasBadArchive, NpzWeightsWithPlainArrays) {
   // An .npz of plain arrays where Keras writes pickled dicts.
   std::string npy = "\x93NUMPY\x01\x00";
   const std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
-  std::string padded = header + std::string(64 - 10 - header.size() - 1, ' ') + "\n";
+  std::string padded = header + std::string(128 - 10 - header.size() - 1, ' ') + "\n";
   npy += static_cast<char>(padded.size());
   npy += '\0';
   npy += padded + std::string(4, '\0');
@@ -224,12 +225,32 @@ TEST_F(KerasNewerKeys, SwitchedOffUnknownKeyIsANote) {
   EXPECT_TRUE(testing::predicts_like_keras(model, "mlp"));
 }
 
-TEST_F(KerasNewerKeys, UnknownKeyWithAValueIsRefused) {
+TEST_F(KerasNewerKeys, UnknownKeyWithAValueFromANewerKerasIsRefused) {
+  config_["keras_version"] = "3.99.0";
   first_dense(config_)["future_feature"] = 3;
   EXPECT_EQ(code_of([&] { load_it(); }), ErrorCode::unsupported);
   const std::string message = message_of([&] { load_it(); });
   EXPECT_TRUE(contains(message, "'future_feature' = 3")) << message;
   EXPECT_TRUE(contains(message, "layer 'dense'")) << message;
+}
+
+TEST_F(KerasNewerKeys, UnknownKeyWithAValueFromAKnownKerasIsANote) {
+  config_["keras_version"] = "3.15.1";
+  first_dense(config_)["builder_detail"] = 3;
+  const Model model = load_it();
+  ASSERT_EQ(model.info().notes.size(), 1u);
+  EXPECT_TRUE(contains(model.info().notes[0], "'builder_detail' = 3")) << model.info().notes[0];
+  EXPECT_TRUE(testing::predicts_like_keras(model, "mlp"));
+}
+
+TEST(KerasNewerVersion, ComparesMajorAndMinor) {
+  using formats::keras::newer_than_known;
+  using formats::keras::parse_keras_version;
+  EXPECT_TRUE(newer_than_known(parse_keras_version("3.99.0")));
+  EXPECT_TRUE(newer_than_known(parse_keras_version("4.0")));
+  EXPECT_FALSE(newer_than_known(parse_keras_version("3.15.1")));
+  EXPECT_FALSE(newer_than_known(parse_keras_version("2.13.1")));
+  EXPECT_FALSE(newer_than_known(parse_keras_version("")));
 }
 
 TEST_F(KerasNewerKeys, QuantizationConfigIsRefused) {

@@ -21,6 +21,13 @@ std::vector<int> dense(LayerContext& ctx) {
     ctx.corrupt("bias has shape " + shape_to_list(ctx.weight_tensor(1, "bias").shape()) +
                 ", expected [" + std::to_string(units) + "]");
   }
+  // A config whose input width differs from the kernel's rows: caught here rather than at the
+  // first prediction.
+  const Shape in = ctx.input_shape(0);
+  if (!in.empty() && in.back() >= 0 && in.back() != kernel[0]) {
+    fail(ErrorCode::shape, "layer '{}' (Dense): input has {} features, the kernel {} rows",
+         ctx.layer().name, in.back(), kernel[0]);
+  }
   int y = ctx.add("MatMul", "MatMul", {ctx.input(), ctx.weight(0, "kernel")});
   if (use_bias) y = ctx.add("Add", "bias_add", {y, ctx.weight(1, "bias")});
   return {ctx.config_activation(y)};
