@@ -100,6 +100,29 @@ void check_dtype_policy(const LayerConfig& layer, const Json& dtype) {
   }
 }
 
+// The options Keras' initializers, regularizers and constraints take (through 3.15).
+bool known_option(std::string_view key) {
+  static const std::set<std::string_view> options = {
+      "seed", "mean", "stddev", "minval", "maxval", "scale", "mode", "distribution", "gain",
+      "value", "l1", "l2", "max_value", "min_value", "rate", "axis", "input_axes",
+      "output_axes", "dtype"};
+  return options.count(key) > 0;
+}
+
+// A training-only object (initializer, regularizer, constraint) of a newer Keras may carry new
+// options: whatever they are, they can't change a prediction; say that they were ignored.
+void note_training_options(const LayerConfig& layer, const std::string& key, const Json& value,
+                           std::vector<std::string>& notes) {
+  if (!value.is_object() || !value.contains("config") || !value["config"].is_object()) return;
+  for (const auto& [option, v] : value["config"].items()) {
+    if (known_option(option)) continue;
+    notes.push_back(fmt::format(
+        "layer '{}' ({}): {} option '{}' = {} is unknown (a newer Keras); ignored, it only "
+        "matters for training",
+        layer.name, layer.class_name, key, option, shown(v)));
+  }
+}
+
 }  // namespace
 
 void refuse_unsupported_features(const LayerConfig& layer) {
@@ -128,6 +151,9 @@ void check_config_keys(const LayerConfig& layer, const std::set<std::string, std
   refuse_unsupported_features(layer);
   const bool newer = newer_than_known(version);
   for (const auto& [key, value] : layer.config.items()) {
+    if (newer && (ends_with(key, "_initializer") || ends_with(key, "_regularizer") ||
+                  ends_with(key, "_constraint")))
+      note_training_options(layer, key, value, notes);
     if (is_known(key, read)) continue;
     if (is_off(value)) {
       notes.push_back(fmt::format(

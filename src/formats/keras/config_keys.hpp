@@ -10,8 +10,8 @@
 //     from a Keras newer than nnload knows (kNewestKnownKeras), it may be a new feature that
 //     changes the computation: Error(unsupported) names the layer, the key and the value, rather
 //     than compute something else. In a file from a known version it is a key nnload's builder
-//     has no use for: a note. Options of initializers, regularizers and constraints are never
-//     looked into: they only matter for training.
+//     has no use for: a note. Options of initializers, regularizers and constraints only matter
+//     for training: unknown ones in a newer Keras' file are noted and ignored.
 #pragma once
 
 #include <set>

@@ -73,24 +73,27 @@ std::optional<Shape> declared_input_shape(const LayerConfig& layer) {
   return std::nullopt;
 }
 
-[[noreturn]] void unknown_layer(const LayerConfig& layer) {
+// `prefix` is the path of the nested models around the layer ("inner_seq/"), empty at the top.
+[[noreturn]] void unknown_layer(const LayerConfig& layer, const std::string& prefix) {
+  const std::string inside =
+      prefix.empty() ? "" : " (inside '" + prefix.substr(0, prefix.size() - 1) + "')";
   if (layer.class_name == "Lambda") {
     fail(ErrorCode::custom_layer_missing,
-         "layer '{}' is a Lambda layer: its function is Python code (stored as marshalled "
+         "layer '{}'{} is a Lambda layer: its function is Python code (stored as marshalled "
          "bytecode), which can't run outside Python. Replace the Lambda with built-in layers and "
          "re-save the model, or register a C++ replacement before loading: "
          "nnload::keras::register_layer(\"Lambda:{}\", factory) (see include/nnload/keras.hpp)",
-         layer.name, layer.name);
+         layer.name, inside, layer.name);
   }
   std::string where = layer.module.empty() ? "" : " from module '" + layer.module + "'";
   if (!layer.registered_name.empty() && layer.registered_name != layer.class_name) {
     where += " (registered as '" + layer.registered_name + "')";
   }
   fail(ErrorCode::custom_layer_missing,
-       "layer '{}' has class '{}'{}, which nnload does not implement. Supported layer classes: "
-       "{}. A custom layer needs a C++ implementation registered before loading: "
+       "layer '{}'{} has class '{}'{}, which nnload does not implement. Supported layer "
+       "classes: {}. A custom layer needs a C++ implementation registered before loading: "
        "nnload::keras::register_layer(\"{}\", factory) (see include/nnload/keras.hpp)",
-       layer.name, layer.class_name, where, fmt::join(supported_layers(), ", "),
+       layer.name, inside, layer.class_name, where, fmt::join(supported_layers(), ", "),
        custom_layer_keys(layer).front());
 }
 
@@ -135,7 +138,7 @@ class Builder {
     // Registered implementations come first: a user may replace a built-in class too.
     const bool custom = has_custom_layer(layer);
     const LayerBuilder builder = custom ? build_custom_layer : find_layer_builder(layer.class_name);
-    if (!builder) unknown_layer(layer);
+    if (!builder) unknown_layer(layer, prefix);
     std::vector<int> input_masks;
     for (int in : inputs) {
       auto m = masks_.find(in);
@@ -250,7 +253,8 @@ class Builder {
     if (!out) return;
     LayerRow row;
     row.name = layer.name;
-    row.class_name = layer.class_name;
+    // Keras' summary shows the Python class: "Scale" for a class registered as "mypkg>Scale".
+    row.class_name = layer.class_name.substr(layer.class_name.rfind('>') + 1);
     row.outputs = result.outputs;
     row.params = result.params;
     row.connected_to = std::move(connected);

@@ -108,9 +108,22 @@ class EntryRegistrations {
   std::vector<std::string> names_;
 };
 
+// The entry, with the custom layers and Lambdas documented on any entry of its family (the
+// forms of one model document them once).
+Json entry_with_family_docs(const std::string& name) {
+  Json e = km::entry("issue5", name);
+  for (const std::string& other : km::entry_names("issue5", {e.value("family", "")})) {
+    const Json& o = km::manifest()["issue5"][other];
+    for (const char* key : {"custom_layers", "lambda_functions"}) {
+      if (!e.contains(key) && o.contains(key)) e[key] = o[key];
+    }
+  }
+  return e;
+}
+
 class KerasIssue5Fixture : public ::testing::TestWithParam<std::string> {
  protected:
-  Json entry() const { return km::entry("issue5", GetParam()); }
+  Json entry() const { return entry_with_family_docs(GetParam()); }
 };
 
 TEST_P(KerasIssue5Fixture, LoadsLikeKerasOrFailsAsDocumented) {

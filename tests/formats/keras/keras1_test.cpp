@@ -268,7 +268,7 @@ TEST(Keras1Merge, DotAndCosModes) {
   const auto d = run_config(merge_model(merge_config("dot"), "[null, 3]"), {}, {a, b})[0];
   EXPECT_TRUE(testing::tensors_close(d, testing::make<float>(dot, {2, 1}), 1e-5, 1e-5));
   const auto c = run_config(merge_model(merge_config("cos"), "[null, 3]"), {}, {a, b})[0];
-  EXPECT_TRUE(testing::tensors_close(c, testing::make<float>(cos, {2, 1, 1}), 1e-5, 1e-5));
+  EXPECT_TRUE(testing::tensors_close(c, testing::make<float>(cos, {2, 1}), 1e-5, 1e-5));
 
   // Rank 3, dot_axes (2, 1): a batched matrix product.
   const Tensor p = random_tensor({2, 3, 3}, 15), q = random_tensor({2, 3, 3}, 16);

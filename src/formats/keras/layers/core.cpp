@@ -2,6 +2,7 @@
 // Flatten, Reshape, Permute, RepeatVector, Embedding.
 #include "core/fail.hpp"
 #include "formats/keras/layers/layers.hpp"
+#include "graph/shape_probe.hpp"
 
 namespace nnload::formats::keras {
 
@@ -23,10 +24,10 @@ std::vector<int> dense(LayerContext& ctx) {
   }
   // A config whose input width differs from the kernel's rows: caught here rather than at the
   // first prediction.
-  const Shape in = ctx.input_shape(0);
-  if (!in.empty() && in.back() >= 0 && in.back() != kernel[0]) {
+  const std::optional<Shape> in = graph::probe_shape(ctx.graph(), ctx.input());
+  if (in && !in->empty() && in->back() >= 0 && in->back() != kernel[0]) {
     fail(ErrorCode::shape, "layer '{}' (Dense): input has {} features, the kernel {} rows",
-         ctx.layer().name, in.back(), kernel[0]);
+         ctx.layer().name, in->back(), kernel[0]);
   }
   int y = ctx.add("MatMul", "MatMul", {ctx.input(), ctx.weight(0, "kernel")});
   if (use_bias) y = ctx.add("Add", "bias_add", {y, ctx.weight(1, "bias")});

@@ -168,14 +168,15 @@ std::vector<int> merge(LayerContext& ctx) {
     ctx.expect_inputs(2, 2);
     const int dot = batch_dot(ctx, ctx.input(0), ctx.input(1), "dot");
     if (mode == "dot") return {dot};
-    // cos: dot / max(sqrt(dot(x, x) * dot(y, y)), epsilon), then expand_dims(1).
+    // cos: dot / max(sqrt(dot(x, x) * dot(y, y)), epsilon). Keras 1.2.2's call adds
+    // expand_dims(1), giving (batch, 1, 1) for vectors, but declares (None, 1): the shape it
+    // declares (and the project's reference) is kept.
     const int xx = batch_dot(ctx, ctx.input(0), ctx.input(0), "dot_xx");
     const int yy = batch_dot(ctx, ctx.input(1), ctx.input(1), "dot_yy");
     const int norm = ctx.add("Max", "norm_floor",
                              {ctx.add("Sqrt", "norm", {ctx.add("Mul", "norm_sq", {xx, yy})}),
                               ctx.scalar("epsilon", 1e-7f)});
-    const int cos = ctx.add("Div", "cos", {dot, norm});
-    return {ctx.add("Unsqueeze", "expand_dims", {cos, ctx.int64s("expand_axes", {1})})};
+    return {ctx.add("Div", "cos", {dot, norm})};
   }
   ctx.unsupported("Merge mode '" + mode + "' is not supported (sum, mul, concat, ave, max, dot, cos)");
 }
