@@ -15,24 +15,25 @@ namespace {
 const std::set<std::string_view>& known_keys() {
   static const std::set<std::string_view> keys = {
       // any layer
-      "name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape",
-      "input_dim", "input_length", "input_dtype", "sparse", "ragged", "optional", "seed",
-      "activation", "activity_regularizer", "autocast", "build_config", "module",
+      "name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape", "input_dim",
+      "input_length", "input_dtype", "sparse", "ragged", "optional", "seed", "activation",
+      "activity_regularizer", "autocast", "build_config", "module",
       // Keras 1 spellings
       "init", "inner_init", "forget_bias_init", "inner_activation", "output_dim", "nb_filter",
       "nb_row", "nb_col", "nb_depth", "filter_length", "border_mode", "subsample",
       "subsample_length", "dim_ordering", "bias", "atrous_rate", "output_shape", "mode",
-      "concat_axis", "dot_axes", "layers", "mode_type", "output_mask_type", "output_mask", "node_indices", "tensor_indices",
-      "arguments", "function", "function_type", "output_shape_type", "output_shape_module",
-      "consume_less", "dropout_U", "dropout_W", "pool_length", "stride", "length",
+      "concat_axis", "dot_axes", "layers", "mode_type", "output_mask_type", "output_mask",
+      "node_indices", "tensor_indices", "arguments", "function", "function_type",
+      "output_shape_type", "output_shape_module", "consume_less", "dropout_U", "dropout_W",
+      "pool_length", "stride", "length",
       // dense, convolution, pooling, reshaping
       "units", "use_bias", "filters", "kernel_size", "strides", "padding", "data_format",
       "dilation_rate", "groups", "depth_multiplier", "output_padding", "pool_size", "keepdims",
-      "size", "interpolation", "cropping", "target_shape", "dims", "n", "lora_rank",
-      "lora_alpha", "quantization_config", "mask_zero", "embeddings_initializer",
+      "size", "interpolation", "cropping", "target_shape", "dims", "n", "lora_rank", "lora_alpha",
+      "quantization_config", "mask_zero", "embeddings_initializer",
       // activations and merges
-      "alpha", "theta", "threshold", "max_value", "negative_slope", "shared_axes", "axis",
-      "axes", "normalize",
+      "alpha", "theta", "threshold", "max_value", "negative_slope", "shared_axes", "axis", "axes",
+      "normalize",
       // normalization and noise
       "epsilon", "center", "scale", "momentum", "renorm", "renorm_clipping", "renorm_momentum",
       "fused", "virtual_batch_size", "adjustment", "synchronized", "rms_scaling", "rate",
@@ -40,10 +41,10 @@ const std::set<std::string_view>& known_keys() {
       // preprocessing
       "offset", "mean", "variance", "invert", "height", "width", "crop_to_aspect_ratio",
       "pad_to_aspect_ratio", "fill_mode", "fill_value", "antialias", "mask_value", "max_tokens",
-      "num_oov_indices", "mask_token", "oov_token", "vocabulary", "vocabulary_dtype",
-      "idf_weights", "output_mode", "pad_to_max_tokens", "encoding", "num_bins",
-      "bin_boundaries", "salt", "output_sequence_length", "split", "ngrams", "standardize",
-      "num_tokens", "equation", "bias_axes",
+      "num_oov_indices", "mask_token", "oov_token", "vocabulary", "vocabulary_dtype", "idf_weights",
+      "output_mode", "pad_to_max_tokens", "encoding", "num_bins", "bin_boundaries", "salt",
+      "output_sequence_length", "split", "ngrams", "standardize", "num_tokens", "equation",
+      "bias_axes",
       // recurrent
       "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major",
       "implementation", "use_cudnn", "recurrent_activation", "unit_forget_bias", "reset_after",
@@ -103,9 +104,9 @@ void check_dtype_policy(const LayerConfig& layer, const Json& dtype) {
 // The options Keras' initializers, regularizers and constraints take (through 3.15).
 bool known_option(std::string_view key) {
   static const std::set<std::string_view> options = {
-      "seed", "mean", "stddev", "minval", "maxval", "scale", "mode", "distribution", "gain",
-      "value", "l1", "l2", "max_value", "min_value", "rate", "axis", "input_axes",
-      "output_axes", "dtype"};
+      "seed",         "mean", "stddev",     "minval",      "maxval", "scale",     "mode",
+      "distribution", "gain", "value",      "l1",          "l2",     "max_value", "min_value",
+      "rate",         "axis", "input_axes", "output_axes", "dtype"};
   return options.count(key) > 0;
 }
 
@@ -142,7 +143,8 @@ bool newer_than_known(const KerasVersion& version) {
   const long major = std::strtol(text, &end, 10);
   if (end == text) return false;  // not stated: nothing says the file is newer
   const long minor = *end == '.' ? std::strtol(end + 1, nullptr, 10) : 0;
-  return major > kNewestKnownKeras[0] || (major == kNewestKnownKeras[0] && minor > kNewestKnownKeras[1]);
+  return major > kNewestKnownKeras[0] ||
+         (major == kNewestKnownKeras[0] && minor > kNewestKnownKeras[1]);
 }
 
 void check_config_keys(const LayerConfig& layer, const std::set<std::string, std::less<>>& read,

@@ -82,7 +82,8 @@ std::optional<Shape> declared_input_shape(const LayerConfig& layer) {
          "layer '{}'{} is a Lambda layer: its function is Python code (stored as marshalled "
          "bytecode), which can't run outside Python. Replace the Lambda with built-in layers and "
          "re-save the model, or register a C++ replacement before loading: "
-         "nnload::keras::register_layer(\"Lambda:{}\", factory) (see include/nnload/keras.hpp)",
+         "nnload::keras::register_layer(\"Lambda:{}\", factory) (see include/nnload/keras.hpp and "
+         "'Custom layers' in README.md)",
          layer.name, inside, layer.name);
   }
   std::string where = layer.module.empty() ? "" : " from module '" + layer.module + "'";
@@ -92,7 +93,8 @@ std::optional<Shape> declared_input_shape(const LayerConfig& layer) {
   fail(ErrorCode::custom_layer_missing,
        "layer '{}'{} has class '{}'{}, which nnload does not implement. Supported layer "
        "classes: {}. A custom layer needs a C++ implementation registered before loading: "
-       "nnload::keras::register_layer(\"{}\", factory) (see include/nnload/keras.hpp)",
+       "nnload::keras::register_layer(\"{}\", factory) (see include/nnload/keras.hpp and 'Custom "
+       "layers' in README.md)",
        layer.name, inside, layer.class_name, where, fmt::join(supported_layers(), ", "),
        custom_layer_keys(layer).front());
 }
@@ -150,7 +152,8 @@ class Builder {
       if (!custom) refuse_unsupported_features(layer);
       result.outputs = builder(ctx);
       record_masks(layer, ctx, input_masks, result.outputs);
-      if (!custom && checked_.insert(&layer).second) check_config_keys(layer, ctx.read_keys(), version_, notes_);
+      if (!custom && checked_.insert(&layer).second)
+        check_config_keys(layer, ctx.read_keys(), version_, notes_);
     } catch (const Error& e) {
       const std::string message = e.what();
       if (message.rfind("layer '", 0) == 0) throw;  // already names the layer

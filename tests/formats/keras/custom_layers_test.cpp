@@ -33,7 +33,8 @@ TEST(KerasCustomLayer, ScaledDenseLegacyH5MatchesKeras) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
   // Keras 3's .h5 writes the registered name as the class name.
   RegisteredLayer guard("kerasgen>ScaledDense", testing::scaled_dense_factory());
-  EXPECT_TRUE(testing::predicts_like_keras(load(keras3_fixture("custom_layer.h5")), "custom_layer"));
+  EXPECT_TRUE(
+      testing::predicts_like_keras(load(keras3_fixture("custom_layer.h5")), "custom_layer"));
 }
 
 TEST(KerasCustomLayer, ScaledDenseWeightsWithConfigMatchKeras) {
@@ -115,7 +116,8 @@ TEST(KerasCustomLayer, LambdaReplacedByRegistration) {
   for (int r = 0; r < 2; ++r) {
     for (int u = 0; u < 2; ++u) {
       double acc = b.value_as_double(u);
-      for (int i = 0; i < 3; ++i) acc += 2.0 * x.value_as_double(r * 3 + i) * w.value_as_double(i * 2 + u);
+      for (int i = 0; i < 3; ++i)
+        acc += 2.0 * x.value_as_double(r * 3 + i) * w.value_as_double(i * 2 + u);
       expected.push_back(static_cast<float>(acc));
     }
   }
@@ -135,8 +137,9 @@ TEST(KerasCustomLayer, ExceptionsFromUserCodeBecomeErrors) {
   RegisteredLayer guard("Lambda:lambda",
                         [](const keras::LayerSpec&) { return std::make_shared<Throws>(); });
   const Model model = load(testing::project_fixture("keras/lambda_layer.tf2.h5"));
-  const std::string message =
-      testing::message_of([&] { model.predict({Tensor::zeros(DType::f32, {2, 3})}); });
+  const std::string message = testing::message_of([&] {
+    model.predict({Tensor::zeros(DType::f32, {2, 3})});
+  });
   EXPECT_NE(message.find("boom"), std::string::npos) << message;
   EXPECT_NE(message.find("lambda"), std::string::npos) << message;
 }
@@ -173,7 +176,8 @@ TEST(KerasCustomLayer, PredictionsRunConcurrently) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 20; ++i) good += testing::predicts_like_keras(model, "custom_layer") ? 1 : 0;
+      for (int i = 0; i < 20; ++i)
+        good += testing::predicts_like_keras(model, "custom_layer") ? 1 : 0;
     });
   }
   for (auto& th : threads) th.join();

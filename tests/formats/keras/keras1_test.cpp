@@ -42,8 +42,8 @@ Tensor random_tensor(Shape shape, unsigned seed) {
 // (pad_top, pad_left) and output size (oh, ow), stride and dilation, plus bias.
 Tensor correlate(const Tensor& x, const Tensor& k, const Tensor& bias, int64_t stride,
                  int64_t dilation, int64_t pad_top, int64_t pad_left, int64_t oh, int64_t ow) {
-  const int64_t H = x.dim(1), W = x.dim(2), C = x.dim(3), R = k.dim(0), S = k.dim(1),
-                F = k.dim(3), N = x.dim(0);
+  const int64_t H = x.dim(1), W = x.dim(2), C = x.dim(3), R = k.dim(0), S = k.dim(1), F = k.dim(3),
+                N = x.dim(0);
   std::vector<float> out;
   for (int64_t n = 0; n < N; ++n)
     for (int64_t i = 0; i < oh; ++i)
@@ -82,7 +82,8 @@ Tensor permuted(const Tensor& t, const std::vector<int64_t>& perm) {
   Tensor out = Tensor::empty(DType::f32, shape);
   const std::size_t rank = perm.size();
   std::vector<int64_t> in_strides(rank, 1);
-  for (std::size_t d = rank - 1; d > 0; --d) in_strides[d - 1] = in_strides[d] * t.dim(static_cast<int64_t>(d));
+  for (std::size_t d = rank - 1; d > 0; --d)
+    in_strides[d - 1] = in_strides[d] * t.dim(static_cast<int64_t>(d));
   std::vector<int64_t> index(rank, 0);
   for (int64_t i = 0; i < out.numel(); ++i) {
     int64_t rem = i, src = 0;
@@ -90,7 +91,8 @@ Tensor permuted(const Tensor& t, const std::vector<int64_t>& perm) {
       index[d] = rem % shape[d];
       rem /= shape[d];
     }
-    for (std::size_t d = 0; d < rank; ++d) src += index[d] * in_strides[static_cast<std::size_t>(perm[d])];
+    for (std::size_t d = 0; d < rank; ++d)
+      src += index[d] * in_strides[static_cast<std::size_t>(perm[d])];
     out.mutable_data<float>()[i] = t.data<float>()[src];
   }
   return out;
@@ -154,8 +156,7 @@ TEST_P(Keras1Convolution2D, TfAndThOrderingMatchTheLoop) {
                      common + "}",
                  cls),
       conv_weights("c", permuted(k, {3, 2, 0, 1}), b), {permuted(x, {0, 3, 1, 2})});
-  EXPECT_TRUE(testing::tensors_close(th[0], permuted(expected, {0, 3, 1, 2}), 1e-4, 1e-4))
-      << "th";
+  EXPECT_TRUE(testing::tensors_close(th[0], permuted(expected, {0, 3, 1, 2}), 1e-4, 1e-4)) << "th";
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Keras1Convolution2D,
@@ -173,8 +174,8 @@ TEST(Keras1Convolution, TheanoKernelsAreFlipped) {
           "nb_filter": 3, "nb_row": 3, "nb_col": 3, "border_mode": "valid", "subsample": [1, 1]})",
       "Convolution2D");
   const auto th = run_config(json, conv_weights("c", k, b), {x}, "theano");
-  EXPECT_TRUE(testing::tensors_close(th[0], correlate(x, flipped(k), b, 1, 1, 0, 0, 3, 3), 1e-4,
-                                     1e-4));
+  EXPECT_TRUE(
+      testing::tensors_close(th[0], correlate(x, flipped(k), b, 1, 1, 0, 0, 3, 3), 1e-4, 1e-4));
   const auto tf = run_config(json, conv_weights("c", k, b), {x}, "tensorflow");
   EXPECT_TRUE(testing::tensors_close(tf[0], correlate(x, k, b, 1, 1, 0, 0, 3, 3), 1e-4, 1e-4));
 }
@@ -204,7 +205,9 @@ TEST(Keras1Convolution, KernelThatDoesNotFitTheConfig) {
           "nb_filter": 3, "nb_row": 2, "nb_col": 2, "border_mode": "valid"})",
       "Convolution2D");
   const auto weights = conv_weights("c", random_tensor({3, 3, 2, 3}, 1), random_tensor({3}, 2));
-  EXPECT_EQ(testing::code_of([&] { run_config(json, weights, {random_tensor({1, 5, 5, 2}, 3)}); }),
+  EXPECT_EQ(testing::code_of([&] {
+              run_config(json, weights, {random_tensor({1, 5, 5, 2}, 3)});
+            }),
             ErrorCode::corrupt);
 }
 
@@ -222,7 +225,8 @@ std::string merge_model(const std::string& merge_config, const std::string& shap
 std::string merge_config(const std::string& mode, const std::string& extra = "") {
   return R"({"name": "m", "mode": ")" + mode + R"(", "concat_axis": -1, "dot_axes": -1,
             "output_shape": null, "output_shape_type": "raw", "output_mask": null,
-            "output_mask_type": "raw", "arguments": {}, "mode_type": "raw")" + extra + "}";
+            "output_mask_type": "raw", "arguments": {}, "mode_type": "raw")" +
+         extra + "}";
 }
 
 TEST(Keras1Merge, ElementwiseAndConcatModes) {
@@ -243,10 +247,14 @@ TEST(Keras1Merge, ElementwiseAndConcatModes) {
     for (int i = 0; i < 3; ++i) concat.push_back(a.data<float>()[r * 3 + i]);
     for (int i = 0; i < 3; ++i) concat.push_back(b.data<float>()[r * 3 + i]);
   }
-  EXPECT_TRUE(testing::tensors_close(run_mode("sum"), testing::make<float>(sum, {2, 3}), 1e-6, 1e-6));
-  EXPECT_TRUE(testing::tensors_close(run_mode("mul"), testing::make<float>(mul, {2, 3}), 1e-6, 1e-6));
-  EXPECT_TRUE(testing::tensors_close(run_mode("ave"), testing::make<float>(ave, {2, 3}), 1e-6, 1e-6));
-  EXPECT_TRUE(testing::tensors_close(run_mode("max"), testing::make<float>(max, {2, 3}), 1e-6, 1e-6));
+  EXPECT_TRUE(
+      testing::tensors_close(run_mode("sum"), testing::make<float>(sum, {2, 3}), 1e-6, 1e-6));
+  EXPECT_TRUE(
+      testing::tensors_close(run_mode("mul"), testing::make<float>(mul, {2, 3}), 1e-6, 1e-6));
+  EXPECT_TRUE(
+      testing::tensors_close(run_mode("ave"), testing::make<float>(ave, {2, 3}), 1e-6, 1e-6));
+  EXPECT_TRUE(
+      testing::tensors_close(run_mode("max"), testing::make<float>(max, {2, 3}), 1e-6, 1e-6));
   EXPECT_TRUE(
       testing::tensors_close(run_mode("concat"), testing::make<float>(concat, {2, 6}), 1e-6, 1e-6));
 }
@@ -277,7 +285,8 @@ TEST(Keras1Merge, DotAndCosModes) {
     for (int i = 0; i < 3; ++i)
       for (int j = 0; j < 3; ++j) {
         double acc = 0;
-        for (int k = 0; k < 3; ++k) acc += p.data<float>()[n * 9 + i * 3 + k] * q.data<float>()[n * 9 + k * 3 + j];
+        for (int k = 0; k < 3; ++k)
+          acc += p.data<float>()[n * 9 + i * 3 + k] * q.data<float>()[n * 9 + k * 3 + j];
         mm.push_back(static_cast<float>(acc));
       }
   std::string config = merge_config("dot");
@@ -304,10 +313,13 @@ TEST(Keras1BatchNormalization, OnlyMode0) {
       R"({"name": "bn", "batch_input_shape": [null, 3], "epsilon": 0.001, "mode": 2, "axis": -1})",
       "BatchNormalization");
   LayerWeights weights;
-  weights.at("bn") = {{"g", Tensor::zeros(DType::f32, {3})}, {"b", Tensor::zeros(DType::f32, {3})},
-                      {"m", Tensor::zeros(DType::f32, {3})}, {"v", Tensor::zeros(DType::f32, {3})}};
-  const std::string message =
-      testing::message_of([&] { run_config(json, weights, {random_tensor({1, 3}, 1)}); });
+  weights.at("bn") = {{"g", Tensor::zeros(DType::f32, {3})},
+                      {"b", Tensor::zeros(DType::f32, {3})},
+                      {"m", Tensor::zeros(DType::f32, {3})},
+                      {"v", Tensor::zeros(DType::f32, {3})}};
+  const std::string message = testing::message_of([&] {
+    run_config(json, weights, {random_tensor({1, 3}, 1)});
+  });
   EXPECT_NE(message.find("mode 2"), std::string::npos) << message;
 }
 
@@ -322,7 +334,8 @@ Tensor input_for(const Model& model, unsigned seed) {
   shape[0] = 2;
   if (model.inputs()[0].dtype == DType::i32) {  // embedding ids below input_dim (4)
     Tensor ids = Tensor::empty(DType::i32, shape);
-    for (int64_t i = 0; i < ids.numel(); ++i) ids.mutable_data<int32_t>()[i] = static_cast<int32_t>((i * 7 + seed) % 4);
+    for (int64_t i = 0; i < ids.numel(); ++i)
+      ids.mutable_data<int32_t>()[i] = static_cast<int32_t>((i * 7 + seed) % 4);
     return ids;
   }
   return random_tensor(shape, seed);
@@ -375,7 +388,8 @@ TEST(Dl4jTwins, Conv2dTwinsDifferByTheTheanoFlip) {
   const Tensor x = random_tensor({2, 5, 5, 5}, 22);
   const Tensor y_tf = tf.predict({x})[0], y_th = th.predict({x})[0];
   EXPECT_TRUE(testing::tensors_close(y_tf, correlate(x, k, b, 1, 1, 0, 0, 3, 3), 1e-3, 1e-5));
-  EXPECT_TRUE(testing::tensors_close(y_th, correlate(x, flipped(k), b, 1, 1, 0, 0, 3, 3), 1e-3, 1e-5));
+  EXPECT_TRUE(
+      testing::tensors_close(y_th, correlate(x, flipped(k), b, 1, 1, 0, 0, 3, 3), 1e-3, 1e-5));
   EXPECT_FALSE(testing::tensors_close(y_tf, y_th, 1e-3, 1e-5));
 }
 

@@ -32,17 +32,16 @@ TEST_P(Keras3PendingLayers, KerasArchivePredictsLikeKeras) {
 }
 
 TEST_P(Keras3PendingLayers, WeightsFileWithTheKerasArchivesConfig) {
-  EXPECT_TRUE(testing::predicts_like_keras(
-      load_keras(keras3_fixture(GetParam() + ".keras").string(),
-                 keras3_fixture(GetParam() + ".weights.h5")),
-      GetParam()));
+  EXPECT_TRUE(
+      testing::predicts_like_keras(load_keras(keras3_fixture(GetParam() + ".keras").string(),
+                                              keras3_fixture(GetParam() + ".weights.h5")),
+                                   GetParam()));
 }
 
 TEST_P(Keras3PendingLayers, WeightsFileWithTheH5sModelConfig) {
-  EXPECT_TRUE(testing::predicts_like_keras(
-      load_keras(keras3_fixture(GetParam() + ".h5").string(),
-                 keras3_fixture(GetParam() + ".weights.h5")),
-      GetParam()));
+  EXPECT_TRUE(testing::predicts_like_keras(load_keras(keras3_fixture(GetParam() + ".h5").string(),
+                                                      keras3_fixture(GetParam() + ".weights.h5")),
+                                           GetParam()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shared, Keras3PendingLayers,

@@ -143,8 +143,8 @@ inline ::testing::AssertionResult predicts_like_keras(const Model& model,
   for (const TensorInfo& in : model.inputs()) inputs.push_back(pick(p.inputs, in.name));
   const std::vector<Tensor> outputs = model.predict(inputs);
   if (outputs.size() != p.outputs.size())
-    return ::testing::AssertionFailure() << outputs.size() << " outputs, Keras has "
-                                         << p.outputs.size();
+    return ::testing::AssertionFailure()
+           << outputs.size() << " outputs, Keras has " << p.outputs.size();
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const auto r = matches_keras(outputs[i], pick(p.outputs, model.outputs()[i].name));
     if (!r) return ::testing::AssertionFailure() << model.outputs()[i].name << ": " << r.message();

@@ -63,9 +63,9 @@ const char* kFunctional = R"({"class_name": "Functional", "config": {"name": "m"
 
 TEST(Keras3Weights, PathsAreClassNamesDeduplicatedInListOrder) {
   const VarNode root = list_of({{"layers", list_of({{"input_layer", VarNode{}},
-                                                     {"dense", vars({1, 2})},
-                                                     {"re_lu", VarNode{}},
-                                                     {"dense_1", vars({3, 4})}})}});
+                                                    {"dense", vars({1, 2})},
+                                                    {"re_lu", VarNode{}},
+                                                    {"dense_1", vars({3, 4})}})}});
   const LayerWeights w = map_keras3_weights(config_of(kFunctional), root);
   EXPECT_EQ(values(w, "first"), (std::vector<float>{1, 2}));
   EXPECT_EQ(values(w, "second"), (std::vector<float>{3, 4}));
@@ -75,10 +75,11 @@ TEST(Keras3Weights, PathsAreClassNamesDeduplicatedInListOrder) {
 
 TEST(Keras3Weights, Tf213ListsEveryLayerWithWeightsTwice) {
   // first -> dense (dense_1 skipped), act -> re_lu, second -> dense_2.
-  const VarNode root = list_of(
-      {{"_layer_checkpoint_dependencies",
-        list_of({{"input_layer", VarNode{}}, {"dense", vars({1, 2})}, {"re_lu", VarNode{}},
-                 {"dense_2", vars({3, 4})}})}});
+  const VarNode root =
+      list_of({{"_layer_checkpoint_dependencies", list_of({{"input_layer", VarNode{}},
+                                                           {"dense", vars({1, 2})},
+                                                           {"re_lu", VarNode{}},
+                                                           {"dense_2", vars({3, 4})}})}});
   const LayerWeights w = map_keras3_weights(config_of(kFunctional), root);
   EXPECT_EQ(values(w, "first"), (std::vector<float>{1, 2}));
   EXPECT_EQ(values(w, "second"), (std::vector<float>{3, 4}));
@@ -92,12 +93,11 @@ TEST(Keras3Weights, NestedModelsArePreSplitByTheirOwnPaths) {
        {"class_name": "Dense", "name": "dense", "config": {"name": "dense"}}],
        "input_layers": [["i", 0, 0]], "output_layers": [["dense", 0, 0]]}},
     {"class_name": "Dense", "config": {"name": "dense"}}]}})";
-  const VarNode root = list_of(
-      {{"layers",
-        list_of({{"functional",
-                  list_of({{"layers", list_of({{"input_layer", VarNode{}},
-                                               {"dense", vars({5, 6})}})}})},
-                 {"dense", vars({7, 8})}})}});
+  const VarNode root =
+      list_of({{"layers",
+                list_of({{"functional", list_of({{"layers", list_of({{"input_layer", VarNode{}},
+                                                                     {"dense", vars({5, 6})}})}})},
+                         {"dense", vars({7, 8})}})}});
   const LayerWeights w = map_keras3_weights(config_of(json), root);
   // The inner and outer layers share the name "dense": pre-split weights keep them apart.
   EXPECT_EQ(values(w, "dense"), (std::vector<float>{7, 8}));
@@ -111,10 +111,9 @@ TEST(Keras3Weights, SubLayersFollowTheLegacyWeightOrder) {
     {"class_name": "Bidirectional", "config": {"name": "bi"}}]}})";
   // Keras walks backward_layer before forward_layer; the legacy order is forward first.
   const VarNode root = list_of(
-      {{"layers",
-        list_of({{"bidirectional",
-                  list_of({{"backward_layer", list_of({{"cell", vars({4, 5})}})},
-                           {"forward_layer", list_of({{"cell", vars({1, 2})}})}})}})}});
+      {{"layers", list_of({{"bidirectional",
+                            list_of({{"backward_layer", list_of({{"cell", vars({4, 5})}})},
+                                     {"forward_layer", list_of({{"cell", vars({1, 2})}})}})}})}});
   const LayerWeights w = map_keras3_weights(config_of(json), root);
   EXPECT_EQ(values(w, "bi"), (std::vector<float>{1, 2, 4, 5}));
   EXPECT_EQ(w.find("bi")->at(0).name, "bi/forward_layer/cell/0");
@@ -123,8 +122,10 @@ TEST(Keras3Weights, SubLayersFollowTheLegacyWeightOrder) {
 TEST(Keras3Weights, VariablesNoLayerClaimsMeanAnotherModel) {
   const char* json = R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
     {"class_name": "Dense", "config": {"name": "d"}}]}})";
-  const VarNode root = list_of({{"layers", list_of({{"dense", vars({1})}, {"dense_1", vars({2})}})}});
-  const std::string message = testing::message_of([&] { map_keras3_weights(config_of(json), root); });
+  const VarNode root =
+      list_of({{"layers", list_of({{"dense", vars({1})}, {"dense_1", vars({2})}})}});
+  const std::string message =
+      testing::message_of([&] { map_keras3_weights(config_of(json), root); });
   EXPECT_NE(message.find("layers/dense_1"), std::string::npos) << message;
   EXPECT_NE(message.find("different models"), std::string::npos) << message;
   EXPECT_EQ(testing::code_of([&] { map_keras3_weights(config_of(json), VarNode{}); }),

@@ -44,19 +44,21 @@ TEST_P(Keras3Model, WeightsFileWithTheH5sModelConfig) {
 
 TEST_P(Keras3Model, WeightsFileWithConfigJsonAsFileAndAsText) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
-  const std::string config = testing::zip_entries(keras3_fixture(GetParam() + ".keras"))["config.json"];
+  const std::string config =
+      testing::zip_entries(keras3_fixture(GetParam() + ".keras"))["config.json"];
   testing::TempDir dir;
   const auto json_path = dir / "model.json";
-  testing::write_bytes(json_path, std::vector<std::byte>(
-                                      reinterpret_cast<const std::byte*>(config.data()),
-                                      reinterpret_cast<const std::byte*>(config.data()) + config.size()));
+  testing::write_bytes(
+      json_path,
+      std::vector<std::byte>(reinterpret_cast<const std::byte*>(config.data()),
+                             reinterpret_cast<const std::byte*>(config.data()) + config.size()));
   LoadOptions options;
   options.keras_config = json_path.string();
-  EXPECT_TRUE(testing::predicts_like_keras(load(keras3_fixture(GetParam() + ".weights.h5"), options),
-                                           GetParam()));
+  EXPECT_TRUE(testing::predicts_like_keras(
+      load(keras3_fixture(GetParam() + ".weights.h5"), options), GetParam()));
   options.keras_config = config;  // the JSON text itself
-  EXPECT_TRUE(testing::predicts_like_keras(load(keras3_fixture(GetParam() + ".weights.h5"), options),
-                                           GetParam()));
+  EXPECT_TRUE(testing::predicts_like_keras(
+      load(keras3_fixture(GetParam() + ".weights.h5"), options), GetParam()));
 }
 
 // The full .h5's legacy weights (model_weights, matched by layer name) under the .keras config.

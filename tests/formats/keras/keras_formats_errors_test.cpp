@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "formats/keras/keras3_test_support.hpp"
 #include "formats/keras/config_keys.hpp"
+#include "formats/keras/keras3_test_support.hpp"
 #include "io/hdf5/hdf5.hpp"
 #include "support/error_capture.hpp"
 #include "support/temp_files.hpp"
@@ -137,8 +137,8 @@ class KerasBadArchive : public ::testing::Test {
 };
 
 TEST_F(KerasBadArchive, MissingWeights) {
-  const auto path = write({{"metadata.json", entries_["metadata.json"]},
-                           {"config.json", entries_["config.json"]}});
+  const auto path = write(
+      {{"metadata.json", entries_["metadata.json"]}, {"config.json", entries_["config.json"]}});
   EXPECT_EQ(code_of([&] { load(path); }), ErrorCode::corrupt);
   EXPECT_TRUE(contains(message_of([&] { load(path); }), "without model.weights.h5"));
 }
@@ -159,7 +159,8 @@ TEST_F(KerasBadArchive, ConfigThatIsNotJson) {
                            {"config.json", "{\"class_name\": \"Sequential\", \"config\": {"},
                            {"model.weights.h5", entries_["model.weights.h5"]}});
   EXPECT_EQ(code_of([&] { load(path); }), ErrorCode::corrupt);
-  EXPECT_TRUE(contains(message_of([&] { load(path); }), "config.json")) << message_of([&] { load(path); });
+  EXPECT_TRUE(contains(message_of([&] { load(path); }), "config.json"))
+      << message_of([&] { load(path); });
 }
 
 TEST_F(KerasBadArchive, ConfigWithoutAModel) {
@@ -261,8 +262,8 @@ TEST_F(KerasNewerKeys, QuantizationConfigIsRefused) {
 
 TEST_F(KerasNewerKeys, QuantizedDtypePolicyIsRefused) {
   first_dense(config_)["dtype"] = {{"module", "keras"},
-                                  {"class_name", "QuantizedDTypePolicy"},
-                                  {"config", {{"name", "int8_from_float32"}}}};
+                                   {"class_name", "QuantizedDTypePolicy"},
+                                   {"config", {{"name", "int8_from_float32"}}}};
   EXPECT_EQ(code_of([&] { load_it(); }), ErrorCode::unsupported);
 }
 
@@ -283,8 +284,7 @@ TEST_F(KerasNewerKeys, NewInitializerOptionsAreNeverLookedInto) {
 
 TEST(KerasConfigSource, MissingOrUnusableConfig) {
   const auto weights = testing::project_fixture("keras/weights_only.tf2.h5");
-  EXPECT_EQ(code_of([&] { load_keras("/nonexistent/model.json", weights); }),
-            ErrorCode::not_found);
+  EXPECT_EQ(code_of([&] { load_keras("/nonexistent/model.json", weights); }), ErrorCode::not_found);
   EXPECT_EQ(code_of([&] { load_keras("{not json", weights); }), ErrorCode::corrupt);
   EXPECT_EQ(code_of([&] { load_keras(weights.string(), weights); }),
             ErrorCode::invalid_argument);  // an HDF5 file without model_config

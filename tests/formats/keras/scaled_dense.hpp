@@ -41,8 +41,7 @@ class ScaledDense final : public keras::CustomLayer {
         double acc = bias_.data<float>()[u];
         for (std::int64_t i = 0; i < in; ++i) acc += xs[r * in + i] * w[i * units + u];
         if (relu_ && acc < 0) acc = 0;
-        out[r * units + u] =
-            static_cast<float>(acc * scale_.data<float>()[u] + alpha_ * mean);
+        out[r * units + u] = static_cast<float>(acc * scale_.data<float>()[u] + alpha_ * mean);
       }
     }
     return {y};

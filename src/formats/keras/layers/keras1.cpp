@@ -13,12 +13,12 @@ namespace nnload::formats::keras {
 int theano_flipped(LayerContext& ctx, int kernel, const std::vector<int64_t>& spatial_axes) {
   if (ctx.version().backend != "theano") return kernel;
   const auto n = spatial_axes.size();
-  return ctx.add("Slice", "theano_kernel_flip",
-                 {kernel, ctx.int64s("flip_starts", std::vector<int64_t>(n, -1)),
-                  ctx.int64s("flip_ends",
-                             std::vector<int64_t>(n, std::numeric_limits<int64_t>::min())),
-                  ctx.int64s("flip_axes", spatial_axes),
-                  ctx.int64s("flip_steps", std::vector<int64_t>(n, -1))});
+  return ctx.add(
+      "Slice", "theano_kernel_flip",
+      {kernel, ctx.int64s("flip_starts", std::vector<int64_t>(n, -1)),
+       ctx.int64s("flip_ends", std::vector<int64_t>(n, std::numeric_limits<int64_t>::min())),
+       ctx.int64s("flip_axes", spatial_axes),
+       ctx.int64s("flip_steps", std::vector<int64_t>(n, -1))});
 }
 
 namespace {
@@ -35,7 +35,8 @@ void set_padding(LayerContext& ctx, graph::Attributes& a, const std::vector<int6
   } else if (mode == "full") {
     std::vector<int64_t> pads;
     for (int round = 0; round < 2; ++round) {
-      for (std::size_t d = 0; d < kernel.size(); ++d) pads.push_back((kernel[d] - 1) * dilations[d]);
+      for (std::size_t d = 0; d < kernel.size(); ++d)
+        pads.push_back((kernel[d] - 1) * dilations[d]);
     }
     a.set("pads", pads);
   } else {
@@ -69,7 +70,8 @@ std::vector<int> convolution2d(LayerContext& ctx) {
   if (w.rank() != 4) ctx.corrupt("W has rank " + std::to_string(w.rank()) + ", expected 4");
   const bool th = ctx.channels_first();
   const std::vector<int64_t> kernel = {ctx.get_int({"nb_row"}), ctx.get_int({"nb_col"})};
-  const Shape expect_spatial = th ? Shape{w.shape()[2], w.shape()[3]} : Shape{w.shape()[0], w.shape()[1]};
+  const Shape expect_spatial =
+      th ? Shape{w.shape()[2], w.shape()[3]} : Shape{w.shape()[0], w.shape()[1]};
   if (expect_spatial != Shape(kernel.begin(), kernel.end())) {
     ctx.corrupt("W has shape " + shape_to_list(w.shape()) + ", which does not hold a " +
                 std::to_string(kernel[0]) + "x" + std::to_string(kernel[1]) + " kernel (" +
@@ -79,8 +81,8 @@ std::vector<int> convolution2d(LayerContext& ctx) {
   if (filters != (th ? w.shape()[0] : w.shape()[3]))
     ctx.corrupt("W has shape " + shape_to_list(w.shape()) + " but nb_filter is " +
                 std::to_string(filters));
-  int k = theano_flipped(ctx, ctx.weight(0, "W"), th ? std::vector<int64_t>{2, 3}
-                                                      : std::vector<int64_t>{0, 1});
+  int k = theano_flipped(ctx, ctx.weight(0, "W"),
+                         th ? std::vector<int64_t>{2, 3} : std::vector<int64_t>{0, 1});
   if (!th) k = transpose(ctx, k, {3, 2, 0, 1}, "W_to_oihw");
   const std::vector<int64_t> dilations = ctx.get_ints({"atrous_rate"}, 2, 1);
   graph::Attributes a;
@@ -137,8 +139,8 @@ int batch_dot(LayerContext& ctx, int x, int y, const std::string& step) {
   if (xs.size() == 2 && ys.size() == 2 && axes[0] == 1 && axes[1] == 1) {
     graph::Attributes keep;
     keep.set("keepdims", int64_t{1});
-    return ctx.add("ReduceSum", step, {ctx.add("Mul", step + "_mul", {x, y}), ctx.int64s(step + "_axes", {1})},
-                   keep);
+    return ctx.add("ReduceSum", step,
+                   {ctx.add("Mul", step + "_mul", {x, y}), ctx.int64s(step + "_axes", {1})}, keep);
   }
   if (xs.size() == 3 && ys.size() == 3 && axes[0] == 2 && axes[1] == 1)
     return ctx.add("MatMul", step, {x, y});
@@ -178,15 +180,18 @@ std::vector<int> merge(LayerContext& ctx) {
                               ctx.scalar("epsilon", 1e-7f)});
     return {ctx.add("Div", "cos", {dot, norm})};
   }
-  ctx.unsupported("Merge mode '" + mode + "' is not supported (sum, mul, concat, ave, max, dot, cos)");
+  ctx.unsupported("Merge mode '" + mode +
+                  "' is not supported (sum, mul, concat, ave, max, dot, cos)");
 }
 
 }  // namespace
 
 LayerRows keras1_layers() {
   return {
-      {"Convolution1D", convolution1d},       {"AtrousConvolution1D", convolution1d},
-      {"Convolution2D", convolution2d},       {"AtrousConvolution2D", convolution2d},
+      {"Convolution1D", convolution1d},
+      {"AtrousConvolution1D", convolution1d},
+      {"Convolution2D", convolution2d},
+      {"AtrousConvolution2D", convolution2d},
       {"Merge", merge},
   };
 }
