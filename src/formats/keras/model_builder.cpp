@@ -273,6 +273,68 @@ class Builder {
     return id;
   }
 
+  // Keras 1's Sequential([Merge([left, right, ...]), ...]): each branch is a Sequential with
+  // its own input; the file stores the branches' layers by name beside the others (Keras 1's
+  // flattened_layers), and the Merge combines the branches' outputs.
+  std::vector<int> build_merge_of_models(const ModelConfig& config, const LayerWeights& weights,
+                                         const std::string& prefix, BuiltModel* out) {
+    const LayerConfig& merge = config.layers[0];
+    const Json branches = merge.config.is_object() ? merge.config.value("layers", Json()) : Json();
+    if (!branches.is_array() || branches.size() < 2) {
+      fail(ErrorCode::corrupt,
+           "Sequential model '{}' starts with Merge '{}' without the models it merges (config "
+           "'layers')",
+           config.name, merge.name);
+    }
+    std::vector<int> merged;
+    for (const Json& branch_json : branches) {
+      const ModelConfig branch = parse_model_config(branch_json);
+      if (!branch.is_sequential() || branch.layers.empty()) {
+        fail(ErrorCode::unsupported,
+             "Merge '{}' merges a {} model '{}'; nnload reads Merges of Sequential models",
+             merge.name, branch.is_sequential() ? "empty" : "functional", branch.name);
+      }
+      const LayerConfig& head = branch.layers[0];
+      const std::optional<Shape> shape = declared_input_shape(head);
+      if (!shape) {
+        fail(ErrorCode::corrupt, "model '{}' merged by '{}' declares no input shape", branch.name,
+             merge.name);
+      }
+      const bool is_input = head.class_name == "InputLayer";
+      int x =
+          make_input(is_input ? head.name : head.name + "_input", input_dtype(head), *shape, out);
+      for (std::size_t i = is_input ? 1 : 0; i < branch.layers.size(); ++i) {
+        const LayerConfig& layer = branch.layers[i];
+        LayerResult result = call_layer(layer, weights, {x}, prefix);
+        if (result.outputs.size() != 1) {
+          fail(ErrorCode::unsupported, "layer '{}' returns {} outputs inside a Sequential model",
+               layer.name, result.outputs.size());
+        }
+        x = result.outputs[0];
+        record_row(out, layer, result, {});
+      }
+      merged.push_back(x);
+    }
+    LayerResult result = call_layer(merge, weights, merged, prefix);
+    record_row(out, merge, result, {});
+    int x = result.outputs.at(0);
+    for (std::size_t i = 1; i < config.layers.size(); ++i) {
+      const LayerConfig& layer = config.layers[i];
+      LayerResult next = call_layer(layer, weights, {x}, prefix);
+      if (next.outputs.size() != 1) {
+        fail(ErrorCode::unsupported, "layer '{}' returns {} outputs inside a Sequential model",
+             layer.name, next.outputs.size());
+      }
+      x = next.outputs[0];
+      record_row(out, layer, next, {});
+    }
+    if (out) {
+      graph_.add_output(x, config.layers.back().name);
+      out->outputs.push_back({config.layers.back().name, DType::f32, {}});
+    }
+    return {x};
+  }
+
   std::vector<int> build_sequential(const ModelConfig& config, const LayerWeights& weights,
                                     const std::vector<int>* inputs, const std::string& prefix,
                                     BuiltModel* out) {
@@ -288,13 +350,7 @@ class Builder {
       if (config.layers[0].class_name == "InputLayer") first = 1;
     } else {
       const LayerConfig& head = config.layers[0];
-      if (head.class_name == "Merge") {
-        fail(ErrorCode::unsupported,
-             "Sequential model '{}' starts with a Merge of models (Keras 1's "
-             "Sequential([Merge([left, right])])), which nnload does not support: rebuild it as "
-             "a functional model",
-             config.name);
-      }
+      if (head.class_name == "Merge") return build_merge_of_models(config, weights, prefix, out);
       std::optional<Shape> shape = declared_input_shape(head);
       if (!shape && config.config.contains("build_input_shape") &&
           config.config["build_input_shape"].is_array()) {

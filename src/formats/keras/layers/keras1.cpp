@@ -150,11 +150,9 @@ int batch_dot(LayerContext& ctx, int x, int y, const std::string& step) {
 }
 
 std::vector<int> merge(LayerContext& ctx) {
-  if (ctx.has("layers") && !ctx.config()["layers"].is_null()) {
-    ctx.unsupported(
-        "a Merge of whole models inside a Sequential (Keras 1's Sequential([Merge([left, "
-        "right])])) is not supported: rebuild it as a functional model");
-  }
+  // A Merge of models (config "layers") is called by the Sequential builder on the outputs of
+  // the models it merges, like any other Merge.
+  ctx.has("layers");
   ctx.expect_inputs(2, 64);
   const std::string mode = ctx.get_string({"mode"}, "sum");
   if (mode == "sum") return {chain(ctx, "Add")};
