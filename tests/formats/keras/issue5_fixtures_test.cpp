@@ -11,6 +11,7 @@
 
 #include "nnload/keras.hpp"
 #include "support/keras_manifest.hpp"
+#include "support/temp_files.hpp"
 
 namespace nnload {
 namespace {
@@ -163,6 +164,17 @@ TEST(KerasIssue5Fixtures, EveryNewFormOfTheFirstRoundIsCovered) {
   EXPECT_TRUE(forms.count("legacy_weights_h5"));
   EXPECT_TRUE(forms.count("error"));
   EXPECT_GE(covered_entries().size(), 50u);
+}
+
+// A .keras archive is recognised by its content, whatever its name.
+TEST(KerasIssue5Fixtures, ArchivesAreDetectedByContent) {
+  const Json e = km::entry("issue5", "functional_nested.k3.keras");
+  testing::TempDir dir;
+  const auto renamed = dir / "model.bin";
+  std::filesystem::copy_file(km::fixture(e["files"]["keras"]), renamed);
+  const Model model = load(renamed);
+  EXPECT_TRUE(km::predicts_like_reference(model, e));
+  EXPECT_NE(model.info().format.find(".keras"), std::string::npos) << model.info().format;
 }
 
 // Without a registration, the custom layer and the Lambda fail naming what to register.
