@@ -4,11 +4,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace nnload {
 
-enum class DType : std::uint8_t { f32, f16, bf16, f64, i8, i16, i32, i64, u8, boolean };
+// `string`: elements are std::string objects (ONNX string tensors). Only ops that say so accept
+// them (StringNormalizer); numeric code never sees them.
+enum class DType : std::uint8_t { f32, f16, bf16, f64, i8, i16, i32, i64, u8, boolean, string };
 
 // 16-bit floats are stored as their bit patterns; these wrappers keep them apart from integers.
 struct Float16 {
@@ -69,6 +72,10 @@ constexpr DType dtype_of<std::uint8_t>() {
 template <>
 constexpr DType dtype_of<bool>() {
   return DType::boolean;
+}
+template <>
+constexpr DType dtype_of<std::string>() {
+  return DType::string;
 }
 
 // IEEE half and bfloat16 conversions (round to nearest even; NaN and infinities preserved).

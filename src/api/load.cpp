@@ -4,6 +4,7 @@
 #include "formats/keras/keras_archive.hpp"
 #include "formats/keras/keras_config_load.hpp"
 #include "formats/keras/keras_h5.hpp"
+#include "formats/onnx/load_onnx.hpp"
 #include "formats/savedmodel/load_savedmodel.hpp"
 #include "formats/torch/load_torch.hpp"
 #include "graph/passes/passes.hpp"
@@ -33,6 +34,8 @@ formats::LoadedModel read_model(const std::filesystem::path& path, const LoadOpt
       return formats::keras::load_keras_archive(path);
     case detail::Format::torch:
       return formats::torch::load_torch(path);
+    case detail::Format::onnx:
+      return formats::onnx::load_onnx(path);
     default:
       fail(ErrorCode::unsupported, "{}: {} files are not supported yet", path.string(),
            detail::format_name(format));

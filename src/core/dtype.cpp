@@ -29,6 +29,8 @@ std::size_t dtype_size(DType dtype) {
       return 1;
     case DType::boolean:
       return 1;
+    case DType::string:
+      return sizeof(std::string);
   }
   fail(ErrorCode::internal, "dtype_size: invalid dtype {}", static_cast<int>(dtype));
 }
@@ -55,6 +57,8 @@ std::string_view dtype_name(DType dtype) {
       return "uint8";
     case DType::boolean:
       return "bool";
+    case DType::string:
+      return "string";
   }
   return "invalid";
 }

@@ -39,6 +39,10 @@ decltype(auto) visit_dtype(DType dtype, Fn&& fn) {
       return fn(TypeTag<std::uint8_t>{});
     case DType::boolean:
       return fn(TypeTag<bool>{});
+    case DType::string:
+      // Numeric code is generic over the ten numeric types; strings reach only ops that handle
+      // them explicitly (the executor refuses the rest before any kernel runs).
+      fail(ErrorCode::unsupported, "this operation does not take string tensors");
   }
   fail(ErrorCode::internal, "visit_dtype: invalid dtype {}", static_cast<int>(dtype));
 }

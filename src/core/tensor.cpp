@@ -1,5 +1,6 @@
 #include "nnload/tensor.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -72,6 +73,12 @@ Tensor Tensor::empty(DType dtype, Shape shape) {
   if (static_cast<std::uint64_t>(n) > kMaxAllocation / dtype_size(dtype)) {
     fail(ErrorCode::shape, "refusing to allocate a tensor of shape {}", shape_to_list(shape));
   }
+  if (dtype == DType::string) {
+    // Constructed objects, destroyed with the storage: strings are never raw bytes.
+    std::shared_ptr<std::string[]> strings(new std::string[static_cast<std::size_t>(n)]);
+    void* data = strings.get();
+    return Tensor(std::move(strings), data, dtype, std::move(shape), true, true);
+  }
   std::shared_ptr<void> memory = allocate(static_cast<std::size_t>(n) * dtype_size(dtype));
   void* data = memory.get();
   return Tensor(std::move(memory), data, dtype, std::move(shape), true, true);
@@ -79,7 +86,7 @@ Tensor Tensor::empty(DType dtype, Shape shape) {
 
 Tensor Tensor::zeros(DType dtype, Shape shape) {
   Tensor t = empty(dtype, std::move(shape));
-  std::memset(t.data_, 0, t.nbytes());
+  if (dtype != DType::string) std::memset(t.data_, 0, t.nbytes());  // strings start empty
   return t;
 }
 
@@ -136,12 +143,21 @@ Tensor Tensor::reshaped(Shape shape) const {
 
 Tensor Tensor::clone() const {
   Tensor t = empty(dtype_, shape_);
-  if (nbytes() != 0) std::memcpy(t.data_, data_, nbytes());
+  if (dtype_ == DType::string) {
+    std::copy_n(static_cast<const std::string*>(data_), shape_size_,
+                static_cast<std::string*>(t.data_));
+  } else if (nbytes() != 0) {
+    std::memcpy(t.data_, data_, nbytes());
+  }
   return t;
 }
 
 Tensor Tensor::to(DType dtype) const {
   if (dtype == dtype_) return *this;
+  if (dtype == DType::string || dtype_ == DType::string) {
+    fail(ErrorCode::unsupported, "Tensor::to: no conversion between {} and {}", dtype_name(dtype_),
+         dtype_name(dtype));
+  }
   Tensor out = empty(dtype, shape_);
   convert_elements(data_, dtype_, out.data_, dtype, static_cast<std::size_t>(shape_size_));
   return out;

@@ -13,6 +13,31 @@ namespace nnload::graph {
 namespace {
 // Plans kept per executor; a model fed ever-changing shapes must not grow without bound.
 constexpr std::size_t kMaxCachedPlans = 16;
+
+// Inputs small enough to be shape data: integer tensors of at most this many elements.
+constexpr std::int64_t kMaxShapeInputElements = 64;
+
+// (String inputs count too: a string op's output shape depends on the text.)
+bool is_shape_data(const Tensor& t) {
+  return (t.dtype() == DType::i64 || t.dtype() == DType::i32 || t.dtype() == DType::string) &&
+         t.numel() <= kMaxShapeInputElements;
+}
+
+// The inputs' contents as plan-cache key: raw bytes, or each string with its length.
+std::vector<std::string> key_values(std::span<const Tensor> values) {
+  std::vector<std::string> key;
+  for (const Tensor& t : values) {
+    std::string bytes;
+    if (t.defined() && t.dtype() == DType::string) {
+      for (const std::string& s : t.values<std::string>())
+        bytes += std::to_string(s.size()) + ":" + s;
+    } else if (t.defined()) {
+      bytes.assign(static_cast<const char*>(t.raw()), t.nbytes());
+    }
+    key.push_back(std::move(bytes));
+  }
+  return key;
+}
 }  // namespace
 
 Executor::Executor(std::shared_ptr<const Graph> graph) : graph_(std::move(graph)) {
@@ -64,8 +89,9 @@ void Executor::check_inputs(std::span<const Tensor> inputs) const {
   }
 }
 
-std::shared_ptr<const Plan> Executor::plan_for(const std::vector<Shape>& input_shapes) const {
-  const PlanKey key{num_threads(), input_shapes};
+std::shared_ptr<const Plan> Executor::plan_for(const std::vector<Shape>& input_shapes,
+                                               std::span<const Tensor> values) const {
+  const PlanKey key{num_threads(), input_shapes, key_values(values)};
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = plans_.find(key);
@@ -73,7 +99,7 @@ std::shared_ptr<const Plan> Executor::plan_for(const std::vector<Shape>& input_s
   }
   // Compile outside the lock: a slow compile must not block runs of other cached plans. Two
   // threads may compile the same shapes at once; the first to finish is kept.
-  auto plan = std::make_shared<const Plan>(*graph_, ops_, input_shapes);
+  auto plan = std::make_shared<const Plan>(*graph_, ops_, input_shapes, values);
   std::lock_guard<std::mutex> lock(mutex_);
   auto [it, inserted] = plans_.emplace(key, plan);
   if (inserted) {
@@ -91,7 +117,24 @@ std::vector<Tensor> Executor::run(std::span<const Tensor> inputs) const {
   std::vector<Shape> shapes;
   shapes.reserve(inputs.size());
   for (const Tensor& t : inputs) shapes.push_back(t.shape());
-  return plan_for(shapes)->run(inputs);
+  std::vector<Tensor> shape_data;
+  for (const Tensor& t : inputs) shape_data.push_back(is_shape_data(t) ? t : Tensor());
+  const bool any_shape_data = std::any_of(shape_data.begin(), shape_data.end(),
+                                          [](const Tensor& t) { return t.defined(); });
+  if (!shape_inputs_ || !any_shape_data) {
+    std::shared_ptr<const Plan> plan;
+    try {
+      plan = plan_for(shapes);
+    } catch (const Error&) {
+      if (!any_shape_data) throw;
+      // Retried below with the integer inputs' values known; if that plan fails too, its
+      // error is the one that explains the model.
+    }
+    if (plan) return plan->run(inputs);
+  }
+  std::shared_ptr<const Plan> plan = plan_for(shapes, shape_data);
+  shape_inputs_ = true;
+  return plan->run(inputs);
 }
 
 InferredGraph Executor::infer(const std::vector<Shape>& input_shapes,

@@ -4,10 +4,12 @@
 // them re-entrantly.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <tuple>
 #include <vector>
 
 #include "graph/graph.hpp"
@@ -46,7 +48,9 @@ class Executor {
   std::size_t arena_bytes(const std::vector<Shape>& input_shapes) const;
 
  private:
-  std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& input_shapes) const;
+  // `values`: the inputs whose data the plan may assume (see shape_inputs_), else empty.
+  std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& input_shapes,
+                                       std::span<const Tensor> values = {}) const;
   void check_inputs(std::span<const Tensor> inputs) const;
 
   std::shared_ptr<const Graph> graph_;
@@ -54,7 +58,11 @@ class Executor {
   mutable std::mutex mutex_;
   // Plans per (thread count, input shapes): oneDNN partitions work for the thread count it is
   // created under, so a model run with --threads 1 and later with 2 gets a plan for each.
-  using PlanKey = std::pair<int, std::vector<Shape>>;
+  // Models whose output shapes depend on input data (an ONNX Expand fed its target shape as an
+  // input) can't be planned from shapes alone. The first time that fails, the executor starts
+  // planning with the values of small integer inputs known, one plan per distinct value.
+  mutable std::atomic<bool> shape_inputs_{false};
+  using PlanKey = std::tuple<int, std::vector<Shape>, std::vector<std::string>>;
   mutable std::map<PlanKey, std::shared_ptr<const Plan>> plans_;
   mutable std::vector<PlanKey> plan_order_;  // oldest first, for eviction
 };

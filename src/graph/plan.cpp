@@ -39,6 +39,15 @@ Tensor shape_stand_in(const ops::InputInfo& info) {
   return Tensor::wrap(static_cast<const void*>(never_read), info.dtype, info.shape);
 }
 
+template <class Typed>
+void refuse_strings(const ops::Op& op, const std::vector<Typed>& typed) {
+  if (op.accepts_strings()) return;
+  for (const Typed& t : typed) {
+    if (t.dtype == DType::string)
+      fail(ErrorCode::unsupported, "string tensors are not supported by this op");
+  }
+}
+
 bool all_inputs_known(std::span<const ops::InputInfo> infos) {
   for (const ops::InputInfo& info : infos) {
     if (info.present && !info.has_value()) return false;
@@ -53,7 +62,8 @@ std::size_t byte_size(const ops::TensorType& t) {
 }  // namespace
 
 InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
-                          const std::vector<Shape>& input_shapes, std::size_t max_fold_bytes) {
+                          const std::vector<Shape>& input_shapes, std::size_t max_fold_bytes,
+                          std::span<const Tensor> input_values) {
   const std::size_t n = graph.values().size();
   InferredGraph g;
   g.types.resize(n);
@@ -67,6 +77,8 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
     const auto id = static_cast<std::size_t>(graph.inputs()[i]);
     g.types[id] = {graph.values()[id].dtype, input_shapes[i]};
     g.known[id] = true;
+    if (i < input_values.size() && input_values[i].defined())
+      g.folded[id] = input_values[i].clone();
   }
   for (std::size_t v = 0; v < n; ++v) {
     const Value& value = graph.values()[v];
@@ -80,7 +92,9 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
     const Node& node = graph.nodes()[k];
     try {
       const std::vector<ops::InputInfo> infos = input_infos(node, g);
+      refuse_strings(*ops[k], infos);
       std::vector<ops::TensorType> types = ops[k]->infer(infos);
+      refuse_strings(*ops[k], types);
       if (types.size() != node.outputs.size()) {
         fail(ErrorCode::internal, "op gives {} outputs, the node has {}", types.size(),
              node.outputs.size());
@@ -123,8 +137,9 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
 }
 
 Plan::Plan(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
-           const std::vector<Shape>& input_shapes)
-    : inferred_(infer_graph(graph, ops, input_shapes)), graph_outputs_(graph.outputs()) {
+           const std::vector<Shape>& input_shapes, std::span<const Tensor> input_values)
+    : inferred_(infer_graph(graph, ops, input_shapes, SIZE_MAX, input_values)),
+      graph_outputs_(graph.outputs()) {
   build_steps(graph, ops);
   place_values(graph, ops);
 }
@@ -192,6 +207,12 @@ void Plan::place_values(const Graph& graph, std::span<const std::unique_ptr<ops:
       const auto v = static_cast<std::size_t>(step.outputs[o]);
       Placement& p = placements_[v];
       if (p.base != Placement::Base::none) continue;
+      if (p.type.dtype == DType::string) {
+        // The arena holds raw bytes; std::string objects need construction.
+        fail(ErrorCode::unsupported,
+             "{}: string tensors are supported as model inputs and outputs, not between ops",
+             step.description);
+      }
       if (o == 0 && alias >= 0 && static_cast<std::size_t>(alias) < step.inputs.size() &&
           step.inputs[static_cast<std::size_t>(alias)] != kNoValue) {
         const auto u = static_cast<std::size_t>(step.inputs[static_cast<std::size_t>(alias)]);

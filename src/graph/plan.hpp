@@ -41,8 +41,10 @@ struct Arena {
 
 class Plan {
  public:
+  // `input_values`: graph inputs whose values the plan may assume (defined entries), for
+  // models whose shapes depend on input data; empty when none.
   Plan(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
-       const std::vector<Shape>& input_shapes);
+       const std::vector<Shape>& input_shapes, std::span<const Tensor> input_values = {});
 
   std::vector<Tensor> run(std::span<const Tensor> inputs) const;
   std::size_t arena_bytes() const { return arena_bytes_; }
@@ -82,6 +84,7 @@ class Plan {
 // Nodes whose inputs are all known are folded when their inputs total at most max_fold_bytes.
 InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
                           const std::vector<Shape>& input_shapes,
-                          std::size_t max_fold_bytes = SIZE_MAX);
+                          std::size_t max_fold_bytes = SIZE_MAX,
+                          std::span<const Tensor> input_values = {});
 
 }  // namespace nnload::graph

@@ -302,6 +302,12 @@ std::string_view npy_descr(DType dtype) {
       return "|u1";
     case DType::boolean:
       return "|b1";
+    case DType::string:
+      break;
+  }
+  if (dtype == DType::string) {
+    fail(ErrorCode::unsupported,
+         "string tensors can't be written to .npy/.npz by nnload (print them instead)");
   }
   fail(ErrorCode::internal, "npy_descr: invalid dtype {}", static_cast<int>(dtype));
 }

@@ -8,13 +8,14 @@
 namespace nnload::ops {
 
 namespace {
-constexpr std::array<std::tuple<std::int64_t, std::string_view, DType>, 10> kOnnxTypes = {{
+constexpr std::array<std::tuple<std::int64_t, std::string_view, DType>, 11> kOnnxTypes = {{
     {1, "FLOAT", DType::f32},
     {2, "UINT8", DType::u8},
     {3, "INT8", DType::i8},
     {5, "INT16", DType::i16},
     {6, "INT32", DType::i32},
     {7, "INT64", DType::i64},
+    {8, "STRING", DType::string},
     {9, "BOOL", DType::boolean},
     {10, "FLOAT16", DType::f16},
     {11, "DOUBLE", DType::f64},

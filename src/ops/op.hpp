@@ -50,6 +50,9 @@ class Op {
   // Ops that only reinterpret their input (Reshape, Flatten, Identity, Squeeze...) return the
   // input index whose storage output 0 can share; the executor then skips the copy.
   virtual int output_aliases_input() const { return -1; }
+  // Ops whose kernels handle DType::string elements (std::string objects). The executor refuses
+  // string tensors at every other op before a kernel could copy them as bytes.
+  virtual bool accepts_strings() const { return false; }
   // Ops that read only their inputs' shapes and dtypes, never the data (Shape, Size): the
   // executor computes them while compiling a plan, even for inputs known only at run time.
   virtual bool reads_only_input_shapes() const { return false; }

@@ -21,6 +21,8 @@ const OpTable& shape_ops();
 const OpTable& index_ops();
 const OpTable& resize_ops();
 const OpTable& rnn_ops();
+const OpTable& control_ops();  // If
+const OpTable& text_ops();     // string tensors
 const OpTable& tf_ops();  // TensorFlow semantics for the SavedModel reader
 const OpTable& keras_custom_ops();  // users' Keras custom layers (nnload.KerasCustomLayer)
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/fail.hpp"
+#include "formats/onnx/tensor_proto.hpp"
 #include "io/npy.hpp"
 #include "io/npz.hpp"
 
@@ -11,6 +12,13 @@ namespace nnload::cli {
 namespace {
 
 bool is_npz(const std::string& file) { return std::filesystem::path(file).extension() == ".npz"; }
+
+// One input file: .npy, or an ONNX TensorProto (.pb, as the ONNX test cases store them).
+Tensor read_one(const std::string& file) {
+  if (std::filesystem::path(file).extension() == ".pb")
+    return formats::onnx::load_tensor_proto_file(file).value;
+  return io::load_npy(file);
+}
 
 const Tensor* find_array(const std::vector<io::NamedTensor>& arrays, const std::string& key) {
   for (const io::NamedTensor& array : arrays) {
@@ -48,15 +56,15 @@ std::vector<Tensor> read_inputs(const Model& model, const std::vector<std::strin
   if (files.size() != model.inputs().size()) {
     fail(ErrorCode::invalid_argument,
          "the model takes {} input(s); {} file(s) given (use one .npz keyed by input name, or one "
-         ".npy per input)",
+         ".npy or TensorProto .pb per input)",
          model.inputs().size(), files.size());
   }
   std::vector<Tensor> inputs;
   for (const std::string& file : files) {
     if (is_npz(file))
-      fail(ErrorCode::invalid_argument, "{}: give a single .npz for all inputs, or .npy files",
-           file);
-    inputs.push_back(io::load_npy(file));
+      fail(ErrorCode::invalid_argument,
+           "{}: give a single .npz for all inputs, or one .npy/.pb file per input", file);
+    inputs.push_back(read_one(file));
   }
   return inputs;
 }

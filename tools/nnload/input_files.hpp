@@ -1,4 +1,4 @@
-// Reading a model's inputs from .npy / .npz files named on the command line.
+// Reading a model's inputs from .npy / .npz / TensorProto .pb files named on the command line.
 #pragma once
 
 #include <string>
@@ -9,7 +9,8 @@
 namespace nnload::cli {
 
 // One .npz whose keys are the input names (a single array for a one-input model), or one .npy
-// per input in input order. Throws Error naming the file, key or input that does not fit.
+// or ONNX TensorProto .pb per input in input order. Throws Error naming the file, key or input that
+// does not fit.
 std::vector<Tensor> read_inputs(const Model& model, const std::vector<std::string>& files);
 
 }  // namespace nnload::cli

@@ -6,8 +6,8 @@
 #include "commands.hpp"
 #include "core/fail.hpp"
 #include "input_files.hpp"
-#include "model_source.hpp"
 #include "io/npz.hpp"
+#include "model_source.hpp"
 #include "tensor_text.hpp"
 
 namespace nnload::cli {
@@ -79,11 +79,11 @@ int run_predict(const PredictOptions& options) {
 
 Command add_predict_command(CLI::App& app) {
   auto options = std::make_shared<PredictOptions>();
-  CLI::App* sub = app.add_subcommand("predict", "Run the model on inputs from .npy/.npz files");
+  CLI::App* sub = app.add_subcommand("predict", "Run the model on inputs from .npy/.npz/.pb files");
   options->source.add_options(sub);
   sub->add_option("--input,-i", options->inputs,
                   "Input file: one .npz keyed by input name (any single array for a one-input "
-                  "model), or one .npy per input in order")
+                  "model), or one .npy or ONNX TensorProto .pb per input in order")
       ->required();
   sub->add_option("--output,-o", options->output,
                   "Write the outputs to this .npz, keyed by output name");

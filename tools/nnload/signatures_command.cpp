@@ -34,6 +34,8 @@ std::string tf_type_name(const SignatureTensor& t) {
       return "DT_UINT8";
     case DType::boolean:
       return "DT_BOOL";
+    case DType::string:
+      return "DT_STRING";
   }
   return "DT_INVALID";
 }

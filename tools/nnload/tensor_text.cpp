@@ -10,6 +10,7 @@ namespace nnload::cli {
 namespace {
 
 std::string element_text(const Tensor& t, std::int64_t i) {
+  if (t.dtype() == DType::string) return fmt::format("'{}'", t.data<std::string>()[i]);
   const double v = t.value_as_double(i);
   switch (t.dtype()) {
     case DType::boolean:

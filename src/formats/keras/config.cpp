@@ -38,6 +38,36 @@ void collect_keras_tensors(const Json& j, std::vector<TensorRef>& out) {
   }
 }
 
+// tf.keras writes a tensor passed by keyword as [layer, node_index, tensor_index] (its
+// deserializer takes any such list for a tensor).
+bool is_tf_keras_ref(const Json& j) {
+  return j.is_array() && j.size() == 3 && j[0].is_string() && j[1].is_number_integer() &&
+         j[2].is_number_integer();
+}
+
+void collect_tf_keras_refs(const Json& j, std::vector<TensorRef>& out) {
+  if (is_tf_keras_ref(j)) {
+    out.push_back(parse_ref(j, "call keyword"));
+  } else if (j.is_array()) {
+    for (const Json& item : j) collect_tf_keras_refs(item, out);
+  } else if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) collect_tf_keras_refs(value, out);
+  }
+}
+
+// The tensors among a call's keyword arguments, keyword by keyword.
+void collect_kwarg_tensors(CallNode& call, bool keras3) {
+  if (!call.kwargs.is_object()) return;
+  for (const auto& [key, value] : call.kwargs.items()) {
+    std::vector<TensorRef> refs;
+    if (keras3)
+      collect_keras_tensors(value, refs);
+    else
+      collect_tf_keras_refs(value, refs);
+    for (TensorRef& ref : refs) call.kwarg_tensors.emplace_back(key, std::move(ref));
+  }
+}
+
 std::vector<CallNode> parse_calls(const Json& inbound, const std::string& layer) {
   std::vector<CallNode> calls;
   if (inbound.is_null()) return calls;
@@ -46,13 +76,27 @@ std::vector<CallNode> parse_calls(const Json& inbound, const std::string& layer)
   for (const Json& node : inbound) {
     CallNode call;
     if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
-      collect_keras_tensors(node.value("args", Json::array()), call.inputs);
+      call.args = node.value("args", Json::array());
+      collect_keras_tensors(call.args, call.inputs);
       call.kwargs = node.value("kwargs", Json::object());
+      collect_kwarg_tensors(call, true);
     } else if (node.is_array()) {  // Keras 1/2: [[layer, node, tensor, kwargs], ...]
-      for (const Json& ref : node) {
-        call.inputs.push_back(parse_ref(ref, "inbound_nodes"));
-        if (ref.size() > 3 && ref[3].is_object() && call.kwargs.empty()) call.kwargs = ref[3];
+      // tf.keras op layers (TFOpLambda, SlicingOpLambda) keep their first argument's structure:
+      // a single tensor is written as the bare [layer, node, tensor, kwargs].
+      const bool bare = !node.empty() && node[0].is_string();
+      const Json refs = bare ? Json::array({node}) : node;
+      for (const Json& ref : refs) {
+        if (ref.is_array() && ref.size() >= 3 && ref[0] == "_CONSTANT_VALUE") {
+          // tf.keras: a constant where the first argument holds no Keras tensor.
+          call.constant_inputs.emplace_back(call.inputs.size() + call.constant_inputs.size(),
+                                            ref[2]);
+        } else {
+          call.inputs.push_back(parse_ref(ref, "inbound_nodes"));
+        }
+        if (ref.is_array() && ref.size() > 3 && ref[3].is_object() && call.kwargs.empty())
+          call.kwargs = ref[3];
       }
+      collect_kwarg_tensors(call, false);
     } else {
       fail(ErrorCode::corrupt, "model_config: layer '{}' has a malformed inbound node", layer);
     }

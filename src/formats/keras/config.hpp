@@ -3,7 +3,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nnload::formats::keras {
@@ -30,6 +32,16 @@ struct TensorRef {
 struct CallNode {
   std::vector<TensorRef> inputs;  // flattened in argument order
   Json kwargs = Json::object();
+  // Keras 3: the positional arguments as written (tensors as __keras_tensor__ records, constants
+  // as values), for op layers whose arguments mix tensors and constants; null for Keras 1/2.
+  Json args;
+  // Tensors passed by keyword (Keras 3 __keras_tensor__ records, tf.keras [layer, node, tensor]
+  // lists), in order; a keyword holding a list of tensors appears once per tensor. Not part of
+  // `inputs`, so builders that ignore keywords see the same inputs as before.
+  std::vector<std::pair<std::string, TensorRef>> kwarg_tensors;
+  // tf.keras: constants written in place of a first-argument tensor (["_CONSTANT_VALUE", -1,
+  // value, kwargs]), with their position among the flattened first argument.
+  std::vector<std::pair<std::size_t, Json>> constant_inputs;
 };
 
 struct LayerConfig {

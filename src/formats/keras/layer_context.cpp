@@ -63,6 +63,37 @@ void LayerContext::set_output_mask(std::size_t i, int mask) {
   output_masks_[i] = mask;
 }
 
+void LayerContext::set_call(const CallNode* call, std::vector<KwargInput> kwarg_inputs) {
+  call_ = call;
+  kwarg_inputs_ = std::move(kwarg_inputs);
+}
+
+const Json& LayerContext::call_kwargs() const {
+  static const Json kNone = Json::object();
+  return call_ && call_->kwargs.is_object() ? call_->kwargs : kNone;
+}
+
+const Json* LayerContext::call_kwarg(const char* key) const {
+  const Json& kwargs = call_kwargs();
+  auto it = kwargs.find(key);
+  return it == kwargs.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::vector<int> LayerContext::kwarg_values(std::string_view key) const {
+  std::vector<int> values;
+  for (const KwargInput& k : kwarg_inputs_) {
+    if (k.keyword == key) values.push_back(k.value);
+  }
+  return values;
+}
+
+int LayerContext::kwarg_mask(std::string_view key) const {
+  for (const KwargInput& k : kwarg_inputs_) {
+    if (k.keyword == key) return k.mask;
+  }
+  return -1;
+}
+
 bool LayerContext::has(const char* key) const {
   read_keys_.emplace(key);
   return layer_.config.is_object() && layer_.config.contains(key) && !layer_.config[key].is_null();

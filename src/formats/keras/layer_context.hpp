@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "formats/keras/config.hpp"
@@ -44,6 +45,24 @@ class LayerContext {
   void set_output_mask(std::size_t i, int mask);
   const std::vector<int>& output_masks() const { return output_masks_; }
   bool declared_output_masks() const { return !output_masks_.empty(); }
+
+  // --- the call (functional models; none in Sequential ones): its keyword arguments as
+  // written, Keras 3's positional arguments as written, the tensors passed by keyword.
+  struct KwargInput {
+    std::string keyword;
+    int value = -1;
+    int mask = -1;  // the tensor's Keras mask, -1: none
+  };
+  void set_call(const CallNode* call, std::vector<KwargInput> kwarg_inputs);
+  const CallNode* call() const { return call_; }
+  const Json& call_kwargs() const;
+  // The keyword argument `key` of the call, or nullptr (absent or null).
+  const Json* call_kwarg(const char* key) const;
+  const std::vector<KwargInput>& kwarg_inputs() const { return kwarg_inputs_; }
+  // The tensors passed for keyword `key`, in order (empty when none).
+  std::vector<int> kwarg_values(std::string_view key) const;
+  // The mask of the first tensor passed for keyword `key`, -1 when it has none.
+  int kwarg_mask(std::string_view key) const;
 
   // --- config (errors name the layer and the key)
   const Json& config() const { return layer_.config; }
@@ -111,6 +130,8 @@ class LayerContext {
   std::vector<int> input_masks_;
   std::vector<int> output_masks_;
   mutable std::set<std::string, std::less<>> read_keys_;
+  const CallNode* call_ = nullptr;
+  std::vector<KwargInput> kwarg_inputs_;
 };
 
 }  // namespace nnload::formats::keras

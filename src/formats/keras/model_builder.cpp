@@ -122,7 +122,9 @@ class Builder {
   }
 
   LayerResult call_layer(const LayerConfig& layer, const LayerWeights& weights,
-                         std::vector<int> inputs, const std::string& prefix) {
+                         std::vector<int> inputs, const std::string& prefix,
+                         const CallNode* call = nullptr,
+                         std::vector<LayerContext::KwargInput> kwarg_inputs = {}) {
     const std::vector<LayerWeight>& own = weights_of(weights, layer.name);
     LayerResult result;
     result.params = count(own);
@@ -137,9 +139,11 @@ class Builder {
       result.trainable.assign(own.size(), !frozen);
       return result;
     }
-    // Registered implementations come first: a user may replace a built-in class too.
+    // Registered implementations come first: a user may replace a built-in class too. Keras 3
+    // op layers (keras.ops called on symbolic tensors) share class names with layers.
     const bool custom = has_custom_layer(layer);
-    const LayerBuilder builder = custom ? build_custom_layer : find_layer_builder(layer.class_name);
+    LayerBuilder builder = custom ? build_custom_layer : find_keras_op_builder(layer, version_);
+    if (!builder) builder = find_layer_builder(layer.class_name);
     if (!builder) unknown_layer(layer, prefix);
     std::vector<int> input_masks;
     for (int in : inputs) {
@@ -148,6 +152,11 @@ class Builder {
     }
     LayerContext ctx(graph_, layer, std::move(inputs), own, version_, prefix);
     ctx.set_input_masks(input_masks);
+    for (LayerContext::KwargInput& k : kwarg_inputs) {
+      auto m = masks_.find(k.value);
+      k.mask = m == masks_.end() ? -1 : m->second;
+    }
+    ctx.set_call(call, std::move(kwarg_inputs));
     try {
       if (!custom) refuse_unsupported_features(layer);
       result.outputs = builder(ctx);
@@ -435,24 +444,34 @@ class Builder {
         const CallNode& call = p.layer->calls[p.call];
         std::vector<int> args;
         bool ready = true;
-        for (const TensorRef& ref : call.inputs) {
+        auto resolve = [&](const TensorRef& ref) {
           auto it = results.find({ref.layer, ref.node_index});
           if (it == results.end()) {
             ready = false;
-            break;
+            return -1;
           }
           if (ref.tensor_index < 0 ||
               static_cast<std::size_t>(ref.tensor_index) >= it->second.size()) {
             fail(ErrorCode::corrupt, "layer '{}' reads output {} of '{}', which has {}",
                  p.layer->name, ref.tensor_index, ref.layer, it->second.size());
           }
-          args.push_back(it->second[static_cast<std::size_t>(ref.tensor_index)]);
+          return it->second[static_cast<std::size_t>(ref.tensor_index)];
+        };
+        for (const TensorRef& ref : call.inputs) {
+          args.push_back(resolve(ref));
+          if (!ready) break;
+        }
+        std::vector<LayerContext::KwargInput> kwarg_inputs;
+        for (const auto& [keyword, ref] : call.kwarg_tensors) {
+          if (!ready) break;
+          kwarg_inputs.push_back({keyword, resolve(ref), -1});
         }
         if (!ready) {
           waiting.push_back(p);
           continue;
         }
-        LayerResult result = call_layer(*p.layer, weights, std::move(args), prefix);
+        LayerResult result =
+            call_layer(*p.layer, weights, std::move(args), prefix, &call, std::move(kwarg_inputs));
         results[node_key(*p.layer, p.call)] = result.outputs;
         if (p.call == 0) first_call[p.layer] = std::move(result);
       }
@@ -462,6 +481,10 @@ class Builder {
         for (const TensorRef& ref : call.inputs) {
           if (!results.count({ref.layer, ref.node_index}))
             missing = fmt::format("{}[{}]", ref.layer, ref.node_index);
+        }
+        for (const auto& [keyword, ref] : call.kwarg_tensors) {
+          if (!results.count({ref.layer, ref.node_index}))
+            missing = fmt::format("{}[{}] (keyword '{}')", ref.layer, ref.node_index, keyword);
         }
         fail(ErrorCode::corrupt, "model '{}': layer '{}' reads {}, which no layer produces",
              config.name, waiting[0].layer->name, missing);

@@ -82,6 +82,8 @@ int tf_dtype_of(DType dtype) {
       return tf::DT_BFLOAT16;
     case DType::f16:
       return tf::DT_HALF;
+    case DType::string:
+      return tf::DT_STRING;
   }
   return tf::DT_INVALID;
 }
@@ -173,6 +175,8 @@ Tensor tensor_from_proto(const tf::TensorProto& proto, const std::string& what) 
       }
       break;
     }
+    case DType::string:
+      fail(ErrorCode::unsupported, "{}: string constants are not supported", what);
   }
   return out;
 }

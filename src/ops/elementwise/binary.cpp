@@ -41,8 +41,17 @@ Shape effective_b_shape(const BinaryAttrs& attrs, const Shape& a, const Shape& b
   if (attrs.legacy_axis != std::numeric_limits<std::int64_t>::min()) {
     axis = linalg::normalize_axis(attrs.legacy_axis, rank_a);
   }
-  if (rank_b > rank_a || axis < 0 || axis + rank_b > rank_a ||
-      !std::equal(b.begin(), b.end(), a.begin() + axis)) {
+  // Size-1 dimensions of B stretch, as the ONNX reference and PyTorch's exports expect
+  // (Add[broadcast=1, axis=0] of 2x3 and 2x1).
+  const auto matches = [&] {
+    for (std::int64_t i = 0; i < rank_b; ++i) {
+      if (b[static_cast<std::size_t>(i)] != 1 &&
+          b[static_cast<std::size_t>(i)] != a[static_cast<std::size_t>(axis + i)])
+        return false;
+    }
+    return true;
+  };
+  if (rank_b > rank_a || axis < 0 || axis + rank_b > rank_a || !matches()) {
     fail(ErrorCode::shape, "input 1 of shape {} does not match input 0 of shape {} at axis {}",
          shape_to_list(b), shape_to_list(a), axis);
   }

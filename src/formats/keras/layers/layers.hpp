@@ -29,6 +29,9 @@ LayerRows extra_layers();      // transposed and 3-D convolutions, Dot, LocallyC
 LayerRows keras1_layers();     // Keras 1's Convolution1D/2D, Merge, ...
 
 const std::map<std::string, LayerBuilder, std::less<>>& keras_layers();
+// For a Keras 3 op layer (keras.ops called on symbolic tensors, e.g. module keras.src.ops.numpy,
+// class "Add"): its builder; nullptr for ordinary layers. Defined in extra_ops.cpp.
+LayerBuilder find_keras_op_builder(const LayerConfig& layer, const KerasVersion& version);
 // Builder for a class name, or nullptr.
 LayerBuilder find_layer_builder(std::string_view class_name);
 std::vector<std::string> supported_layers();

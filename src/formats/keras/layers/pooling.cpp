@@ -66,6 +66,11 @@ LayerRows pooling_layers() {
       {"GlobalAvgPool2D", [](LayerContext& c) { return global_pool<2>(c, "ReduceMean"); }},
       {"GlobalMaxPool1D", [](LayerContext& c) { return global_pool<1>(c, "ReduceMax"); }},
       {"GlobalMaxPool2D", [](LayerContext& c) { return global_pool<2>(c, "ReduceMax"); }},
+      // Keras' short aliases of the 3-D pooling layers.
+      {"MaxPool3D", [](LayerContext& c) { return pool<3>(c, "MaxPool"); }},
+      {"AvgPool3D", [](LayerContext& c) { return pool<3>(c, "AveragePool"); }},
+      {"GlobalAvgPool3D", [](LayerContext& c) { return global_pool<3>(c, "ReduceMean"); }},
+      {"GlobalMaxPool3D", [](LayerContext& c) { return global_pool<3>(c, "ReduceMax"); }},
   };
 }
 

@@ -1,0 +1,50 @@
+// ONNX TensorProto -> Tensor: raw_data (zero-copy while its owner lives), the typed fields, and
+// external data files beside the model (memory-mapped, bounds-checked).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "io/mapped_file.hpp"
+#include "nnload/tensor.hpp"
+#include "onnx.pb.h"
+
+namespace nnload::formats::onnx {
+
+namespace pb = ::nnload::onnx;  // the generated messages
+
+// Resolves a TensorProto's external_data `location` against the model's directory; maps each
+// file once. Locations that leave the directory (absolute paths, "..") are refused: a model file
+// must not make nnload read arbitrary files.
+class ExternalData {
+ public:
+  explicit ExternalData(std::filesystem::path base_dir) : base_dir_(std::move(base_dir)) {}
+  std::shared_ptr<const io::MappedFile> file(const std::string& location, std::string_view what);
+
+ private:
+  std::filesystem::path base_dir_;
+  std::map<std::string, std::shared_ptr<const io::MappedFile>> files_;
+};
+
+// The DType of an ONNX TensorProto.DataType number; Error(unsupported) naming the ONNX type
+// (STRING, UINT32, COMPLEX64, ...) for those nnload has no dtype for. `what` names the tensor.
+DType dtype_of_onnx_type(std::int64_t data_type, std::string_view what);
+
+// The tensor a TensorProto holds. raw_data becomes a read-only view that keeps `owner` (the
+// message's owner) alive; typed fields and misaligned bytes are copied. Error(corrupt) naming the
+// tensor when the data is shorter or longer than its dims say, a dim is negative, or an external
+// file's offset/length overruns it; Error(not_found) for a missing external file. `external` may be
+// null when no external data is allowed (a lone .pb input).
+Tensor tensor_from_proto(const pb::TensorProto& proto, const std::shared_ptr<const void>& owner,
+                         ExternalData* external, std::string_view source);
+
+// Reads a serialized TensorProto file (the conformance cases' input_0.pb), with its name.
+struct NamedTensor {
+  std::string name;
+  Tensor value;
+};
+NamedTensor load_tensor_proto_file(const std::filesystem::path& path);
+
+}  // namespace nnload::formats::onnx
