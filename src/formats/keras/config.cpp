@@ -68,7 +68,28 @@ void collect_kwarg_tensors(CallNode& call, bool keras3) {
   }
 }
 
-std::vector<CallNode> parse_calls(const Json& inbound, const std::string& layer) {
+// Classes whose Keras 3 calls pass tensors in kwargs that the builder needs as inputs.
+bool takes_kwargs_tensors(const std::string& class_name) {
+  static const char* const kClasses[] = {"SimpleRNN",
+                                         "LSTM",
+                                         "GRU",
+                                         "RNN",
+                                         "Bidirectional",
+                                         "ConvLSTM1D",
+                                         "ConvLSTM2D",
+                                         "ConvLSTM3D",
+                                         "CuDNNLSTM",
+                                         "CuDNNGRU",
+                                         "GlobalAveragePooling1D",
+                                         "GlobalAvgPool1D"};
+  for (const char* c : kClasses) {
+    if (class_name == c) return true;
+  }
+  return false;
+}
+
+std::vector<CallNode> parse_calls(const Json& inbound, const std::string& layer,
+                                  const std::string& class_name) {
   std::vector<CallNode> calls;
   if (inbound.is_null()) return calls;
   if (!inbound.is_array())
@@ -80,6 +101,11 @@ std::vector<CallNode> parse_calls(const Json& inbound, const std::string& layer)
       collect_keras_tensors(call.args, call.inputs);
       call.kwargs = node.value("kwargs", Json::object());
       collect_kwarg_tensors(call, true);
+      if (call.kwargs.is_object() && takes_kwargs_tensors(class_name)) {
+        for (const char* key : {"initial_state", "mask"}) {
+          if (call.kwargs.contains(key)) collect_keras_tensors(call.kwargs[key], call.inputs);
+        }
+      }
     } else if (node.is_array()) {  // Keras 1/2: [[layer, node, tensor, kwargs], ...]
       // tf.keras op layers (TFOpLambda, SlicingOpLambda) keep their first argument's structure:
       // a single tensor is written as the bare [layer, node, tensor, kwargs].
@@ -139,7 +165,7 @@ LayerConfig parse_layer(const Json& j) {
   if (j.contains("registered_name") && j["registered_name"].is_string()) {
     layer.registered_name = j["registered_name"].get<std::string>();
   }
-  layer.calls = parse_calls(j.value("inbound_nodes", Json()), layer.name);
+  layer.calls = parse_calls(j.value("inbound_nodes", Json()), layer.name, layer.class_name);
   if (is_model_class(layer.class_name)) {
     layer.nested = std::make_shared<ModelConfig>(parse_model_config(j));
     if (layer.name.empty()) layer.name = layer.nested->name;

@@ -30,11 +30,14 @@ struct TensorRef {
 
 // One call of a layer inside a functional model.
 struct CallNode {
-  std::vector<TensorRef> inputs;  // flattened in argument order
-  Json kwargs = Json::object();
+  // Flattened in argument order. For the layers that take recurrent call arguments (RNNs,
+  // Bidirectional, GlobalAveragePooling1D), Keras 3's kwargs tensors follow: those of
+  // `initial_state`, then those of `mask`, as Keras 2 listed initial states after the sequence.
+  std::vector<TensorRef> inputs;
   // Keras 3: the positional arguments as written (tensors as __keras_tensor__ records, constants
-  // as values), for op layers whose arguments mix tensors and constants; null for Keras 1/2.
-  Json args;
+  // as values), for op layers whose arguments mix tensors and constants; empty for Keras 1/2.
+  Json args = Json::array();
+  Json kwargs = Json::object();
   // Tensors passed by keyword (Keras 3 __keras_tensor__ records, tf.keras [layer, node, tensor]
   // lists), in order; a keyword holding a list of tensors appears once per tensor. Not part of
   // `inputs`, so builders that ignore keywords see the same inputs as before.

@@ -84,6 +84,8 @@ class LayerContext {
 
   // --- weights, in the order the layer saved them
   std::size_t weight_count() const { return weights_.size(); }
+  // All of them, for wrappers that build their inner layers with a context of their own.
+  const std::vector<LayerWeight>& weights() const { return weights_; }
   // Constant value id of weight `index`, converted to float32 if stored otherwise. `role` names
   // it in errors ("kernel").
   int weight(std::size_t index, const char* role);

@@ -1,4 +1,4 @@
-// ONNX Gemm: opset 7..21 (C optional from 11, unidirectionally broadcast to [M, N]) and
+// ONNX Gemm: opset 7+ (C optional from 11, unidirectionally broadcast to [M, N]) and
 // 1..6 (C required; broadcast only with broadcast=1); nnload.Gemm adds a fused activation.
 #include "core/fail.hpp"
 #include "ops/matmul/fused_activation.hpp"

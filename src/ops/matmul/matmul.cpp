@@ -1,4 +1,4 @@
-// ONNX MatMul (opset 1..21, numpy semantics) and nnload.MatMul, which adds an optional bias
+// ONNX MatMul (opset 1+, numpy semantics) and nnload.MatMul, which adds an optional bias
 // input [N] and a fused activation: Keras's Dense in one primitive.
 #include "ops/matmul/matmul.hpp"
 

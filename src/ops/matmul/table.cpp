@@ -10,6 +10,7 @@ const OpTable& matmul_ops() {
       {"", "MatMul", 1, graph::kLatestOpset, make_matmul},
       {"", "Gemm", 1, 6, make_gemm_v1},
       {"", "Gemm", 7, graph::kLatestOpset, make_gemm},
+      {"", "Einsum", 12, graph::kLatestOpset, make_einsum},
       {"nnload", "MatMul", 1, 1, make_matmul},
       {"nnload", "Gemm", 1, 1, make_gemm},
   };

@@ -1,5 +1,5 @@
 // ONNX GRU: opset 1..2 (no linear_before_reset), 3..13 (1..6 also had output_sequence, a hint
-// only) and 14+ with `layout`.
+// only) and 14+ with `layout`; nnload GRU 1 adds the Keras step mask (recurrent.hpp).
 #include "ops/rnn/families.hpp"
 #include "ops/rnn/recurrent_kernel.hpp"
 
@@ -131,6 +131,10 @@ OpTable gru_ops() {
       {"", "GRU", 14, graph::kLatestOpset,
        [](const graph::Node& n) {
          return make_gru(n, {.layout = true, .linear_before_reset = true});
+       }},
+      {"nnload", "GRU", 1, 1,
+       [](const graph::Node& n) {
+         return make_gru(n, {.layout = true, .linear_before_reset = true, .keras_mask = true});
        }},
   };
 }

@@ -1,4 +1,5 @@
-// ONNX LSTM: opset 1..13 (1..6 also had output_sequence, a hint only) and 14+ with `layout`.
+// ONNX LSTM: opset 1..13 (1..6 also had output_sequence, a hint only) and 14+ with `layout`;
+// nnload LSTM 1 adds the Keras step mask (recurrent.hpp).
 #include "ops/rnn/families.hpp"
 #include "ops/rnn/recurrent_kernel.hpp"
 
@@ -88,6 +89,8 @@ OpTable lstm_ops() {
       {"", "LSTM", 1, 13, [](const graph::Node& n) { return make_lstm(n, {}); }},
       {"", "LSTM", 14, graph::kLatestOpset,
        [](const graph::Node& n) { return make_lstm(n, {.layout = true}); }},
+      {"nnload", "LSTM", 1, 1,
+       [](const graph::Node& n) { return make_lstm(n, {.layout = true, .keras_mask = true}); }},
   };
 }
 

@@ -108,6 +108,10 @@ RecurrentAttrs parse_recurrent(const graph::Node& node, const RecurrentSpec& spe
   if (features.linear_before_reset) {
     attrs.linear_before_reset = a.int_or("linear_before_reset", 0) != 0;
   }
+  if (features.keras_mask) {
+    attrs.mask_input = spec.max_inputs;
+    attrs.zero_output_for_mask = a.int_or("zero_output_for_mask", 0) != 0;
+  }
   attrs.num_outputs = static_cast<int>(node.outputs.size());
   if (attrs.num_outputs > spec.max_outputs) {
     fail(ErrorCode::invalid_argument, "the node has {} outputs, {} has at most {}",
@@ -122,8 +126,9 @@ RecurrentAttrs parse_recurrent(const graph::Node& node, const RecurrentSpec& spe
 
 Geometry check_inputs(const RecurrentSpec& spec, const RecurrentAttrs& attrs,
                       std::span<const InputInfo> inputs) {
-  if (inputs.size() < 3 || static_cast<int>(inputs.size()) > spec.max_inputs) {
-    fail(ErrorCode::invalid_argument, "{} takes 3 to {} inputs, got {}", spec.op, spec.max_inputs,
+  const int max_inputs = spec.max_inputs + (attrs.mask_input >= 0 ? 1 : 0);
+  if (inputs.size() < 3 || static_cast<int>(inputs.size()) > max_inputs) {
+    fail(ErrorCode::invalid_argument, "{} takes 3 to {} inputs, got {}", spec.op, max_inputs,
          inputs.size());
   }
   for (int i : {kX, kW, kR}) {
@@ -144,7 +149,7 @@ Geometry check_inputs(const RecurrentSpec& spec, const RecurrentAttrs& attrs,
          dtype_name(g.dtype));
   }
   for (int i = 1; i < static_cast<int>(inputs.size()); ++i) {
-    if (i == kSequenceLens || !has_input(inputs, i)) continue;
+    if (i == kSequenceLens || i == attrs.mask_input || !has_input(inputs, i)) continue;
     if (inputs[static_cast<std::size_t>(i)].dtype != g.dtype) {
       fail(ErrorCode::shape, "input {} has dtype {}, X has {}", i,
            dtype_name(inputs[static_cast<std::size_t>(i)].dtype), dtype_name(g.dtype));
@@ -201,11 +206,19 @@ Geometry check_inputs(const RecurrentSpec& spec, const RecurrentAttrs& attrs,
                                              : "[num_directions, batch_size, hidden_size]";
   if (has_input(inputs, kInitialH))
     check_dims("initial_h", inputs[kInitialH].shape, state, state_meaning);
-  if (has_input(inputs, kInitialC))
+  const bool lstm = spec.max_inputs > kP;  // initial_c and P are LSTM's only
+  if (lstm && has_input(inputs, kInitialC))
     check_dims("initial_c", inputs[kInitialC].shape, state, state_meaning);
-  if (has_input(inputs, kP)) {
+  if (lstm && has_input(inputs, kP)) {
     check_dims("P", inputs[kP].shape, {d, 3 * h},
                fmt::format("[num_directions, 3*hidden_size = {}]", 3 * h));
+  }
+  if (attrs.mask_input >= 0 && has_input(inputs, attrs.mask_input)) {
+    const InputInfo& mask = inputs[static_cast<std::size_t>(attrs.mask_input)];
+    if (mask.dtype != DType::boolean) {
+      fail(ErrorCode::shape, "mask has dtype {}, expected bool", dtype_name(mask.dtype));
+    }
+    check_dims("mask", mask.shape, {g.batch, g.seq}, "[batch_size, seq_length]");
   }
   return g;
 }

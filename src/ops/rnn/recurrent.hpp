@@ -1,5 +1,9 @@
 // What ONNX's RNN, GRU and LSTM share: their attributes, the shape rule of their inputs and
 // outputs, and the op class that hands the kernel to each op's cell (recurrent_kernel.hpp).
+// The nnload-domain variants (rows "nnload" RNN/GRU/LSTM, version 1) add Keras' step mask: an
+// optional bool input `mask` [batch_size, seq_length] after the ONNX inputs, and the attribute
+// zero_output_for_mask. A row whose mask is false at step t keeps its state (h and c) unchanged,
+// and its output at t is that state, or zeros with zero_output_for_mask = 1.
 #pragma once
 
 #include <array>
@@ -34,6 +38,7 @@ extern const RecurrentSpec kRnnSpec, kGruSpec, kLstmSpec;
 struct OpsetFeatures {
   bool layout = false;               // opset 14+
   bool linear_before_reset = false;  // GRU opset 3+
+  bool keras_mask = false;           // nnload rows: the `mask` input, zero_output_for_mask
 };
 
 struct RecurrentAttrs {
@@ -47,6 +52,8 @@ struct RecurrentAttrs {
   bool linear_before_reset = false;
   int num_outputs = 0;
   std::array<bool, 3> want{};  // Y, Y_h, Y_c: present in the node and not omitted
+  int mask_input = -1;         // index of the `mask` input (nnload rows), -1 without one
+  bool zero_output_for_mask = false;
 
   std::int64_t directions() const { return direction == Direction::bidirectional ? 2 : 1; }
   // Direction d runs from the last step to the first.

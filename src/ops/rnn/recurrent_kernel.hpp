@@ -4,7 +4,8 @@
 // by side); each step then multiplies the hidden state by R (packed once when constant) and
 // the cell turns gates into the new state. Rows whose sequence has ended stay as they were;
 // a reverse direction starts at each sequence's own last step, as ONNX's reference and ONNX
-// Runtime do.
+// Runtime do. Rows whose Keras mask (nnload rows) is false at a step stay as they were too,
+// and output their state, or zeros with zero_output_for_mask.
 //
 // A Cell<T> provides:
 //   static constexpr int kGates;                 rows of W per hidden unit
@@ -123,13 +124,16 @@ class RecurrentKernel final : public Kernel {
     }
     projection_.run(inputs[kX].data<T>(), inputs[kW].data<T>(), bias.data(), projected.get());
 
+    const bool* mask = attrs_.mask_input >= 0 && has_input(inputs, attrs_.mask_input)
+                           ? inputs[static_cast<std::size_t>(attrs_.mask_input)].data<bool>()
+                           : nullptr;
     T* y = want(outputs, 0) ? outputs[0].mutable_data<T>() : nullptr;
     T* y_h = want(outputs, 1) ? outputs[1].mutable_data<T>() : nullptr;
     T* y_c = want(outputs, 2) ? outputs[2].mutable_data<T>() : nullptr;
     // Directions are independent: with two threads or more each runs on its own.
     linalg::parallel_for(g_.directions, 1, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t d = begin; d < end; ++d) {
-        run_direction(d, inputs, lengths, projected.get(),
+        run_direction(d, inputs, lengths, mask, projected.get(),
                       scratch.data() + static_cast<std::size_t>(d) * per_direction,
                       rows.data() + d * g_.batch, y, y_h, y_c);
       }
@@ -150,14 +154,15 @@ class RecurrentKernel final : public Kernel {
            g_.hidden;
   }
 
+  // `mask` is the Keras step mask [batch, seq], or nullptr.
   void run_direction(std::int64_t d, std::span<const Tensor> inputs,
-                     const std::vector<std::int64_t>& lengths, const T* projected, T* scratch,
-                     const T** x, T* y, T* y_h, T* y_c) const {
+                     const std::vector<std::int64_t>& lengths, const bool* mask, const T* projected,
+                     T* scratch, const T** x, T* y, T* y_h, T* y_c) const {
     const std::int64_t batch = g_.batch, hidden = g_.hidden;
     T* h = scratch;
     T* c = h + batch * hidden;
     load_state(inputs, kInitialH, d, h);
-    load_state(inputs, kInitialC, d, c);
+    if constexpr (Cell::kGates == 4) load_state(inputs, kInitialC, d, c);
     Step<T> s{batch,
               hidden,
               x,
@@ -166,7 +171,8 @@ class RecurrentKernel final : public Kernel {
               c + batch * hidden,
               inputs[kR].data<T>() + d * columns_ * hidden,
               has_input(inputs, kB) ? inputs[kB].data<T>() + d * 2 * columns_ : nullptr,
-              has_input(inputs, kP) ? inputs[kP].data<T>() + d * 3 * hidden : nullptr};
+              Cell::kGates == 4 && has_input(inputs, kP) ? inputs[kP].data<T>() + d * 3 * hidden
+                                                         : nullptr};
     const bool reversed = attrs_.reversed(d);
     const std::int64_t all_columns = g_.directions * columns_;
     const std::int64_t steps =
@@ -176,14 +182,19 @@ class RecurrentKernel final : public Kernel {
       for (std::int64_t row = 0; row < batch; ++row) {
         const std::int64_t len = lengths[static_cast<std::size_t>(row)];
         const std::int64_t t = reversed ? len - 1 - step : step;
-        x[row] = step < len ? projected + input_row(t, row) * all_columns + d * columns_ : nullptr;
+        const bool live = step < len && (mask == nullptr || mask[row * g_.seq + t]);
+        x[row] = live ? projected + input_row(t, row) * all_columns + d * columns_ : nullptr;
       }
       cell_.step(d, s);
       for (std::int64_t row = 0; y != nullptr && row < batch; ++row) {
         const std::int64_t len = lengths[static_cast<std::size_t>(row)];
         if (step >= len) continue;
         const std::int64_t t = reversed ? len - 1 - step : step;
-        std::memcpy(y + y_offset(t, d, row), h + row * hidden, bytes);
+        if (x[row] == nullptr && attrs_.zero_output_for_mask) {
+          std::memset(y + y_offset(t, d, row), 0, bytes);
+        } else {
+          std::memcpy(y + y_offset(t, d, row), h + row * hidden, bytes);
+        }
       }
     }
     for (std::int64_t row = 0; row < batch; ++row) {

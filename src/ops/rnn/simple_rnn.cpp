@@ -1,5 +1,5 @@
 // ONNX RNN (the simple recurrent cell): opset 1..13 (1..6 also had output_sequence, a hint
-// only) and 14+ with `layout`.
+// only) and 14+ with `layout`; nnload RNN 1 adds the Keras step mask (recurrent.hpp).
 #include "ops/rnn/families.hpp"
 #include "ops/rnn/recurrent_kernel.hpp"
 
@@ -61,6 +61,8 @@ OpTable simple_rnn_ops() {
       {"", "RNN", 1, 13, [](const graph::Node& n) { return make_rnn(n, {}); }},
       {"", "RNN", 14, graph::kLatestOpset,
        [](const graph::Node& n) { return make_rnn(n, {.layout = true}); }},
+      {"nnload", "RNN", 1, 1,
+       [](const graph::Node& n) { return make_rnn(n, {.layout = true, .keras_mask = true}); }},
   };
 }
 

@@ -1,4 +1,5 @@
-// The recurrent op family's registration rows (RNN, GRU, LSTM), gathered from its files.
+// The recurrent op family's registration rows (RNN, GRU, LSTM; nnload ConvLSTM), gathered from its
+// files.
 #include "ops/registry.hpp"
 #include "ops/rnn/families.hpp"
 
@@ -7,7 +8,8 @@ namespace nnload::ops {
 const OpTable& rnn_ops() {
   static const OpTable table = [] {
     OpTable all;
-    for (OpTable part : {rnn::simple_rnn_ops(), rnn::gru_ops(), rnn::lstm_ops()}) {
+    for (OpTable part :
+         {rnn::simple_rnn_ops(), rnn::gru_ops(), rnn::lstm_ops(), rnn::conv_lstm_ops()}) {
       for (OpDef& def : part) all.push_back(std::move(def));
     }
     return all;

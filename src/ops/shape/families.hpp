@@ -12,5 +12,6 @@ OpTable slice_ops();             // slice.cpp
 OpTable pad_ops();               // pad.cpp
 OpTable expand_tile_ops();       // expand_tile.cpp
 OpTable constant_family_ops();   // constant_family.cpp
+OpTable dropout_ops();           // dropout.cpp
 
 }  // namespace nnload::ops

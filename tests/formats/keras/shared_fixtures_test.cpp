@@ -3,7 +3,7 @@
 // code changes. A model whose layers nnload implements (Keras 1's Convolution1D/2D and Merge
 // among them) must load, match Keras' stored prediction within max(1e-4, 1e-5 |y|) and report
 // Keras' parameter totals; any other must fail to load with an nnload::Error that names its
-// unsupported layer class.
+// unsupported layer class. The recurrent ones must be in scope.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -205,6 +205,29 @@ INSTANTIATE_TEST_SUITE_P(Shared, SharedKerasFile, ::testing::ValuesIn(full_model
                            return name;
                          });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SharedKerasFile);
+
+// The recurrent files (keras3/text_rnn*, the Keras 1/2 LSTM/SimpleRNN/Bidirectional models) are
+// in scope: they must load and match Keras above, never fall back to "must fail naming the class".
+TEST(SharedKerasFiles, RecurrentModelsAreInScope) {
+  NNLOAD_REQUIRE_SHARED_FIXTURES();
+  std::size_t recurrent = 0;
+  for (const std::string& file : full_model_files()) {
+    const fs::path path = testing::shared_fixtures() / file;
+    const auto h5 = io::hdf5::open(path);
+    std::set<std::string> classes;
+    collect_classes(formats::keras::parse_model_config(
+                        Json::parse(h5->root().string_attribute("model_config"))),
+                    classes);
+    bool uses_rnn = false;
+    for (const char* c : {"LSTM", "GRU", "SimpleRNN", "Bidirectional", "NotEqual"})
+      uses_rnn = uses_rnn || classes.count(c) > 0;
+    if (!uses_rnn) continue;
+    ++recurrent;
+    EXPECT_TRUE(unsupported_classes(path).empty())
+        << file << " uses " << *unsupported_classes(path).begin();
+  }
+  EXPECT_GE(recurrent, 15u);
+}
 
 TEST(SharedKerasFiles, AreFoundWhenPresent) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();

@@ -30,6 +30,10 @@ struct Case {
   bool bias = true, lens = false, initial_h = false, initial_c = false, peepholes = false;
   DType dtype = DType::f32;
   int opset = graph::kLatestOpset;
+  // The nnload-domain variant: a Keras step mask (random, masked steps anywhere) and
+  // zero_output_for_mask.
+  bool keras_mask = false;
+  bool zero_output_for_mask = false;
 };
 
 inline int gates(const Case& c) { return c.op == "LSTM" ? 4 : c.op == "GRU" ? 3 : 1; }
@@ -38,11 +42,17 @@ inline std::int64_t dirs(const Case& c) { return c.direction == "bidirectional" 
 // Inputs in ONNX order; undefined tensors for absent optional ones.
 struct Data {
   Tensor x, w, r, b, lens, h0, c0, p;
+  Tensor mask;  // nnload variant: bool [batch, seq], after LSTM's 8 or GRU/RNN's 6 inputs
   std::vector<Tensor> inputs() const {
     std::vector<Tensor> all{x, w, r, b, lens, h0, c0, p};
+    if (mask.defined()) {
+      all.resize(is_lstm ? 8 : 6);
+      all.push_back(mask);
+    }
     while (!all.back().defined()) all.pop_back();
     return all;
   }
+  bool is_lstm = false;
 };
 
 inline Tensor random_tensor(DType dtype, const Shape& shape, std::mt19937& rng, double scale) {
@@ -78,6 +88,13 @@ inline Data random_data(const Case& c, std::mt19937& rng) {
   if (c.initial_h) data.h0 = random_tensor(c.dtype, state, rng, 1.0);
   if (c.initial_c) data.c0 = random_tensor(c.dtype, state, rng, 1.0);
   if (c.peepholes) data.p = random_tensor(c.dtype, {d, 3 * h}, rng, 0.5);
+  data.is_lstm = c.op == "LSTM";
+  if (c.keras_mask) {
+    Tensor m = Tensor::empty(DType::boolean, {c.batch, c.seq});
+    std::bernoulli_distribution keep(0.6);
+    for (std::int64_t i = 0; i < m.numel(); ++i) m.mutable_data<bool>()[i] = keep(rng);
+    data.mask = m;
+  }
   return data;
 }
 
@@ -167,6 +184,12 @@ inline Result reference(const Case& c, const Data& data) {
       }
       for (std::int64_t s = 0; s < len; ++s) {
         const std::int64_t t = reversed ? len - 1 - s : s;
+        if (data.mask.defined() && !data.mask.data<bool>()[b * S + t]) {
+          // Keras' masked step: the state carries over; the output is it, or zeros.
+          for (std::int64_t j = 0; j < H; ++j)
+            y[y_index(t, d, b, j)] = c.zero_output_for_mask ? 0.0 : h[j];
+          continue;
+        }
         // xw[q] = X W^T + Wb and hr[q] = Ht-1 R^T + Rb for every gate row q.
         std::vector<double> xw(static_cast<std::size_t>(g * H)), hr(xw.size());
         for (std::int64_t q = 0; q < g * H; ++q) {
@@ -237,6 +260,7 @@ inline graph::Attributes attributes(const Case& c) {
   if (c.clip) a.set("clip", *c.clip);
   if (c.input_forget) a.set("input_forget", std::int64_t{1});
   if (c.linear_before_reset) a.set("linear_before_reset", std::int64_t{1});
+  if (c.zero_output_for_mask) a.set("zero_output_for_mask", std::int64_t{1});
   return a;
 }
 
@@ -250,6 +274,10 @@ inline std::vector<Tensor> run(const Case& c, const Data& data, std::vector<bool
   const std::vector<Tensor> inputs = data.inputs();
   node.inputs.assign(inputs.size(), 0);
   for (bool w : wanted) node.outputs.push_back(w ? 0 : graph::kNoValue);
+  if (c.keras_mask) {
+    node.domain = "nnload";
+    return ops::run_op(node, inputs, 1);
+  }
   return ops::run_op(node, inputs, c.opset);
 }
 

@@ -118,7 +118,8 @@ std::vector<int> embedding(LayerContext& ctx) {
   const int y = ctx.add("Gather", "Gather", {ctx.weight(0, "embeddings"), ids}, a);
   if (ctx.get_bool({"mask_zero"}, false)) {  // Keras' mask: ids != 0, on the ids as given
     const int zero = ctx.add("CastLike", "mask_zero", {ctx.scalar("zero", 0.0f), ctx.input()});
-    ctx.set_output_mask(0, ctx.add("Not", "mask", {ctx.add("Equal", "is_zero", {ctx.input(), zero})}));
+    ctx.set_output_mask(0,
+                        ctx.add("Not", "mask", {ctx.add("Equal", "is_zero", {ctx.input(), zero})}));
   }
   return {y};
 }

@@ -1,5 +1,5 @@
 // Keras pooling: Max/AveragePooling1D/2D/3D and the global poolings (reductions over the
-// spatial axes of either data format).
+// spatial axes of either data format; GlobalAveragePooling1D honours a Keras mask).
 #include "formats/keras/layers/layers.hpp"
 
 namespace nnload::formats::keras {
@@ -31,14 +31,35 @@ std::vector<int> pool(LayerContext& ctx, const char* op) {
   return {ctx.add(op, op, {ctx.input()}, a, first ? "" : "nnload")};
 }
 
+// Keras' GlobalAveragePooling1D with a mask [batch, steps]: sum(x * mask) / sum(mask) over the
+// steps (Keras' max pooling ignores masks). Keras 3 may pass the mask as a second input.
+int masked_mean_1d(LayerContext& ctx, int mask, bool keepdims) {
+  const int x = ctx.input();
+  const bool first = ctx.channels_first();
+  const int m = ctx.add(
+      "Unsqueeze", "mask_expanded",
+      {ctx.add("CastLike", "mask_float", {mask, x}), ctx.int64s("mask_axis", {first ? 1 : 2})});
+  graph::Attributes a;
+  a.set("keepdims", static_cast<int64_t>(keepdims));
+  const int steps = ctx.int64s("axes", {first ? 2 : 1});
+  const int sum = ctx.add("ReduceSum", "masked_sum", {ctx.add("Mul", "masked", {x, m}), steps}, a);
+  return ctx.add("Div", "masked_mean", {sum, ctx.add("ReduceSum", "mask_count", {m, steps}, a)});
+}
+
 template <std::size_t Spatial>
 std::vector<int> global_pool(LayerContext& ctx, const char* op) {
-  ctx.expect_inputs(1, 1);
+  const bool mean_1d = Spatial == 1 && std::string_view(op) == "ReduceMean";
+  ctx.expect_inputs(1, mean_1d ? 2 : 1);
+  const bool keepdims = ctx.get_bool({"keepdims"}, false);
+  if (mean_1d) {
+    const int mask = ctx.input_count() > 1 ? ctx.input(1) : ctx.input_mask(0);
+    if (mask >= 0) return {masked_mean_1d(ctx, mask, keepdims)};
+  }
   const int64_t first_axis = ctx.channels_first() ? 2 : 1;
   std::vector<int64_t> axes;
   for (std::size_t d = 0; d < Spatial; ++d) axes.push_back(first_axis + static_cast<int64_t>(d));
   graph::Attributes a;
-  a.set("keepdims", static_cast<int64_t>(ctx.get_bool({"keepdims"}, false)));
+  a.set("keepdims", static_cast<int64_t>(keepdims));
   return {ctx.add(op, op, {ctx.input(), ctx.int64s("axes", axes)}, a)};
 }
 
