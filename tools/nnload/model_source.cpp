@@ -29,7 +29,8 @@ Model ModelSource::load(LoadOptions options) const {
          "--weights needs --config (the Keras architecture to load the weights into)");
   }
   const std::string& path = weights.empty() ? model : weights;
-  if (path.empty()) fail(ErrorCode::invalid_argument, "no model given (MODEL, or --weights with --config)");
+  if (path.empty())
+    fail(ErrorCode::invalid_argument, "no model given (MODEL, or --weights with --config)");
   options.keras_config = config;
   return nnload::load(path, options);
 }

@@ -73,8 +73,7 @@ std::vector<std::string> custom_layer_keys(const LayerConfig& layer) {
   if (layer.class_name == "Lambda") return {"Lambda:" + layer.name};
   std::vector<std::string> keys;
   auto add = [&](const std::string& key) {
-    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end())
-      keys.push_back(key);
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   };
   add(layer.registered_name);
   add(layer.class_name);

@@ -31,7 +31,8 @@ std::span<const std::byte> object_array_pickle(std::span<const std::byte> npy,
     header_len = static_cast<std::size_t>(npy[8]) | static_cast<std::size_t>(npy[9]) << 8;
     start = 10;
   } else if ((major == 2 || major == 3) && npy.size() >= 12) {
-    for (int i = 3; i >= 0; --i) header_len = header_len << 8 | static_cast<std::size_t>(npy[8 + i]);
+    for (int i = 3; i >= 0; --i)
+      header_len = header_len << 8 | static_cast<std::size_t>(npy[8 + i]);
     start = 12;
   } else {
     fail(ErrorCode::unsupported, "{}: .npy format version {}", where, major);
@@ -58,9 +59,9 @@ const Value* tuple_item(const Value* v, std::size_t i) {
 
 DType dtype_of_descr(const std::string& descr, const std::string& where) {
   static const std::map<std::string, DType, std::less<>> table = {
-      {"f2", DType::f16}, {"f4", DType::f32}, {"f8", DType::f64}, {"i1", DType::i8},
-      {"i2", DType::i16}, {"i4", DType::i32}, {"i8", DType::i64}, {"u1", DType::u8},
-      {"b1", DType::boolean}};
+      {"f2", DType::f16}, {"f4", DType::f32}, {"f8", DType::f64},
+      {"i1", DType::i8},  {"i2", DType::i16}, {"i4", DType::i32},
+      {"i8", DType::i64}, {"u1", DType::u8},  {"b1", DType::boolean}};
   auto it = table.find(descr);
   if (it == table.end()) fail(ErrorCode::unsupported, "{}: numpy dtype '{}'", where, descr);
   return it->second;
@@ -69,16 +70,19 @@ DType dtype_of_descr(const std::string& descr, const std::string& where) {
 // numpy's pickle of an ndarray: _reconstruct(ndarray, (0,), b'b') then
 // BUILD (version, shape, dtype, is_fortran, data).
 Tensor array_from(const Value* v, const std::string& where) {
-  if (!is_reconstruct(v) || !v->state || v->state->kind != Kind::tuple || v->state->items.size() < 5)
+  if (!is_reconstruct(v) || !v->state || v->state->kind != Kind::tuple ||
+      v->state->items.size() < 5)
     fail(ErrorCode::corrupt, "{}: a variable that is not a pickled numpy array", where);
   const Value* shape_v = tuple_item(v->state, 1);
   const Value* dtype_v = tuple_item(v->state, 2);
   const Value* fortran = tuple_item(v->state, 3);
   const Value* data = tuple_item(v->state, 4);
   Shape shape;
-  if (!shape_v || shape_v->kind != Kind::tuple) fail(ErrorCode::corrupt, "{}: array without shape", where);
+  if (!shape_v || shape_v->kind != Kind::tuple)
+    fail(ErrorCode::corrupt, "{}: array without shape", where);
   for (const Value* d : shape_v->items) {
-    if (!d || !d->is_int() || d->as_int() < 0) fail(ErrorCode::corrupt, "{}: bad array shape", where);
+    if (!d || !d->is_int() || d->as_int() < 0)
+      fail(ErrorCode::corrupt, "{}: bad array shape", where);
     shape.push_back(d->as_int());
   }
   const Value* descr = dtype_v && dtype_v->args ? dtype_v->args->at(0) : nullptr;
@@ -142,14 +146,17 @@ VarNode read_npz_var_tree(const io::ZipReader& npz) {
     const Value* dict = stored_dict(pickled.root, where);
     std::vector<std::pair<std::size_t, Tensor>> vars;
     for (const auto& [key, value] : dict->entries) {
-      if (!key || key->kind != Kind::string) fail(ErrorCode::corrupt, "{}: a non-string key", where);
+      if (!key || key->kind != Kind::string)
+        fail(ErrorCode::corrupt, "{}: a non-string key", where);
       std::size_t index = 0;
-      const auto [end, ec] = std::from_chars(key->text.data(), key->text.data() + key->text.size(), index);
+      const auto [end, ec] =
+          std::from_chars(key->text.data(), key->text.data() + key->text.size(), index);
       if (ec != std::errc() || end != key->text.data() + key->text.size())
         fail(ErrorCode::corrupt, "{}: variable '{}' is not named by its index", where, key->text);
       vars.emplace_back(index, array_from(value, where + "[" + key->text + "]"));
     }
-    std::sort(vars.begin(), vars.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(vars.begin(), vars.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     VarNode& node = path == "__root__" ? root : node_at(root, path);
     for (std::size_t i = 0; i < vars.size(); ++i) {
       if (vars[i].first != i) fail(ErrorCode::corrupt, "{}: variable {} is missing", where, i);

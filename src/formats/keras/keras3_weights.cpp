@@ -69,7 +69,8 @@ void read_vars(const io::hdf5::Group& group, VarNode& node) {
     if (!group.has_dataset(name)) continue;
     vars.emplace_back(variable_index(name, group.path()), read_variable(group.dataset(name)));
   }
-  std::sort(vars.begin(), vars.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(vars.begin(), vars.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   for (std::size_t i = 0; i < vars.size(); ++i) {
     if (vars[i].first != i)
       fail(ErrorCode::corrupt, "{}: variable {} is missing (the variables are numbered 0..{})",
@@ -131,8 +132,9 @@ std::string keras_snake_case(std::string_view class_name) {
 }
 
 StoreLayout store_layout(const VarNode& root) {
-  return !root.child("layers") && root.child("_layer_checkpoint_dependencies") ? StoreLayout::tf213
-                                                                               : StoreLayout::keras3;
+  return !root.child("layers") && root.child("_layer_checkpoint_dependencies")
+             ? StoreLayout::tf213
+             : StoreLayout::keras3;
 }
 
 namespace {

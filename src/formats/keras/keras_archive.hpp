@@ -12,10 +12,10 @@
 namespace nnload::formats::keras {
 
 struct KerasArchive {
-  Json config;           // config.json; null when absent and not required
-  std::string version;   // metadata.json's keras_version ("" when absent)
+  Json config;          // config.json; null when absent and not required
+  std::string version;  // metadata.json's keras_version ("" when absent)
   std::string date_saved;
-  VarNode variables;     // model.weights.h5 / .npz
+  VarNode variables;  // model.weights.h5 / .npz
   std::string weights_entry;
   std::vector<std::string> notes;
 };

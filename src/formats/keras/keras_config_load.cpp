@@ -36,8 +36,8 @@ std::string read_text_file(const std::filesystem::path& path) {
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) fail(ErrorCode::not_found, "{}: cannot be read ({})", path.string(), ec.message());
   if (size > kMaxConfigBytes)
-    fail(ErrorCode::invalid_argument, "{}: {} bytes is too large for a Keras config",
-         path.string(), size);
+    fail(ErrorCode::invalid_argument, "{}: {} bytes is too large for a Keras config", path.string(),
+         size);
   std::ifstream in(path, std::ios::binary);
   std::string text(static_cast<std::size_t>(size), '\0');
   if (!in.read(text.data(), static_cast<std::streamsize>(size)))
@@ -48,14 +48,20 @@ std::string read_text_file(const std::filesystem::path& path) {
 // Keras' weightless layer classes: the order matching of legacy weights skips them.
 bool holds_no_weights(const std::string& cls) {
   static const std::set<std::string, std::less<>> none = {
-      "InputLayer", "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-      "ActivityRegularization", "Flatten", "Reshape", "Permute", "RepeatVector", "Activation",
-      "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU", "Add", "Subtract", "Multiply",
-      "Average", "Maximum", "Minimum", "Concatenate", "Dot", "Merge", "Masking", "Lambda",
-      "Rescaling", "Resizing", "CenterCrop", "Identity", "TFOpLambda"};
-  for (const char* prefix : {"MaxPool", "AveragePool", "AvgPool", "GlobalAverage", "GlobalMax",
-                             "GlobalAvg", "ZeroPadding", "Cropping", "UpSampling",
-                             "SpatialDropout"}) {
+      "InputLayer",      "Dropout",      "GaussianNoise",
+      "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+      "Flatten",         "Reshape",      "Permute",
+      "RepeatVector",    "Activation",   "ReLU",
+      "LeakyReLU",       "ELU",          "Softmax",
+      "ThresholdedReLU", "Add",          "Subtract",
+      "Multiply",        "Average",      "Maximum",
+      "Minimum",         "Concatenate",  "Dot",
+      "Merge",           "Masking",      "Lambda",
+      "Rescaling",       "Resizing",     "CenterCrop",
+      "Identity",        "TFOpLambda"};
+  for (const char* prefix :
+       {"MaxPool", "AveragePool", "AvgPool", "GlobalAverage", "GlobalMax", "GlobalAvg",
+        "ZeroPadding", "Cropping", "UpSampling", "SpatialDropout"}) {
     if (cls.rfind(prefix, 0) == 0) return true;
   }
   return none.count(cls) > 0;
@@ -141,15 +147,13 @@ LoadedModel load_keras_with_config(const std::filesystem::path& weights_path,
   const std::string config_version = config_string(config_json, "keras_version");
   const std::string config_backend = config_string(config_json, "backend");
   ModelInfo info;
-  info.metadata["config"] =
-      config_source.find_first_not_of(" \t\r\n") != std::string::npos &&
-              config_source[config_source.find_first_not_of(" \t\r\n")] == '{'
-          ? "JSON text"
-          : config_source;
+  info.metadata["config"] = config_source.find_first_not_of(" \t\r\n") != std::string::npos &&
+                                    config_source[config_source.find_first_not_of(" \t\r\n")] == '{'
+                                ? "JSON text"
+                                : config_source;
   try {
     std::error_code ec;
-    if (!std::filesystem::exists(weights_path, ec))
-      fail(ErrorCode::not_found, "no such file");
+    if (!std::filesystem::exists(weights_path, ec)) fail(ErrorCode::not_found, "no such file");
     if (starts_with_zip_magic(weights_path)) {
       KerasArchive archive = read_keras_archive(weights_path, false);
       const LayerWeights weights = map_keras3_weights(config, archive.variables);
@@ -163,8 +167,7 @@ LoadedModel load_keras_with_config(const std::filesystem::path& weights_path,
     const io::hdf5::Group root = file->root();
     const bool legacy = root.has_attribute("layer_names") || root.has_attribute("layer_names0");
     if (root.has_group("model_weights") || legacy) {
-      const LayerWeights stored =
-          read_layer_weights(legacy ? root : root.group("model_weights"));
+      const LayerWeights stored = read_layer_weights(legacy ? root : root.group("model_weights"));
       const LayerWeights weights = match_legacy_weights(config, stored, info.notes);
       KerasVersion version = h5_keras_version(root, stored);
       if (version.text.empty() && !config_version.empty()) {
@@ -172,7 +175,8 @@ LoadedModel load_keras_with_config(const std::filesystem::path& weights_path,
         version = parse_keras_version(config_version);
         version.backend = backend;
       }
-      if (!config_backend.empty() && !root.has_attribute("backend")) version.backend = config_backend;
+      if (!config_backend.empty() && !root.has_attribute("backend"))
+        version.backend = config_backend;
       info.format = legacy ? "Keras HDF5 weights + JSON config" : "Keras HDF5 + JSON config";
       return assemble_keras_model(config, weights, version, std::move(info));
     }
@@ -180,8 +184,8 @@ LoadedModel load_keras_with_config(const std::filesystem::path& weights_path,
       const VarNode tree = read_var_tree(root);
       const LayerWeights weights = map_keras3_weights(config, tree);
       const bool tf213 = store_layout(tree) == StoreLayout::tf213;
-      KerasVersion version = parse_keras_version(
-          !config_version.empty() ? config_version : (tf213 ? "2.13" : "3"));
+      KerasVersion version =
+          parse_keras_version(!config_version.empty() ? config_version : (tf213 ? "2.13" : "3"));
       info.format = "Keras 3 weights (.weights.h5) + JSON config";
       return assemble_keras_model(config, weights, version, std::move(info));
     }

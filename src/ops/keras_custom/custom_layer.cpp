@@ -37,7 +37,8 @@ class CustomLayerKernel final : public Kernel {
 
   void run(std::span<const Tensor> inputs, std::span<Tensor> outputs) const override {
     const std::vector<Tensor> args(inputs.begin(), inputs.end());
-    const std::vector<Tensor> results = guarded(name_, "call()", [&] { return layer_->call(args); });
+    const std::vector<Tensor> results =
+        guarded(name_, "call()", [&] { return layer_->call(args); });
     if (results.size() != outputs.size()) {
       fail(ErrorCode::shape, "custom layer '{}': call() returned {} tensors, output_types() {}",
            name_, results.size(), outputs.size());
