@@ -75,6 +75,13 @@ struct LoadOptions {
   int threads = 0;  // threads per prediction; 0 = all cores
   // SavedModel: the tag set of the meta graph to load (all of them must match).
   std::vector<std::string> tags = {"serve"};
+  // Keras: the architecture to load the file's weights into, as a Keras JSON config: the JSON
+  // text itself, or the path of a .json file (model.to_json(), a .keras archive's config.json),
+  // of a .keras archive or of a full-model .h5 (their configs). The file is then a weights-only
+  // file (save_weights: legacy HDF5, or Keras 3's .weights.h5) or a full .h5/.keras whose own
+  // config is set aside. Legacy weights match layers by name, else by order; Keras 3 weights
+  // by Keras' own paths. Error(corrupt) when config and weights disagree.
+  std::string keras_config;
 };
 
 namespace detail {
@@ -150,5 +157,10 @@ class Model {
 
 // Loads a model file or directory; the format is detected from the content, not the name.
 Model load(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// Loads Keras weights into the architecture `config` describes (LoadOptions::keras_config):
+//   nnload::Model m = nnload::load_keras("model.json", "model.weights.h5");
+Model load_keras(const std::string& config, const std::filesystem::path& weights,
+                 LoadOptions options = {});
 
 }  // namespace nnload

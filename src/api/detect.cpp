@@ -54,7 +54,11 @@ Format zip_format(const std::filesystem::path& path) {
     if (e.name == "data.pkl" || ends_with(e.name, "/data.pkl")) return Format::torch;
     all_npy = all_npy && ends_with(e.name, ".npy");
   }
-  if (zip.find("config.json") && zip.find("metadata.json")) return Format::keras_zip;
+  // A .keras archive missing one of its parts still goes to the Keras reader, which says which.
+  const int keras_parts = (zip.find("config.json") ? 1 : 0) + (zip.find("metadata.json") ? 1 : 0) +
+                          (zip.find("model.weights.h5") || zip.find("model.weights.npz") ? 1 : 0);
+  if (keras_parts >= 2 || (keras_parts == 1 && path.extension() == ".keras"))
+    return Format::keras_zip;
   if (all_npy) {
     fail(ErrorCode::unknown_format,
          "{}: an .npz of arrays, not a model (use it as predict --input)", path.string());

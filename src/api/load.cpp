@@ -1,6 +1,8 @@
 #include "api/detect.hpp"
 #include "api/model_impl.hpp"
 #include "core/fail.hpp"
+#include "formats/keras/keras_archive.hpp"
+#include "formats/keras/keras_config_load.hpp"
 #include "formats/keras/keras_h5.hpp"
 #include "formats/onnx/load_onnx.hpp"
 #include "formats/savedmodel/load_savedmodel.hpp"
@@ -15,11 +17,21 @@ namespace {
 
 formats::LoadedModel read_model(const std::filesystem::path& path, const LoadOptions& options) {
   const detail::Format format = detail::detect_format(path);
+  if (!options.keras_config.empty()) {
+    if (format != detail::Format::keras_h5 && format != detail::Format::keras_zip) {
+      fail(ErrorCode::invalid_argument,
+           "{}: a Keras config was given, but this is a {} file, not Keras weights",
+           path.string(), detail::format_name(format));
+    }
+    return formats::keras::load_keras_with_config(path, options.keras_config);
+  }
   switch (format) {
     case detail::Format::savedmodel:
       return formats::savedmodel::load_savedmodel(path, options);
     case detail::Format::keras_h5:
       return formats::keras::load_h5(path);
+    case detail::Format::keras_zip:
+      return formats::keras::load_keras_archive(path);
     case detail::Format::torch:
       return formats::torch::load_torch(path);
     case detail::Format::onnx:
@@ -133,6 +145,13 @@ Model load(const std::filesystem::path& path, const LoadOptions& options) {
     }
   }
   return Model(std::move(impl), options.threads);
+}
+
+Model load_keras(const std::string& config, const std::filesystem::path& weights,
+                 LoadOptions options) {
+  if (config.empty()) fail(ErrorCode::invalid_argument, "load_keras: the config is empty");
+  options.keras_config = config;
+  return load(weights, options);
 }
 
 }  // namespace nnload

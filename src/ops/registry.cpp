@@ -12,7 +12,7 @@ const std::vector<const OpTable*>& family_tables() {
       &elementwise_ops(), &activation_ops(), &reduce_ops(), &norm_ops(),
       &matmul_ops(),      &conv_ops(),       &pool_ops(),   &shape_ops(),
       &index_ops(),       &resize_ops(),     &rnn_ops(),    &tf_ops(),
-      &control_ops(), &text_ops(),
+      &control_ops(), &text_ops(), &keras_custom_ops(),
   };
   return tables;
 }

@@ -24,6 +24,7 @@ const OpTable& rnn_ops();
 const OpTable& control_ops();  // If
 const OpTable& text_ops();     // string tensors
 const OpTable& tf_ops();  // TensorFlow semantics for the SavedModel reader
+const OpTable& keras_custom_ops();  // users' Keras custom layers (nnload.KerasCustomLayer)
 
 // The row implementing `name` at `opset`, or nullptr.
 const OpDef* find_op(std::string_view domain, std::string_view name, int opset);

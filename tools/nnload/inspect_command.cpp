@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "model_source.hpp"
 #include "nnload/model.hpp"
 
 namespace nnload::cli {
@@ -77,14 +78,14 @@ void print_text(const Model& model) {
 }  // namespace
 
 Command add_inspect_command(CLI::App& app) {
-  auto model_path = std::make_shared<std::string>();
+  auto source = std::make_shared<ModelSource>();
   auto json = std::make_shared<bool>(false);
   CLI::App* sub =
       app.add_subcommand("inspect", "Show the format, inputs, outputs and weights of a model");
-  sub->add_option("model", *model_path, "Model file or directory")->required();
+  source->add_options(sub);
   sub->add_flag("--json", *json, "Print JSON instead of text");
-  return {sub, [model_path, json] {
-            const Model model = load(*model_path);
+  return {sub, [source, json] {
+            const Model model = source->load();
             if (*json) {
               print_json(model);
             } else {

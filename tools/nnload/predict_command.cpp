@@ -1,4 +1,5 @@
 // nnload predict MODEL --input FILE [--output OUT.npz] [--threads N]
+// nnload predict --config model.json --weights w.weights.h5 --input FILE ...
 #include <iostream>
 #include <memory>
 
@@ -6,6 +7,7 @@
 #include "core/fail.hpp"
 #include "input_files.hpp"
 #include "io/npz.hpp"
+#include "model_source.hpp"
 #include "tensor_text.hpp"
 
 namespace nnload::cli {
@@ -13,7 +15,7 @@ namespace nnload::cli {
 namespace {
 
 struct PredictOptions {
-  std::string model;
+  ModelSource source;
   std::vector<std::string> inputs;
   std::string output;
   std::string signature;  // SavedModel signature; empty: the default one
@@ -47,7 +49,7 @@ int run_predict(const PredictOptions& options) {
   LoadOptions load_options;
   load_options.threads = options.threads;
   if (!options.tags.empty()) load_options.tags = options.tags;
-  const Model model = load(options.model, load_options);
+  const Model model = options.source.load(load_options);
   std::vector<std::pair<std::string, Tensor>> outputs;
   if (!model.signatures().empty()) {
     outputs = run_signature(model, options);
@@ -78,7 +80,7 @@ int run_predict(const PredictOptions& options) {
 Command add_predict_command(CLI::App& app) {
   auto options = std::make_shared<PredictOptions>();
   CLI::App* sub = app.add_subcommand("predict", "Run the model on inputs from .npy/.npz/.pb files");
-  sub->add_option("model", options->model, "Model file or directory")->required();
+  options->source.add_options(sub);
   sub->add_option("--input,-i", options->inputs,
                   "Input file: one .npz keyed by input name (any single array for a one-input "
                   "model), or one .npy or ONNX TensorProto .pb per input in order")

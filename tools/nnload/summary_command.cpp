@@ -1,19 +1,21 @@
-// nnload summary MODEL: the layer table, as Keras' model.summary() prints it.
+// nnload summary MODEL (or --config C --weights W): the layer table, as Keras' model.summary()
+// prints it.
 #include <iostream>
 #include <memory>
 
 #include "commands.hpp"
+#include "model_source.hpp"
 #include "nnload/model.hpp"
 
 namespace nnload::cli {
 
 Command add_summary_command(CLI::App& app) {
-  auto model_path = std::make_shared<std::string>();
+  auto source = std::make_shared<ModelSource>();
   CLI::App* sub =
       app.add_subcommand("summary", "Print the model's layers, output shapes and parameter counts");
-  sub->add_option("model", *model_path, "Model file or directory")->required();
-  return {sub, [model_path] {
-            const Model model = load(*model_path);
+  source->add_options(sub);
+  return {sub, [source] {
+            const Model model = source->load();
             model.summary(std::cout);
             return 0;
           }};

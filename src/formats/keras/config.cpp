@@ -208,7 +208,8 @@ KerasVersion parse_keras_version(const std::string& text) {
   char* end = nullptr;
   v.major = static_cast<int>(std::strtol(text.c_str(), &end, 10));
   if (end && *end == '.') v.minor = static_cast<int>(std::strtol(end + 1, nullptr, 10));
-  if (v.major < 1 || v.major > 3) v.major = 2;
+  if (v.major > 3) v.major = 3;
+  if (v.major < 1) v.major = 2;
   return v;
 }
 

@@ -16,6 +16,9 @@ struct KerasVersion {
   int major = 2;
   int minor = 0;
   std::string text;  // as written in the file, e.g. "2.3.1"
+  // The backend that wrote the weights ("tensorflow", "theano", ...) as the file says it or as
+  // nnload infers it; empty when unknown. Theano's convolutions flip their kernels.
+  std::string backend;
 };
 
 // A reference to a tensor another layer produced: its call (node) index and output index.
@@ -72,6 +75,7 @@ bool is_model_class(const std::string& class_name);
 // naming the field that is missing or malformed.
 ModelConfig parse_model_config(const Json& json);
 
+// Versions above 3 read as 3 (the newest semantics nnload knows); below 1 or unreadable as 2.
 KerasVersion parse_keras_version(const std::string& text);
 
 }  // namespace nnload::formats::keras

@@ -2,7 +2,7 @@
 
 #include "core/fail.hpp"
 #include "formats/keras/config.hpp"
-#include "formats/keras/model_builder.hpp"
+#include "formats/keras/keras_model.hpp"
 #include "formats/keras/weights.hpp"
 #include "io/hdf5/hdf5.hpp"
 
@@ -17,12 +17,14 @@ std::string optional_attribute(const io::hdf5::Group& group, const std::string& 
 [[noreturn]] void not_a_full_model(const std::filesystem::path& path, const io::hdf5::Group& root) {
   const bool legacy_weights =
       root.has_attribute("layer_names") || root.has_attribute("layer_names0");
-  const bool keras3_weights = root.has_group("layers") || root.has_group("vars");
+  const bool keras3_weights = root.has_group("layers") || root.has_group("vars") ||
+                              root.has_group("_layer_checkpoint_dependencies");
   if (legacy_weights || keras3_weights || root.has_group("model_weights")) {
     fail(ErrorCode::invalid_argument,
          "{} holds weights only; no architecture (it was saved with save_weights, or without "
-         "the model config). Load the full model file saved with model.save(), or give the "
-         "architecture as a Keras JSON config",
+         "the model config). Give the architecture as a Keras JSON config (model.to_json(), or a "
+         ".keras archive's config.json): LoadOptions::keras_config in C++, --config on the "
+         "command line",
          path.string());
   }
   fail(ErrorCode::unknown_format,
@@ -31,61 +33,56 @@ std::string optional_attribute(const io::hdf5::Group& group, const std::string& 
 
 }  // namespace
 
+KerasVersion h5_keras_version(const io::hdf5::Group& root, const LayerWeights& weights) {
+  std::string text = optional_attribute(root, "keras_version");
+  std::string backend = optional_attribute(root, "backend");
+  if (root.has_group("model_weights")) {
+    const io::hdf5::Group g = root.group("model_weights");
+    if (text.empty()) text = optional_attribute(g, "keras_version");
+    if (backend.empty()) backend = optional_attribute(g, "backend");
+  }
+  KerasVersion version = parse_keras_version(text);
+  // Keras 1 files do not record their backend; their weight names tell it.
+  if (backend.empty() && version.major == 1) backend = infer_backend(weights);
+  version.backend = backend;
+  return version;
+}
+
+Json parse_config_json(const std::string& text, const std::string& where) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::exception& e) {
+    fail(ErrorCode::corrupt, "{} is not valid JSON ({})", where, e.what());
+  }
+}
+
 LoadedModel load_h5(const std::filesystem::path& path) {
   const std::shared_ptr<io::hdf5::File> file = io::hdf5::open(path);
   const io::hdf5::Group root = file->root();
   if (!root.has_attribute("model_config")) not_a_full_model(path, root);
-
-  const std::string config_text = root.string_attribute("model_config");
-  Json config_json;
-  try {
-    config_json = Json::parse(config_text);
-  } catch (const Json::exception& e) {
-    fail(ErrorCode::corrupt, "{}: model_config is not valid JSON ({})", path.string(), e.what());
-  }
-
-  std::string version_text = optional_attribute(root, "keras_version");
-  const bool has_weights = root.has_group("model_weights");
-  if (version_text.empty() && has_weights)
-    version_text = optional_attribute(root.group("model_weights"), "keras_version");
-  const KerasVersion version = parse_keras_version(version_text);
-
-  LoadedModel model;
+  const Json config_json =
+      parse_config_json(root.string_attribute("model_config"), path.string() + ": model_config");
   try {
     const ModelConfig config = parse_model_config(config_json);
+    const bool has_weights = root.has_group("model_weights");
     const LayerWeights weights =
         has_weights ? read_layer_weights(root.group("model_weights")) : LayerWeights{};
-    model.graph = std::make_shared<graph::Graph>();
-    BuiltModel built = build_model(*model.graph, config, weights, version);
-
-    model.info.format = "Keras HDF5";
-    model.info.producer = "Keras";
-    model.info.producer_version = version.text.empty() ? "unknown" : version.text;
-    model.info.name = config.name;
-    model.info.metadata["keras_class"] = config.class_name;
-    const std::string backend = optional_attribute(root, "backend");
-    if (!backend.empty()) model.info.metadata["backend"] = backend;
-    if (root.has_attribute("training_config"))
-      model.info.metadata["training_config"] = "present (ignored)";
-
-    model.inputs = std::move(built.inputs);
-    model.outputs = std::move(built.outputs);
-    // Weights in file order, with trainability as the layers declare it.
-    for (const auto& [layer, list] : weights.layers) {
-      const auto flags = built.trainable.find(layer);
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        const bool trainable =
-            flags == built.trainable.end() || i >= flags->second.size() || flags->second[i];
-        model.weights.push_back({list[i].name, list[i].value, trainable, ""});
-      }
+    const KerasVersion version = h5_keras_version(root, weights);
+    ModelInfo info;
+    info.format = "Keras HDF5";
+    if (root.has_attribute("backend")) {
+      info.metadata["backend"] = root.string_attribute("backend");
+    } else if (!version.backend.empty()) {
+      info.metadata["backend"] = version.backend + " (inferred from the weight names)";
     }
-    model.layers = std::move(built.table);
+    if (root.has_attribute("training_config"))
+      info.metadata["training_config"] = "present (ignored)";
+    return assemble_keras_model(config, weights, version, std::move(info));
   } catch (const Error& e) {
     rethrow_with_context(e, path.string());
   } catch (const Json::exception& e) {
     fail(ErrorCode::corrupt, "{}: malformed model_config: {}", path.string(), e.what());
   }
-  return model;
 }
 
 }  // namespace nnload::formats::keras

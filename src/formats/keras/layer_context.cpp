@@ -95,6 +95,7 @@ int LayerContext::kwarg_mask(std::string_view key) const {
 }
 
 bool LayerContext::has(const char* key) const {
+  read_keys_.emplace(key);
   return layer_.config.is_object() && layer_.config.contains(key) && !layer_.config[key].is_null();
 }
 
@@ -187,6 +188,11 @@ const Tensor& LayerContext::weight_tensor(std::size_t index, const char* role) c
                         index + 1, role, weights_.size()));
   }
   return weights_[index].value;
+}
+
+const std::string& LayerContext::weight_name(std::size_t index) const {
+  static const std::string kNone;
+  return index < weights_.size() ? weights_[index].name : kNone;
 }
 
 int LayerContext::weight(std::size_t index, const char* role) {

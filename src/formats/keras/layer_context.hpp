@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,8 @@ class LayerContext {
   // it in errors ("kernel").
   int weight(std::size_t index, const char* role);
   const Tensor& weight_tensor(std::size_t index, const char* role) const;
+  // The weight's name in the file ("dense/kernel:0"); "" past the end.
+  const std::string& weight_name(std::size_t index) const;
   // Throws Error(corrupt) unless the file holds exactly `count` weights for this layer.
   void expect_weights(std::size_t count, const char* roles) const;
   void mark_non_trainable(std::size_t index);
@@ -111,6 +114,9 @@ class LayerContext {
   // Applies the config's "activation" entry, if any.
   int config_activation(int x);
 
+  // Config keys the builder looked up (present or not): the model builder checks the others.
+  const std::set<std::string, std::less<>>& read_keys() const { return read_keys_; }
+
   [[noreturn]] void unsupported(const std::string& what) const;
   [[noreturn]] void corrupt(const std::string& what) const;
 
@@ -125,6 +131,7 @@ class LayerContext {
   std::string prefix_;
   std::vector<int> input_masks_;
   std::vector<int> output_masks_;
+  mutable std::set<std::string, std::less<>> read_keys_;
   const CallNode* call_ = nullptr;
   std::vector<KwargInput> kwarg_inputs_;
 };

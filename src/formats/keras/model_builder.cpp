@@ -4,6 +4,8 @@
 #include <set>
 
 #include "core/fail.hpp"
+#include "formats/keras/config_keys.hpp"
+#include "formats/keras/custom_layers.hpp"
 #include "formats/keras/layer_context.hpp"
 #include "formats/keras/layers/layers.hpp"
 
@@ -71,23 +73,30 @@ std::optional<Shape> declared_input_shape(const LayerConfig& layer) {
   return std::nullopt;
 }
 
-[[noreturn]] void unknown_layer(const LayerConfig& layer) {
+// `prefix` is the path of the nested models around the layer ("inner_seq/"), empty at the top.
+[[noreturn]] void unknown_layer(const LayerConfig& layer, const std::string& prefix) {
+  const std::string inside =
+      prefix.empty() ? "" : " (inside '" + prefix.substr(0, prefix.size() - 1) + "')";
   if (layer.class_name == "Lambda") {
     fail(ErrorCode::custom_layer_missing,
-         "layer '{}' is a Lambda layer: its function is Python code (stored as marshalled "
+         "layer '{}'{} is a Lambda layer: its function is Python code (stored as marshalled "
          "bytecode), which can't run outside Python. Replace the Lambda with built-in layers and "
-         "re-save the model, or give nnload a C++ implementation of it as a custom layer",
-         layer.name);
+         "re-save the model, or register a C++ replacement before loading: "
+         "nnload::keras::register_layer(\"Lambda:{}\", factory) (see include/nnload/keras.hpp and "
+         "'Custom layers' in README.md)",
+         layer.name, inside, layer.name);
   }
   std::string where = layer.module.empty() ? "" : " from module '" + layer.module + "'";
   if (!layer.registered_name.empty() && layer.registered_name != layer.class_name) {
     where += " (registered as '" + layer.registered_name + "')";
   }
   fail(ErrorCode::custom_layer_missing,
-       "layer '{}' has class '{}'{}, which nnload does not implement. Supported layer classes: "
-       "{}. A custom layer needs a C++ implementation registered with nnload (see 'Custom "
+       "layer '{}'{} has class '{}'{}, which nnload does not implement. Supported layer "
+       "classes: {}. A custom layer needs a C++ implementation registered before loading: "
+       "nnload::keras::register_layer(\"{}\", factory) (see include/nnload/keras.hpp and 'Custom "
        "layers' in README.md)",
-       layer.name, layer.class_name, where, fmt::join(supported_layers(), ", "));
+       layer.name, inside, layer.class_name, where, fmt::join(supported_layers(), ", "),
+       custom_layer_keys(layer).front());
 }
 
 class Builder {
@@ -102,6 +111,8 @@ class Builder {
     return config.is_sequential() ? build_sequential(config, weights, inputs, prefix, out)
                                   : build_functional(config, weights, inputs, prefix, out);
   }
+
+  std::vector<std::string> take_notes() { return std::move(notes_); }
 
  private:
   const std::vector<LayerWeight>& weights_of(const LayerWeights& weights,
@@ -118,7 +129,9 @@ class Builder {
     LayerResult result;
     result.params = count(own);
     if (layer.nested) {
-      const LayerWeights inner = split_nested_weights(layer, own);
+      auto presplit = weights.nested.find(layer.name);
+      const LayerWeights inner =
+          presplit != weights.nested.end() ? *presplit->second : split_nested_weights(layer, own);
       result.outputs = build(*layer.nested, inner, &inputs, prefix + layer.name + "/", nullptr);
       const bool frozen =
           layer.config.is_object() && layer.config.value("trainable", true) == false;
@@ -126,10 +139,12 @@ class Builder {
       result.trainable.assign(own.size(), !frozen);
       return result;
     }
-    // Keras 3 op layers (keras.ops called on symbolic tensors) share class names with layers.
-    LayerBuilder builder = find_keras_op_builder(layer, version_);
+    // Registered implementations come first: a user may replace a built-in class too. Keras 3
+    // op layers (keras.ops called on symbolic tensors) share class names with layers.
+    const bool custom = has_custom_layer(layer);
+    LayerBuilder builder = custom ? build_custom_layer : find_keras_op_builder(layer, version_);
     if (!builder) builder = find_layer_builder(layer.class_name);
-    if (!builder) unknown_layer(layer);
+    if (!builder) unknown_layer(layer, prefix);
     std::vector<int> input_masks;
     for (int in : inputs) {
       auto m = masks_.find(in);
@@ -143,8 +158,11 @@ class Builder {
     }
     ctx.set_call(call, std::move(kwarg_inputs));
     try {
+      if (!custom) refuse_unsupported_features(layer);
       result.outputs = builder(ctx);
       record_masks(layer, ctx, input_masks, result.outputs);
+      if (!custom && checked_.insert(&layer).second)
+        check_config_keys(layer, ctx.read_keys(), version_, notes_);
     } catch (const Error& e) {
       const std::string message = e.what();
       if (message.rfind("layer '", 0) == 0) throw;  // already names the layer
@@ -247,7 +265,8 @@ class Builder {
     if (!out) return;
     LayerRow row;
     row.name = layer.name;
-    row.class_name = layer.class_name;
+    // Keras' summary shows the Python class: "Scale" for a class registered as "mypkg>Scale".
+    row.class_name = layer.class_name.substr(layer.class_name.rfind('>') + 1);
     row.outputs = result.outputs;
     row.params = result.params;
     row.connected_to = std::move(connected);
@@ -261,6 +280,68 @@ class Builder {
     const int id = graph_.add_input(name, dtype, shape);
     if (out) out->inputs.push_back({name, dtype, std::move(shape)});
     return id;
+  }
+
+  // Keras 1's Sequential([Merge([left, right, ...]), ...]): each branch is a Sequential with
+  // its own input; the file stores the branches' layers by name beside the others (Keras 1's
+  // flattened_layers), and the Merge combines the branches' outputs.
+  std::vector<int> build_merge_of_models(const ModelConfig& config, const LayerWeights& weights,
+                                         const std::string& prefix, BuiltModel* out) {
+    const LayerConfig& merge = config.layers[0];
+    const Json branches = merge.config.is_object() ? merge.config.value("layers", Json()) : Json();
+    if (!branches.is_array() || branches.size() < 2) {
+      fail(ErrorCode::corrupt,
+           "Sequential model '{}' starts with Merge '{}' without the models it merges (config "
+           "'layers')",
+           config.name, merge.name);
+    }
+    std::vector<int> merged;
+    for (const Json& branch_json : branches) {
+      const ModelConfig branch = parse_model_config(branch_json);
+      if (!branch.is_sequential() || branch.layers.empty()) {
+        fail(ErrorCode::unsupported,
+             "Merge '{}' merges a {} model '{}'; nnload reads Merges of Sequential models",
+             merge.name, branch.is_sequential() ? "empty" : "functional", branch.name);
+      }
+      const LayerConfig& head = branch.layers[0];
+      const std::optional<Shape> shape = declared_input_shape(head);
+      if (!shape) {
+        fail(ErrorCode::corrupt, "model '{}' merged by '{}' declares no input shape", branch.name,
+             merge.name);
+      }
+      const bool is_input = head.class_name == "InputLayer";
+      int x =
+          make_input(is_input ? head.name : head.name + "_input", input_dtype(head), *shape, out);
+      for (std::size_t i = is_input ? 1 : 0; i < branch.layers.size(); ++i) {
+        const LayerConfig& layer = branch.layers[i];
+        LayerResult result = call_layer(layer, weights, {x}, prefix);
+        if (result.outputs.size() != 1) {
+          fail(ErrorCode::unsupported, "layer '{}' returns {} outputs inside a Sequential model",
+               layer.name, result.outputs.size());
+        }
+        x = result.outputs[0];
+        record_row(out, layer, result, {});
+      }
+      merged.push_back(x);
+    }
+    LayerResult result = call_layer(merge, weights, merged, prefix);
+    record_row(out, merge, result, {});
+    int x = result.outputs.at(0);
+    for (std::size_t i = 1; i < config.layers.size(); ++i) {
+      const LayerConfig& layer = config.layers[i];
+      LayerResult next = call_layer(layer, weights, {x}, prefix);
+      if (next.outputs.size() != 1) {
+        fail(ErrorCode::unsupported, "layer '{}' returns {} outputs inside a Sequential model",
+             layer.name, next.outputs.size());
+      }
+      x = next.outputs[0];
+      record_row(out, layer, next, {});
+    }
+    if (out) {
+      graph_.add_output(x, config.layers.back().name);
+      out->outputs.push_back({config.layers.back().name, DType::f32, {}});
+    }
+    return {x};
   }
 
   std::vector<int> build_sequential(const ModelConfig& config, const LayerWeights& weights,
@@ -278,6 +359,7 @@ class Builder {
       if (config.layers[0].class_name == "InputLayer") first = 1;
     } else {
       const LayerConfig& head = config.layers[0];
+      if (head.class_name == "Merge") return build_merge_of_models(config, weights, prefix, out);
       std::optional<Shape> shape = declared_input_shape(head);
       if (!shape && config.config.contains("build_input_shape") &&
           config.config["build_input_shape"].is_array()) {
@@ -486,6 +568,8 @@ class Builder {
 
   graph::Graph& graph_;
   KerasVersion version_;
+  std::set<const LayerConfig*> checked_;  // shared layers are checked once
+  std::vector<std::string> notes_;
   std::map<const LayerConfig*, std::int64_t> trainable_by_layer_;
   std::map<int, int> masks_;  // value id -> its Keras mask's value id
 };
@@ -499,6 +583,7 @@ BuiltModel build_model(graph::Graph& graph, const ModelConfig& config, const Lay
   built.table.show_connections = !config.is_sequential();
   Builder builder(graph, version);
   builder.build(config, weights, nullptr, "", &built);
+  built.notes = builder.take_notes();
   return built;
 }
 

@@ -19,6 +19,8 @@ struct BuiltModel {
   LayerTable table;
   // Per layer (top-level name), whether each of its weights is trainable, in file order.
   std::map<std::string, std::vector<bool>> trainable;
+  // Things worth telling the user (config keys ignored as harmless, ...), for ModelInfo::notes.
+  std::vector<std::string> notes;
 };
 
 // Adds the model's graph inputs, nodes and outputs to `graph`.

@@ -2,6 +2,8 @@
 // attribute (never by guessing paths), in the order the layer saved them.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct LayerWeight {
 // Each layer's weights, layers in file order.
 struct LayerWeights {
   std::vector<std::pair<std::string, std::vector<LayerWeight>>> layers;
+  // Models nested as layers whose weights the reader already assigned to their inner layers
+  // (Keras 3 stores them by path); others are split by weight name when built.
+  std::map<std::string, std::shared_ptr<const LayerWeights>> nested;
 
   const std::vector<LayerWeight>* find(const std::string& layer) const;
   // The layer's list, appended (empty) if the layer is not there yet.

@@ -1,8 +1,9 @@
 // Every full-model .h5 under ../shared/fixtures (Keras 3.15 files in keras3/, Keras 1.x/2.x
 // files in real/keras_h5/) is enumerated at test time, so a newly added fixture is tested without
-// code changes. A model whose layers nnload implements must load, match Keras' stored prediction
-// within max(1e-4, 1e-5 |y|) and report Keras' parameter totals; any other must fail to load with
-// an nnload::Error that names its unsupported layer class. The recurrent ones must be in scope.
+// code changes. A model whose layers nnload implements (Keras 1's Convolution1D/2D and Merge
+// among them) must load, match Keras' stored prediction within max(1e-4, 1e-5 |y|) and report
+// Keras' parameter totals; any other must fail to load with an nnload::Error that names its
+// unsupported layer class. The recurrent ones must be in scope.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -135,6 +136,10 @@ TEST_P(SharedKerasFile, LoadsPredictsAndCountsLikeKeras) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
   const fs::path path = testing::shared_fixtures() / GetParam();
   const std::set<std::string> missing = unsupported_classes(path);
+  // Keras 1's convolutions and Merge are implemented: their files must match Keras, never fall
+  // back to the out-of-scope path below.
+  for (const char* required : {"Convolution1D", "Convolution2D", "Merge"})
+    EXPECT_EQ(missing.count(required), 0u) << required << " must be implemented";
   if (!missing.empty()) {
     EXPECT_EQ(kMustMatch.count(GetParam()), 0u)
         << GetParam() << " must load, but its " << *missing.begin() << " has no builder";

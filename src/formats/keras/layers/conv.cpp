@@ -3,6 +3,7 @@
 // re-laid out to ONNX's [out, in/groups, k...] by Transpose nodes folded at load time.
 #include "core/fail.hpp"
 #include "formats/keras/layers/layers.hpp"
+#include "formats/keras/layers/theano.hpp"
 
 namespace nnload::formats::keras {
 
@@ -69,14 +70,35 @@ int onnx_depthwise_kernel(LayerContext& ctx, int kernel, const Shape& keras_shap
                  {transposed, ctx.int64s("depthwise_kernel_shape", shape)});
 }
 
+// The kernel [k..., in/groups, out] must hold `filters` filters of the configured size.
+void check_kernel(LayerContext& ctx, const ConvGeometry& g, std::size_t spatial) {
+  const Shape& k = ctx.weight_tensor(0, "kernel").shape();
+  const int64_t filters = ctx.get_int({"filters"}, k.empty() ? 0 : k.back());
+  bool fits = k.size() == spatial + 2 && k.back() == filters;
+  for (std::size_t d = 0; fits && d < spatial; ++d) fits = k[d] == g.kernel[d];
+  if (!fits) {
+    ctx.corrupt(fmt::format("kernel has shape {}, expected [{}, in, {}] (kernel_size {}, filters {})",
+                            shape_to_list(k), fmt::join(g.kernel, ", "), filters,
+                            shape_to_list(g.kernel), filters));
+  }
+}
+
+std::vector<int64_t> leading_axes(std::size_t n) {
+  std::vector<int64_t> axes;
+  for (std::size_t d = 0; d < n; ++d) axes.push_back(static_cast<int64_t>(d));
+  return axes;
+}
+
 template <std::size_t Spatial>
 std::vector<int> conv(LayerContext& ctx) {
   ctx.expect_inputs(1, 1);
   const bool use_bias = ctx.get_bool({"use_bias", "bias"}, true);
   ctx.expect_weights(use_bias ? 2 : 1, use_bias ? "kernel, bias" : "kernel");
   const ConvGeometry g = geometry(ctx, Spatial);
+  check_kernel(ctx, g, Spatial);
   const int64_t groups = ctx.get_int({"groups"}, 1);
-  std::vector<int> inputs = {ctx.input(), onnx_kernel(ctx, ctx.weight(0, "kernel"), Spatial)};
+  const int kernel = theano_flipped(ctx, ctx.weight(0, "kernel"), leading_axes(Spatial));
+  std::vector<int> inputs = {ctx.input(), onnx_kernel(ctx, kernel, Spatial)};
   if (use_bias) inputs.push_back(ctx.weight(1, "bias"));
   const int y = ctx.add("Conv", "Conv", inputs, conv_attributes(ctx, g, groups), conv_domain(ctx));
   return {ctx.config_activation(y)};

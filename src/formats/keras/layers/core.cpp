@@ -2,6 +2,7 @@
 // Flatten, Reshape, Permute, RepeatVector, Embedding.
 #include "core/fail.hpp"
 #include "formats/keras/layers/layers.hpp"
+#include "graph/shape_probe.hpp"
 
 namespace nnload::formats::keras {
 
@@ -11,6 +12,23 @@ std::vector<int> dense(LayerContext& ctx) {
   ctx.expect_inputs(1, 1);
   const bool use_bias = ctx.get_bool({"use_bias", "bias"}, true);
   ctx.expect_weights(use_bias ? 2 : 1, use_bias ? "kernel, bias" : "kernel");
+  const Shape& kernel = ctx.weight_tensor(0, "kernel").shape();
+  const int64_t units = ctx.get_int({"units", "output_dim"}, kernel.empty() ? 0 : kernel.back());
+  if (kernel.size() != 2 || kernel[1] != units) {
+    ctx.corrupt("kernel has shape " + shape_to_list(kernel) + ", expected [in, " +
+                std::to_string(units) + "] for units " + std::to_string(units));
+  }
+  if (use_bias && ctx.weight_tensor(1, "bias").shape() != Shape{units}) {
+    ctx.corrupt("bias has shape " + shape_to_list(ctx.weight_tensor(1, "bias").shape()) +
+                ", expected [" + std::to_string(units) + "]");
+  }
+  // A config whose input width differs from the kernel's rows: caught here rather than at the
+  // first prediction.
+  const std::optional<Shape> in = graph::probe_shape(ctx.graph(), ctx.input());
+  if (in && !in->empty() && in->back() >= 0 && in->back() != kernel[0]) {
+    fail(ErrorCode::shape, "layer '{}' (Dense): input has {} features, the kernel {} rows",
+         ctx.layer().name, in->back(), kernel[0]);
+  }
   int y = ctx.add("MatMul", "MatMul", {ctx.input(), ctx.weight(0, "kernel")});
   if (use_bias) y = ctx.add("Add", "bias_add", {y, ctx.weight(1, "bias")});
   return {ctx.config_activation(y)};
@@ -81,6 +99,13 @@ std::vector<int> repeat_vector(LayerContext& ctx) {
 std::vector<int> embedding(LayerContext& ctx) {
   ctx.expect_inputs(1, 1);
   ctx.expect_weights(1, "embeddings");
+  const Shape& table = ctx.weight_tensor(0, "embeddings").shape();
+  const Shape expected = {ctx.get_int({"input_dim"}, table.empty() ? 0 : table[0]),
+                          ctx.get_int({"output_dim"}, table.size() < 2 ? 0 : table[1])};
+  if (table != expected) {
+    ctx.corrupt("embeddings have shape " + shape_to_list(table) + ", expected " +
+                shape_to_list(expected) + " (input_dim, output_dim)");
+  }
   int ids = ctx.input();
   // Keras feeds embeddings from float32 inputs by default; Gather wants integer indices.
   if (ctx.graph().value(ids).dtype != DType::i32 && ctx.graph().value(ids).dtype != DType::i64) {

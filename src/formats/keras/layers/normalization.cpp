@@ -19,6 +19,13 @@ int along_axis(LayerContext& ctx, int vector, int64_t axis, int64_t rank, int64_
 
 std::vector<int> batch_normalization(LayerContext& ctx) {
   ctx.expect_inputs(1, 1);
+  // Keras 1's modes 1 (per sample) and 2 (batch statistics at test time too) normalise with
+  // statistics of the input, not the stored ones. Its running_std holds the variance (Keras 1.2's
+  // normalize_batch_in_training returns the variance and batch_normalization divides by
+  // sqrt(running_std + epsilon)), so mode 0 is Keras 2's computation.
+  if (const int64_t mode = ctx.get_int({"mode"}, 0); mode != 0)
+    ctx.unsupported("Keras 1 BatchNormalization mode " + std::to_string(mode) +
+                    " is not supported (mode 0 only)");
   const bool scale = ctx.get_bool({"scale"}, true);
   const bool center = ctx.get_bool({"center"}, true);
   const std::size_t count = 2 + (scale ? 1 : 0) + (center ? 1 : 0);
