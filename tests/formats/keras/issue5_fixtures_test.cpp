@@ -132,12 +132,6 @@ TEST_P(KerasIssue5Fixture, LoadsLikeKerasOrFailsAsDocumented) {
   const Model model = km::load_entry(e);
   EXPECT_TRUE(km::totals_match(model, e));
   EXPECT_TRUE(km::layer_table_matches(model, e));
-  if (e.value("family", "") == "cudnn_rnn") {
-    // The generator's reference reads CuDNN kernels as plain Keras kernels; tf.keras hands each
-    // gate's block to cuDNN as its [units, in] matrix (see recurrent_fixtures_test.cpp, which
-    // skips it for the same reason): loading, totals and the table are still checked.
-    GTEST_SKIP() << "cudnn_rnn.npz assumes plain kernel layouts, unlike tf.keras' CuDNN layers";
-  }
   EXPECT_TRUE(km::predicts_like_reference(model, e));
   if (e.value("expect_warning", false)) {
     EXPECT_FALSE(model.info().notes.empty()) << "a newer Keras' harmless key deserves a note";

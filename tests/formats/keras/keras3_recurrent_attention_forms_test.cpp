@@ -1,9 +1,7 @@
-// The shared Keras 3 models whose layers other work adds in parallel: text_rnn and
-// text_rnn_masked (Embedding with mask_zero, LSTM, GRU, Bidirectional, Keras 3's NotEqual op)
-// and transformer_block (MultiHeadAttention). Each as .keras, as .weights.h5 with the .keras's
-// config and with the .h5's model_config, against Keras' stored predictions. On a build without
-// the recurrent and attention layer builders they are skipped, saying so; once those are merged
-// they must pass (the .keras reading they exercise is this branch's).
+// The shared Keras 3 models with recurrent and attention layers: text_rnn and text_rnn_masked
+// (Embedding with mask_zero, LSTM, GRU, Bidirectional, Keras 3's NotEqual op) and
+// transformer_block (MultiHeadAttention). Each as .keras, as .weights.h5 with the .keras's
+// config and with the .h5's model_config, against Keras' stored predictions.
 #include <gtest/gtest.h>
 
 #include "formats/keras/keras3_test_support.hpp"
@@ -14,37 +12,33 @@ namespace {
 
 using testing::keras3_fixture;
 
-class Keras3PendingLayers : public ::testing::TestWithParam<std::string> {
+class Keras3RecurrentAttentionForms : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     NNLOAD_REQUIRE_SHARED_FIXTURES();
-    for (const char* cls : {"LSTM", "GRU", "Bidirectional", "Embedding", "MultiHeadAttention"}) {
-      if (!formats::keras::find_layer_builder(cls))
-        GTEST_SKIP() << cls << " is not implemented in this build";
-    }
   }
 };
 
-TEST_P(Keras3PendingLayers, KerasArchivePredictsLikeKeras) {
+TEST_P(Keras3RecurrentAttentionForms, KerasArchivePredictsLikeKeras) {
   const Model model = load(keras3_fixture(GetParam() + ".keras"));
   EXPECT_EQ(testing::printed_total(model, "Total params"), testing::manifest_params(GetParam()));
   EXPECT_TRUE(testing::predicts_like_keras(model, GetParam()));
 }
 
-TEST_P(Keras3PendingLayers, WeightsFileWithTheKerasArchivesConfig) {
+TEST_P(Keras3RecurrentAttentionForms, WeightsFileWithTheKerasArchivesConfig) {
   EXPECT_TRUE(
       testing::predicts_like_keras(load_keras(keras3_fixture(GetParam() + ".keras").string(),
                                               keras3_fixture(GetParam() + ".weights.h5")),
                                    GetParam()));
 }
 
-TEST_P(Keras3PendingLayers, WeightsFileWithTheH5sModelConfig) {
+TEST_P(Keras3RecurrentAttentionForms, WeightsFileWithTheH5sModelConfig) {
   EXPECT_TRUE(testing::predicts_like_keras(load_keras(keras3_fixture(GetParam() + ".h5").string(),
                                                       keras3_fixture(GetParam() + ".weights.h5")),
                                            GetParam()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Shared, Keras3PendingLayers,
+INSTANTIATE_TEST_SUITE_P(Shared, Keras3RecurrentAttentionForms,
                          ::testing::Values("text_rnn", "text_rnn_masked", "transformer_block"));
 
 }  // namespace
