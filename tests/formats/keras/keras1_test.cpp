@@ -10,6 +10,7 @@
 #include "formats/keras/model_builder.hpp"
 #include "graph/executor.hpp"
 #include "graph/passes/passes.hpp"
+#include "nnload/keras.hpp"
 #include "nnload/model.hpp"
 #include "support/error_capture.hpp"
 #include "support/fixtures.hpp"
@@ -437,6 +438,44 @@ TEST(Dl4jTwins, Conv2dTwinsDifferByTheTheanoFlip) {
   EXPECT_TRUE(
       testing::tensors_close(y_th, correlate(x, flipped(k), b, 1, 1, 0, 0, 3, 3), 1e-3, 1e-5));
   EXPECT_FALSE(testing::tensors_close(y_tf, y_th, 1e-3, 1e-5));
+}
+
+// The one dl4j file whose model runs Python code (a Lambda around tf.space_to_depth): with a C++
+// replacement registered for that Lambda, it loads and predicts what space_to_depth gives.
+class SpaceToDepth2 final : public nnload::keras::CustomLayer {
+ public:
+  std::vector<Tensor> call(const std::vector<Tensor>& inputs) const override {
+    const Tensor& x = inputs.at(0);
+    const std::int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
+    Tensor y = Tensor::empty(DType::f32, {n, h / 2, w / 2, 4 * c});
+    const float* in = x.data<float>();
+    float* out = y.mutable_data<float>();
+    for (std::int64_t b = 0; b < n; ++b)
+      for (std::int64_t i = 0; i < h / 2; ++i)
+        for (std::int64_t j = 0; j < w / 2; ++j)
+          for (std::int64_t dy = 0; dy < 2; ++dy)
+            for (std::int64_t dx = 0; dx < 2; ++dx)
+              for (std::int64_t k = 0; k < c; ++k)
+                out[((b * (h / 2) + i) * (w / 2) + j) * 4 * c + (dy * 2 + dx) * c + k] =
+                    in[((b * h + 2 * i + dy) * w + 2 * j + dx) * c + k];
+    return {y};
+  }
+};
+
+TEST(Dl4jLambda, SpaceToDepthRunsWithARegisteredReplacement) {
+  NNLOAD_REQUIRE_SHARED_FIXTURES();
+  const auto path = dl4j("space_to_depth_simple_tensorflow_1.h5");
+  EXPECT_EQ(testing::code_of([&] { load(path); }), ErrorCode::custom_layer_missing);
+  nnload::keras::register_layer("Lambda:space_to_depth_x2", [](const nnload::keras::LayerSpec&) {
+    return std::make_shared<SpaceToDepth2>();
+  });
+  const Model model = load(path);
+  nnload::keras::unregister_layer("Lambda:space_to_depth_x2");
+  const Tensor x = random_tensor({2, 6, 6, 4}, 5);
+  const Tensor y = model.predict({x})[0];
+  EXPECT_EQ(y.shape(), (Shape{2, 3, 3, 16}));
+  EXPECT_TRUE(all_finite(y));
+  EXPECT_TRUE(testing::tensors_close(y, SpaceToDepth2().call({x})[0], 0, 0));
 }
 
 }  // namespace
