@@ -1,7 +1,7 @@
 // Keras 3 .keras archives, and .weights.h5 files loaded into a config taken from the .keras's
 // config.json or the .h5's model_config, against Keras' stored predictions (within
 // max(1e-4, 1e-5 |y|)) and the manifest's parameter counts. The models with recurrent and
-// attention layers are in keras3_pending_layers_test.cpp; custom_layer in custom_layers_test.cpp.
+// attention layers are in keras3_recurrent_attention_forms_test.cpp; custom_layer in custom_layers_test.cpp.
 #include <gtest/gtest.h>
 
 #include "formats/keras/keras3_test_support.hpp"
