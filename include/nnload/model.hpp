@@ -18,6 +18,14 @@
 namespace nnload {
 
 // A model input or output as declared by the file: -1 marks a dimension fixed only at run time.
+// Time one op type took in Model::profile: the graph's nodes of that op that ran, and their
+// kernels' seconds.
+struct OpProfile {
+  std::string op;  // "Conv", "MatMul", or an internal op with its domain: "nnload.Conv"
+  int nodes = 0;
+  double seconds = 0;
+};
+
 struct TensorInfo {
   std::string name;
   DType dtype = DType::f32;
@@ -119,6 +127,10 @@ class Model {
   // ONNX initializers that the file also declares as graph inputs: predict() by name takes a
   // value for them in place of the stored one (not passing one keeps the stored value).
   std::vector<TensorInfo> overridable_inputs() const;
+
+  // Runs predict(inputs) `runs` times timing every kernel; per op type, slowest first (seconds
+  // summed over the runs). For finding where a model's time goes (`nnload bench --profile`).
+  std::vector<OpProfile> profile(const std::vector<Tensor>& inputs, int runs = 1) const;
 
   // Runs the model on inputs given in inputs() order; returns outputs in outputs() order.
   // Inputs must have the declared dtype and a shape matching the declared one (any size where

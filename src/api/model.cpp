@@ -1,5 +1,7 @@
 #include "nnload/model.hpp"
 
+#include <algorithm>
+
 #include "api/model_impl.hpp"
 #include "api/summary.hpp"
 #include "core/fail.hpp"
@@ -22,6 +24,20 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
     throw Error(impl_->model.weights_only_code, impl_->model.weights_only_reason);
   ScopedThreads threads(threads_);
   return impl_->executor->run(inputs);
+}
+
+std::vector<OpProfile> Model::profile(const std::vector<Tensor>& inputs, int runs) const {
+  if (!impl_->executor)
+    throw Error(impl_->model.weights_only_code, impl_->model.weights_only_reason);
+  ScopedThreads threads(threads_);
+  std::map<std::string, graph::Executor::OpTime> per_op;
+  for (int r = 0; r < runs; ++r) impl_->executor->run_profiled(inputs, per_op);
+  std::vector<OpProfile> result;
+  for (const auto& [op, t] : per_op)
+    result.push_back({op, runs > 0 ? t.steps / runs : 0, t.seconds});
+  std::sort(result.begin(), result.end(),
+            [](const OpProfile& a, const OpProfile& b) { return a.seconds > b.seconds; });
+  return result;
 }
 
 std::vector<TensorInfo> Model::overridable_inputs() const {

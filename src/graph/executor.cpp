@@ -114,6 +114,26 @@ std::shared_ptr<const Plan> Executor::plan_for(const std::vector<Shape>& input_s
 
 std::vector<Tensor> Executor::run(std::span<const Tensor> inputs) const {
   check_inputs(inputs);
+  return plan_for_inputs(inputs)->run(inputs);
+}
+
+std::vector<Tensor> Executor::run_profiled(std::span<const Tensor> inputs,
+                                           std::map<std::string, OpTime>& per_op) const {
+  check_inputs(inputs);
+  const std::shared_ptr<const Plan> plan = plan_for_inputs(inputs);
+  std::vector<double> seconds;
+  std::vector<Tensor> outputs = plan->run(inputs, &seconds);
+  const std::vector<int> nodes = plan->step_nodes();
+  for (std::size_t s = 0; s < nodes.size(); ++s) {
+    const Node& node = graph_->node(nodes[s]);
+    OpTime& t = per_op[node.domain.empty() ? node.op : node.domain + "." + node.op];
+    ++t.steps;
+    t.seconds += seconds[s];
+  }
+  return outputs;
+}
+
+std::shared_ptr<const Plan> Executor::plan_for_inputs(std::span<const Tensor> inputs) const {
   std::vector<Shape> shapes;
   shapes.reserve(inputs.size());
   for (const Tensor& t : inputs) shapes.push_back(t.shape());
@@ -130,11 +150,11 @@ std::vector<Tensor> Executor::run(std::span<const Tensor> inputs) const {
       // Retried below with the integer inputs' values known; if that plan fails too, its
       // error is the one that explains the model.
     }
-    if (plan) return plan->run(inputs);
+    if (plan) return plan;
   }
   std::shared_ptr<const Plan> plan = plan_for(shapes, shape_data);
   shape_inputs_ = true;
-  return plan->run(inputs);
+  return plan;
 }
 
 InferredGraph Executor::infer(const std::vector<Shape>& input_shapes,

@@ -38,6 +38,15 @@ class Executor {
   // the caller owns). Re-entrant: many threads may call run() on one executor at once.
   std::vector<Tensor> run(std::span<const Tensor> inputs) const;
 
+  // run() timing every kernel: per op type ("Conv", "nnload.Conv"), the steps that ran and their
+  // seconds are added to `per_op`.
+  struct OpTime {
+    int steps = 0;
+    double seconds = 0;
+  };
+  std::vector<Tensor> run_profiled(std::span<const Tensor> inputs,
+                                   std::map<std::string, OpTime>& per_op) const;
+
   // Shape inference alone (no kernels built), for summaries and metadata. Only computations
   // on at most max_fold_bytes of known inputs are folded (shape arithmetic, not weights).
   InferredGraph infer(const std::vector<Shape>& input_shapes,
@@ -49,6 +58,8 @@ class Executor {
 
  private:
   // `values`: the inputs whose data the plan may assume (see shape_inputs_), else empty.
+  // The plan for these inputs (by shape, or by value for shape-data inputs; see shape_inputs_).
+  std::shared_ptr<const Plan> plan_for_inputs(std::span<const Tensor> inputs) const;
   std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& input_shapes,
                                        std::span<const Tensor> values = {}) const;
   void check_inputs(std::span<const Tensor> inputs) const;

@@ -1,5 +1,6 @@
 #include "graph/plan.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -330,7 +331,15 @@ void Plan::release_arena(std::unique_ptr<Arena> arena) const {
   pool_.push_back(std::move(arena));
 }
 
-std::vector<Tensor> Plan::run(std::span<const Tensor> inputs) const {
+std::vector<int> Plan::step_nodes() const {
+  std::vector<int> nodes;
+  for (const Step& step : steps_) nodes.push_back(step.node);
+  return nodes;
+}
+
+std::vector<Tensor> Plan::run(std::span<const Tensor> inputs,
+                              std::vector<double>* step_seconds) const {
+  if (step_seconds != nullptr) step_seconds->resize(steps_.size(), 0.0);
   std::vector<Tensor> outputs(graph_outputs_.size());
   for (std::size_t j = 0; j < graph_outputs_.size(); ++j) {
     if (placements_[static_cast<std::size_t>(graph_outputs_[j])].base ==
@@ -352,7 +361,14 @@ std::vector<Tensor> Plan::run(std::span<const Tensor> inputs) const {
   }
   for (std::size_t s = 0; s < steps_.size(); ++s) {
     try {
-      steps_[s].kernel->run(arena->step_inputs[s], arena->step_outputs[s]);
+      if (step_seconds == nullptr) {
+        steps_[s].kernel->run(arena->step_inputs[s], arena->step_outputs[s]);
+      } else {
+        const auto start = std::chrono::steady_clock::now();
+        steps_[s].kernel->run(arena->step_inputs[s], arena->step_outputs[s]);
+        (*step_seconds)[s] +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      }
     } catch (const Error& e) {
       rethrow_with_context(e, steps_[s].description);
     }

@@ -46,7 +46,11 @@ class Plan {
   Plan(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
        const std::vector<Shape>& input_shapes, std::span<const Tensor> input_values = {});
 
-  std::vector<Tensor> run(std::span<const Tensor> inputs) const;
+  // `step_seconds`, when given, receives each step's kernel time (added to what it holds).
+  std::vector<Tensor> run(std::span<const Tensor> inputs,
+                          std::vector<double>* step_seconds = nullptr) const;
+  // The graph node each step runs, in step order.
+  std::vector<int> step_nodes() const;
   std::size_t arena_bytes() const { return arena_bytes_; }
   const InferredGraph& inferred() const { return inferred_; }
 

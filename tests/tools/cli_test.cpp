@@ -209,5 +209,56 @@ TEST_F(Cli, ExampleProgramLoadsSummarisesAndPredicts) {
   EXPECT_NE(slurp(path("ex2.txt")).find("Model loading failed."), std::string::npos);
 }
 
+TEST_F(Cli, BenchPrintsTimingsAndAProfile) {
+  const CliRun r = run("bench " + model_ + " --threads 1 --runs 5 --warmup 1 --profile");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* line : {"load", "first predict", "latency median", "p10", "p90", "peak RSS"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing in\n" << r.out;
+  // digits_cnn's convolutions run as channels-last nnload Conv nodes: no Transpose at all.
+  EXPECT_NE(r.out.find("nnload.Conv"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Transpose"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, BenchJsonHoldsEveryFigure) {
+  const CliRun r =
+      run("bench " + model_ + " --input " + sample_ + " --runs 7 --warmup 0 --json --profile");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["runs"], 7);
+  EXPECT_EQ(j["format"], "Keras HDF5");
+  EXPECT_GT(j["load_ms"].get<double>(), 0.0);
+  EXPECT_GT(j["first_predict_ms"].get<double>(), 0.0);
+  EXPECT_LE(j["p10_ms"].get<double>(), j["median_ms"].get<double>());
+  EXPECT_LE(j["median_ms"].get<double>(), j["p90_ms"].get<double>());
+  EXPECT_GT(j["peak_rss_mib"].get<double>(), 1.0);
+  double share = 0;
+  for (const auto& row : j["profile"]) share += row["share"].get<double>();
+  EXPECT_NEAR(share, 1.0, 1e-9);
+}
+
+TEST_F(Cli, BenchRejectsBadArguments) {
+  EXPECT_EQ(run("bench " + model_ + " --runs 0").status, 2);
+  EXPECT_EQ(run("bench " + path("missing.h5").string()).status, 1);
+  const CliRun wrong_input = run("bench " + model_ + " --input " + model_);
+  EXPECT_EQ(wrong_input.status, 1);
+  EXPECT_NE(wrong_input.err.find("error:"), std::string::npos);
+}
+
+TEST(ModelProfile, TimesEveryOpTypeSlowestFirst) {
+  const Model model = load(fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_cnn.h5");
+  const Tensor x = io::load_npy(fs::path(NNLOAD_SOURCE_DIR) / "examples/models/digits_sample.npy");
+  const std::vector<OpProfile> profile = model.profile({x}, 3);
+  ASSERT_FALSE(profile.empty());
+  int nodes = 0;
+  for (std::size_t i = 0; i < profile.size(); ++i) {
+    nodes += profile[i].nodes;
+    EXPECT_GE(profile[i].seconds, 0.0);
+    if (i > 0) {
+      EXPECT_LE(profile[i].seconds, profile[i - 1].seconds);
+    }
+  }
+  EXPECT_GT(nodes, 2);
+}
+
 }  // namespace
 }  // namespace nnload

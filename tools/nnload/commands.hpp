@@ -18,5 +18,6 @@ Command add_predict_command(CLI::App& app);
 Command add_weights_command(CLI::App& app);
 Command add_ops_command(CLI::App& app);
 Command add_signatures_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 
 }  // namespace nnload::cli

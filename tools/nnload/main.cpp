@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   std::map<CLI::App*, nnload::cli::Action> actions;
   for (auto add : {nnload::cli::add_summary_command, nnload::cli::add_inspect_command,
                    nnload::cli::add_predict_command, nnload::cli::add_weights_command,
-                   nnload::cli::add_ops_command, nnload::cli::add_signatures_command}) {
+                   nnload::cli::add_ops_command, nnload::cli::add_signatures_command,
+                   nnload::cli::add_bench_command}) {
     auto [sub, action] = add(app);
     actions[sub] = std::move(action);
   }
