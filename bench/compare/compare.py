@@ -109,12 +109,16 @@ def env_for(threads):
 
 
 def wait_idle(args, log):
+    # Once a full --max-wait went by without the machine becoming idle, later rounds wait at
+    # most 10 s each: a machine busy with other work for minutes stays busy.
+    limit = args.max_wait if not getattr(args, "gave_up", False) else min(10.0, args.max_wait)
     waited = 0.0
-    while os.getloadavg()[0] > args.max_load and waited < args.max_wait:
+    while os.getloadavg()[0] > args.max_load and waited < limit:
         time.sleep(5)
         waited += 5
     load = os.getloadavg()[0]
     if load > args.max_load:
+        args.gave_up = True
         log(f"  load average {load:.2f} still above {args.max_load} after {waited:.0f} s; going on")
     return load
 

@@ -15,8 +15,11 @@ say() { echo "run.sh: $*" >&2; }
 
 # 1. Packages. apt only when something is missing (needs root); npm into the cache.
 need=()
-for pkg in libopencv-dev libtorch-dev python3-torch python3-torchvision python3-onnx nodejs npm; do
+for pkg in libopencv-dev libtorch-dev python3-torch python3-torchvision python3-onnx; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+for tool in node npm; do  # node may come from elsewhere than Debian's nodejs
+  command -v "$tool" >/dev/null || need+=("$([ "$tool" = node ] && echo nodejs || echo npm)")
 done
 if ((${#need[@]})); then
   say "installing ${need[*]}"
