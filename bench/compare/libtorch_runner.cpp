@@ -60,9 +60,8 @@ int main(int argc, char** argv) {
                          shape);
       }
     }
-    std::printf(
-        "{\"runtime\":\"libtorch\",\"load_ms\":%f,\"first_ms\":%f,\"latencies_ms\":[%s]}\n",
-        load_ms, first_ms, lat.c_str());
+    std::printf("{\"runtime\":\"libtorch\",\"load_ms\":%f,\"first_ms\":%f,\"latencies_ms\":[%s]}\n",
+                load_ms, first_ms, lat.c_str());
   } catch (const std::exception& e) {
     std::string msg = e.what();
     for (char& c : msg) c = c == '\n' ? ' ' : c;

@@ -55,7 +55,9 @@ inline void write_npy(const std::string& path, const float* data,
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
   size_t n = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
-    header += std::to_string(shape[i]) + (shape.size() == 1 ? "," : i + 1 < shape.size() ? ", " : "");
+    header += std::to_string(shape[i]) + (shape.size() == 1      ? ","
+                                          : i + 1 < shape.size() ? ", "
+                                                                 : "");
     n *= static_cast<size_t>(shape[i]);
   }
   header += "), }";
