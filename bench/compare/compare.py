@@ -104,7 +104,8 @@ def env_for(threads):
     env["OMP_NUM_THREADS"] = str(threads)
     env["OPENBLAS_NUM_THREADS"] = str(threads)
     env["MKL_NUM_THREADS"] = str(threads)
-    env["OMP_WAIT_POLICY"] = env.get("OMP_WAIT_POLICY", "PASSIVE")
+    # OMP_WAIT_POLICY stays the runtime's default: PASSIVE makes OpenMP threads sleep between
+    # parallel regions, which penalises nnload and libtorch against ONNX Runtime's spinning pool.
     return env
 
 
