@@ -137,21 +137,19 @@ std::shared_ptr<const Plan> Executor::plan_for_inputs(std::span<const Tensor> in
   std::vector<Shape> shapes;
   shapes.reserve(inputs.size());
   for (const Tensor& t : inputs) shapes.push_back(t.shape());
-  std::vector<Tensor> shape_data;
-  for (const Tensor& t : inputs) shape_data.push_back(is_shape_data(t) ? t : Tensor());
-  const bool any_shape_data = std::any_of(shape_data.begin(), shape_data.end(),
-                                          [](const Tensor& t) { return t.defined(); });
+  // The common case plans by shape alone and never looks at the data.
+  const bool any_shape_data = std::any_of(inputs.begin(), inputs.end(), is_shape_data);
   if (!shape_inputs_ || !any_shape_data) {
-    std::shared_ptr<const Plan> plan;
     try {
-      plan = plan_for(shapes);
+      return plan_for(shapes);
     } catch (const Error&) {
       if (!any_shape_data) throw;
       // Retried below with the integer inputs' values known; if that plan fails too, its
       // error is the one that explains the model.
     }
-    if (plan) return plan;
   }
+  std::vector<Tensor> shape_data;
+  for (const Tensor& t : inputs) shape_data.push_back(is_shape_data(t) ? t : Tensor());
   std::shared_ptr<const Plan> plan = plan_for(shapes, shape_data);
   shape_inputs_ = true;
   return plan;

@@ -19,20 +19,22 @@ Json read_json_entry(const io::ZipReader& zip, const io::ZipEntry& entry) {
   return parse_config_json(text, entry.name);
 }
 
-// A stored entry is opened where it lies in the mapped archive (its CRC checked first); a
-// deflated one is inflated into memory kept alive by the tensors that view it.
-VarNode read_h5_weights(const io::ZipReader& zip, const io::ZipEntry& entry) {
-  std::shared_ptr<const void> keep_alive;
-  std::span<const std::byte> bytes;
+// An entry's bytes and what keeps them alive: a stored entry where it lies in the mapped archive
+// (its CRC checked first); a deflated one inflated into memory kept alive by the tensors that
+// view it.
+std::pair<std::shared_ptr<const void>, std::span<const std::byte>> entry_bytes(
+    const io::ZipReader& zip, const io::ZipEntry& entry) {
   if (entry.stored()) {
     zip.check_crc(entry);
-    keep_alive = zip.keep_alive();
-    bytes = zip.stored_data(entry);
-  } else {
-    auto data = std::make_shared<std::vector<std::byte>>(zip.read(entry, UINT64_MAX));
-    bytes = std::span<const std::byte>(data->data(), data->size());
-    keep_alive = data;
+    return {zip.keep_alive(), zip.stored_data(entry)};
   }
+  auto data = std::make_shared<std::vector<std::byte>>(zip.read(entry, UINT64_MAX));
+  const std::span<const std::byte> bytes(data->data(), data->size());
+  return {std::move(data), bytes};
+}
+
+VarNode read_h5_weights(const io::ZipReader& zip, const io::ZipEntry& entry) {
+  auto [keep_alive, bytes] = entry_bytes(zip, entry);
   const auto file =
       io::hdf5::open_image(std::move(keep_alive), bytes, zip.name() + ": " + entry.name);
   return read_var_tree(file->root());
@@ -40,17 +42,7 @@ VarNode read_h5_weights(const io::ZipReader& zip, const io::ZipEntry& entry) {
 
 // Keras writes the .npz into the archive with force_zip64, stored or not: a zip inside the zip.
 VarNode read_npz_weights(const io::ZipReader& zip, const io::ZipEntry& entry) {
-  std::shared_ptr<const void> keep_alive;
-  std::span<const std::byte> bytes;
-  if (entry.stored()) {
-    zip.check_crc(entry);
-    keep_alive = zip.keep_alive();
-    bytes = zip.stored_data(entry);
-  } else {
-    auto data = std::make_shared<std::vector<std::byte>>(zip.read(entry, UINT64_MAX));
-    bytes = std::span<const std::byte>(data->data(), data->size());
-    keep_alive = data;
-  }
+  auto [keep_alive, bytes] = entry_bytes(zip, entry);
   const io::ZipReader inner(std::move(keep_alive), bytes, zip.name() + ": " + entry.name);
   return read_npz_var_tree(inner);
 }

@@ -326,16 +326,21 @@ class Builder {
     }
     LayerResult result = call_layer(merge, weights, merged, prefix);
     record_row(out, merge, result, {});
-    int x = result.outputs.at(0);
-    for (std::size_t i = 1; i < config.layers.size(); ++i) {
+    return chain_layers(config, weights, result.outputs.at(0), 1, prefix, out);
+  }
+
+  // A Sequential model's layers from `first` on, each fed the previous one's single output.
+  std::vector<int> chain_layers(const ModelConfig& config, const LayerWeights& weights, int x,
+                                std::size_t first, const std::string& prefix, BuiltModel* out) {
+    for (std::size_t i = first; i < config.layers.size(); ++i) {
       const LayerConfig& layer = config.layers[i];
-      LayerResult next = call_layer(layer, weights, {x}, prefix);
-      if (next.outputs.size() != 1) {
+      LayerResult result = call_layer(layer, weights, {x}, prefix);
+      if (result.outputs.size() != 1) {
         fail(ErrorCode::unsupported, "layer '{}' returns {} outputs inside a Sequential model",
-             layer.name, next.outputs.size());
+             layer.name, result.outputs.size());
       }
-      x = next.outputs[0];
-      record_row(out, layer, next, {});
+      x = result.outputs[0];
+      record_row(out, layer, result, {});
     }
     if (out) {
       graph_.add_output(x, config.layers.back().name);
@@ -375,21 +380,7 @@ class Builder {
       x = make_input(is_input ? head.name : head.name + "_input", input_dtype(head), *shape, out);
       first = is_input ? 1 : 0;
     }
-    for (std::size_t i = first; i < config.layers.size(); ++i) {
-      const LayerConfig& layer = config.layers[i];
-      LayerResult result = call_layer(layer, weights, {x}, prefix);
-      if (result.outputs.size() != 1) {
-        fail(ErrorCode::unsupported, "layer '{}' returns {} outputs inside a Sequential model",
-             layer.name, result.outputs.size());
-      }
-      x = result.outputs[0];
-      record_row(out, layer, result, {});
-    }
-    if (out) {
-      graph_.add_output(x, config.layers.back().name);
-      out->outputs.push_back({config.layers.back().name, DType::f32, {}});
-    }
-    return {x};
+    return chain_layers(config, weights, x, first, prefix, out);
   }
 
   std::vector<int> build_functional(const ModelConfig& config, const LayerWeights& weights,

@@ -120,6 +120,22 @@ int inverse_l2_norm(LayerContext& ctx, int x, const std::vector<int64_t>& axes, 
 // --- op-layer arguments
 
 Json value_placeholder(int value) { return Json{{"__nnload_value__", value}}; }
+
+Json replace_tensor_refs(const Json& j, bool (*is_ref)(const Json&), const std::vector<int>& values,
+                         std::size_t& next) {
+  if (is_ref(j)) return next < values.size() ? value_placeholder(values[next++]) : Json();
+  if (j.is_array()) {
+    Json out = Json::array();
+    for (const Json& e : j) out.push_back(replace_tensor_refs(e, is_ref, values, next));
+    return out;
+  }
+  if (j.is_object()) {
+    Json out = Json::object();
+    for (const auto& [k, v] : j.items()) out[k] = replace_tensor_refs(v, is_ref, values, next);
+    return out;
+  }
+  return j;
+}
 bool is_value(const Json& j) { return j.is_object() && j.contains("__nnload_value__"); }
 int value_of(const Json& j) { return j["__nnload_value__"].get<int>(); }
 

@@ -72,6 +72,10 @@ struct OpArgs {
 };
 
 Json value_placeholder(int value);
+// `j` with every tensor reference (`is_ref`) replaced, in order, by the placeholder of the next
+// of `values` (the graph values the model builder resolved for them); `next` advances.
+Json replace_tensor_refs(const Json& j, bool (*is_ref)(const Json&), const std::vector<int>& values,
+                         std::size_t& next);
 bool is_value(const Json& j);
 int value_of(const Json& j);
 

@@ -10,20 +10,12 @@ namespace {
 // Replaces the __keras_tensor__ records of a Keras 3 call argument by the graph values the
 // model builder resolved, in the order config.cpp collected them.
 Json with_values(const Json& j, const std::vector<int>& values, std::size_t& next) {
-  if (j.is_object() && j.value("class_name", "") == "__keras_tensor__") {
-    return next < values.size() ? extra::value_placeholder(values[next++]) : Json();
-  }
-  if (j.is_array()) {
-    Json out = Json::array();
-    for (const Json& e : j) out.push_back(with_values(e, values, next));
-    return out;
-  }
-  if (j.is_object()) {
-    Json out = Json::object();
-    for (const auto& [k, v] : j.items()) out[k] = with_values(v, values, next);
-    return out;
-  }
-  return j;
+  return extra::replace_tensor_refs(
+      j,
+      [](const Json& r) {
+        return r.is_object() && r.value("class_name", "") == "__keras_tensor__";
+      },
+      values, next);
 }
 
 std::vector<int> keras_op_layer(LayerContext& ctx) {

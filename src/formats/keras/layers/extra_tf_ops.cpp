@@ -21,19 +21,7 @@ bool is_tf_keras_ref(const Json& j) {
 // tf.keras writes tensors passed by keyword as [layer, node, tensor]; config.cpp collected them
 // in this same order.
 Json with_values(const Json& j, const std::vector<int>& values, std::size_t& next) {
-  if (is_tf_keras_ref(j))
-    return next < values.size() ? extra::value_placeholder(values[next++]) : Json();
-  if (j.is_array()) {
-    Json out = Json::array();
-    for (const Json& e : j) out.push_back(with_values(e, values, next));
-    return out;
-  }
-  if (j.is_object()) {
-    Json out = Json::object();
-    for (const auto& [k, v] : j.items()) out[k] = with_values(v, values, next);
-    return out;
-  }
-  return j;
+  return extra::replace_tensor_refs(j, is_tf_keras_ref, values, next);
 }
 
 std::vector<int> tf_op_lambda(LayerContext& ctx) {
