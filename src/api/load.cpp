@@ -20,8 +20,8 @@ formats::LoadedModel read_model(const std::filesystem::path& path, const LoadOpt
   if (!options.keras_config.empty()) {
     if (format != detail::Format::keras_h5 && format != detail::Format::keras_zip) {
       fail(ErrorCode::invalid_argument,
-           "{}: a Keras config was given, but this is a {} file, not Keras weights",
-           path.string(), detail::format_name(format));
+           "{}: a Keras config was given, but this is a {} file, not Keras weights", path.string(),
+           detail::format_name(format));
     }
     return formats::keras::load_keras_with_config(path, options.keras_config);
   }
@@ -132,17 +132,6 @@ Model load(const std::filesystem::path& path, const LoadOptions& options) {
     impl->executor = std::make_shared<graph::Executor>(m.graph);
   } catch (const Error& e) {
     rethrow_with_context(e, path.string());
-  }
-  if (m.overridable) {
-    impl->override_error = m.overridable->error;
-    if (m.overridable->graph) {
-      try {
-        graph::passes::optimize(*m.overridable->graph);
-        impl->override_executor = std::make_shared<graph::Executor>(m.overridable->graph);
-      } catch (const Error& e) {
-        impl->override_error = e.what();
-      }
-    }
   }
   return Model(std::move(impl), options.threads);
 }

@@ -6,6 +6,7 @@
 #include "api/summary.hpp"
 #include "core/fail.hpp"
 #include "core/threads.hpp"
+#include "graph/passes/passes.hpp"
 
 namespace nnload {
 
@@ -51,6 +52,17 @@ namespace {
 std::vector<Tensor> run_with_overrides(const detail::ModelImpl& impl,
                                        const std::map<std::string, Tensor>& inputs) {
   const formats::OverridableInputs& o = *impl.model.overridable;
+  std::call_once(impl.override_once, [&] {
+    impl.override_error = o.error;
+    if (!o.graph) return;
+    try {
+      auto g = std::make_shared<graph::Graph>(*o.graph);
+      graph::passes::optimize(*g);
+      impl.override_executor = std::make_shared<graph::Executor>(g);
+    } catch (const Error& e) {
+      impl.override_error = e.what();
+    }
+  });
   if (!impl.override_executor) {
     fail(ErrorCode::unsupported, "initializers can't be overridden in this model: {}",
          impl.override_error);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -26,9 +27,11 @@ struct ModelImpl {
   // Per layer row, per output: the shape with -1 where it depends on an unknown input
   // dimension; nullopt when it could not be inferred.
   std::vector<std::vector<std::optional<Shape>>> layer_shapes;
-  // Runs model.overridable's graph (null: see override_error).
-  std::shared_ptr<const graph::Executor> override_executor;
-  std::string override_error;
+  // Runs model.overridable's graph. Built on the first predict that overrides an initializer
+  // (most callers never do; IR 3 files list every weight as overridable), then kept.
+  mutable std::once_flag override_once;
+  mutable std::shared_ptr<const graph::Executor> override_executor;
+  mutable std::string override_error;
 };
 
 }  // namespace nnload::detail
