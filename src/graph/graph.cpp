@@ -71,6 +71,12 @@ int Graph::add(std::string op, std::string name, std::vector<int> inputs, Attrib
                   std::move(domain))[0];
 }
 
+int Graph::add_value(std::string name, DType dtype) {
+  const int id = new_value(std::move(name));
+  values_[static_cast<std::size_t>(id)].dtype = dtype;
+  return id;
+}
+
 void Graph::add_output(int value, std::string name) {
   this->value(value);  // bounds check
   outputs_.push_back(value);

@@ -56,6 +56,8 @@ class Graph {
   int add(std::string op, std::string name, std::vector<int> inputs, Attributes attrs = {},
           std::string domain = "");
   void add_output(int value, std::string name);
+  // A new value for a pass to produce (its node is added with set_nodes).
+  int add_value(std::string name, DType dtype);
 
   Value& value(int id);
   const Value& value(int id) const;

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <mutex>
 
 #include "core/fail.hpp"
 
@@ -27,7 +29,49 @@ bool all_bool_bytes(std::span<const std::byte> data) {
   return std::all_of(data.begin(), data.end(), [](std::byte b) { return std::uint8_t(b) <= 1; });
 }
 
+// The live mappings (start -> size), so release_mapped_pages can tell file pages, which the
+// kernel can re-read, from heap memory, which MADV_DONTNEED would zero.
+class LiveMappings {
+ public:
+  static LiveMappings& get() {
+    static LiveMappings* instance = new LiveMappings;  // never destroyed: used at exit
+    return *instance;
+  }
+  void add(const std::byte* start, std::size_t size) {
+    const std::lock_guard lock(mutex_);
+    ranges_[start] = size;
+  }
+  void remove(const std::byte* start) {
+    const std::lock_guard lock(mutex_);
+    ranges_.erase(start);
+  }
+  void release(const std::byte* data, std::size_t bytes) {
+    static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::lock_guard lock(mutex_);  // held so the mapping can't go away meanwhile
+    auto it = ranges_.upper_bound(data);
+    if (it == ranges_.begin()) return;
+    --it;
+    const auto map_begin = reinterpret_cast<std::uintptr_t>(it->first);
+    const std::uintptr_t map_end = map_begin + it->second;
+    const auto begin = reinterpret_cast<std::uintptr_t>(data);
+    if (begin >= map_end || bytes > map_end - begin) return;
+    // Whole pages inside the range only: a neighbouring tensor's partial page stays resident.
+    const std::uintptr_t first = (begin + page - 1) / page * page;
+    const std::uintptr_t last = (begin + bytes) / page * page;
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<const std::byte*, std::size_t> ranges_;
+};
+
 }  // namespace
+
+void release_mapped_pages(const void* data, std::size_t bytes) noexcept {
+  if (data == nullptr || bytes == 0) return;
+  LiveMappings::get().release(static_cast<const std::byte*>(data), bytes);
+}
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& path) {
   const std::string name = path.string();
@@ -60,6 +104,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& 
            std::strerror(errno));
     }
     data = static_cast<const std::byte*>(p);
+    LiveMappings::get().add(data, size);
   }
   return std::shared_ptr<const MappedFile>(new MappedFile(path, data, size));
 }
@@ -68,7 +113,9 @@ MappedFile::MappedFile(std::filesystem::path path, const std::byte* data, std::s
     : path_(std::move(path)), data_(data), size_(size) {}
 
 MappedFile::~MappedFile() {
-  if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
+  if (data_ == nullptr) return;
+  LiveMappings::get().remove(data_);
+  ::munmap(const_cast<std::byte*>(data_), size_);
 }
 
 Tensor MappedFile::view(std::uint64_t offset, DType dtype, Shape shape,

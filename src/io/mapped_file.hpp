@@ -46,6 +46,13 @@ class MappedFile : public std::enable_shared_from_this<MappedFile> {
   std::size_t size_ = 0;
 };
 
+// Hands back to the kernel the pages of [data, data + bytes) that lie in a live MappedFile,
+// once a kernel has copied what it needs (weights packed into another layout): they leave the
+// process's resident memory, and a later read of them faults them in again from the file, so
+// nothing that still reads the view breaks. Bytes outside any mapping (owned tensors, caller
+// buffers) are left alone. Thread-safe.
+void release_mapped_pages(const void* data, std::size_t bytes) noexcept;
+
 // Byte count of `shape` elements of `dtype`; Error(corrupt) naming `file` on a negative dimension
 // or when the count does not fit 64 bits (shapes read from files).
 std::uint64_t checked_nbytes(DType dtype, const Shape& shape, std::string_view file);

@@ -10,6 +10,8 @@ void optimize(Graph& graph) {
   fold_constants(graph);
   // Fusions run on the folded graph: BatchNormalization's scale and shift are constants now.
   while (fold_scale_shift_into_conv(graph) > 0) fold_constants(graph);
+  // After the folds (they match channels-first Convs too), before activations fuse into Convs.
+  to_channels_last(graph);
   fuse_matmul_bias(graph);
   fuse_activation(graph);
   remove_dead_nodes(graph);

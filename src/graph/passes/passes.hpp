@@ -27,6 +27,11 @@ int fuse_matmul_bias(Graph& graph);
 // with an `activation` attribute.
 int fuse_activation(Graph& graph);
 
+// Runs channels-first Conv chains (with their pools, pointwise ops and Concats) in
+// channels-last layout, transposing only where a chain starts and where a consumer needs
+// channels-first. Returns nodes converted.
+int to_channels_last(Graph& graph);
+
 // The standard pipeline, in order.
 void optimize(Graph& graph);
 

@@ -2,10 +2,9 @@
 // and after the pass and compares, and checks the node structure the pass promises.
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "graph/executor.hpp"
 #include "graph/passes/passes.hpp"
+#include "support/random_tensor.hpp"
 #include "support/tensor_matchers.hpp"
 
 namespace nnload::graph {
@@ -15,12 +14,7 @@ using testing::make;
 using testing::tensors_close;
 
 Tensor random_tensor(Shape shape, unsigned seed, float scale = 1.0f) {
-  Tensor t = Tensor::empty(DType::f32, shape);
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  float* p = t.mutable_data<float>();
-  for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
-  return t;
+  return testing::random_normal(std::move(shape), seed, scale);
 }
 
 Tensor run(const Graph& g, const Tensor& x) {
@@ -63,9 +57,11 @@ TEST_P(ConvBatchNormRelu, FoldsIntoOneConvWithTheSameResult) {
   const Tensor input = random_tensor(in_shape, 5);
   const Tensor before = run(g, input);
   passes::optimize(g);
-  EXPECT_EQ(g.nodes().size(), 1u);
-  EXPECT_EQ(g.nodes()[0].op, "Conv");
-  EXPECT_EQ(g.nodes()[0].attrs.string_or("activation", ""), "Relu");
+  // Channels-first: the Conv runs channels-last between two Transposes (to_channels_last).
+  ASSERT_EQ(g.nodes().size(), last ? 1u : 3u);
+  const Node& conv = g.nodes()[last ? 0 : 1];
+  EXPECT_EQ(conv.op, "Conv");
+  EXPECT_EQ(conv.attrs.string_or("activation", ""), "Relu");
   EXPECT_TRUE(tensors_close(run(g, input), before, 1e-5, 1e-5));
 }
 
