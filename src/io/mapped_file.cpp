@@ -154,7 +154,9 @@ Tensor view_bytes(std::shared_ptr<const void> keep_alive, std::span<const std::b
       bytes.subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(nbytes));
   const bool aligned = reinterpret_cast<std::uintptr_t>(data.data()) % dtype_size(dtype) == 0;
   if (!aligned || (dtype == DType::boolean && !all_bool_bytes(data))) {
-    return copy_tensor(data, dtype, std::move(shape));
+    Tensor copy = copy_tensor(data, dtype, std::move(shape));
+    release_mapped_pages(data.data(), data.size());  // the copy is what is read from now on
+    return copy;
   }
   return Tensor::view(std::move(keep_alive), data.data(), dtype, std::move(shape));
 }

@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "core/fail.hpp"
+#include "formats/onnx/detached_raw_data.hpp"
 #include "formats/onnx/graph_reader.hpp"
 #include "io/mapped_file.hpp"
 
@@ -12,7 +13,10 @@ namespace nnload::formats::onnx {
 
 namespace {
 
-std::shared_ptr<const pb::ModelProto> parse_model(const std::filesystem::path& path) {
+// Parses the model without copying the main graph's initializer raw_data when the file's
+// layout allows (detached_raw_data.hpp); `external` then views those bytes in the mapped file.
+std::shared_ptr<const pb::ModelProto> parse_model(const std::filesystem::path& path,
+                                                  ExternalData& external) {
   const std::shared_ptr<const io::MappedFile> file = io::MappedFile::open(path);
   // Protobuf messages are limited to 2 GB; larger ONNX models keep their weights in external
   // data files.
@@ -24,12 +28,29 @@ std::shared_ptr<const pb::ModelProto> parse_model(const std::filesystem::path& p
   }
   auto model = std::make_shared<pb::ModelProto>();
   const google::protobuf::LogSilencer quiet;
-  if (!model->ParseFromArray(file->bytes().data(), static_cast<int>(file->size()))) {
+  const std::optional<DetachedModel> detached = detach_initializer_raw_data(file->bytes());
+  const bool parsed =
+      detached ? model->ParseFromString(detached->stripped)
+               : model->ParseFromArray(file->bytes().data(), static_cast<int>(file->size()));
+  if (!parsed) {
     fail(ErrorCode::corrupt, "{}: not a valid ONNX protobuf ({} bytes; truncated or damaged)",
          file->name(), file->size());
   }
   if (!model->has_graph())
     fail(ErrorCode::corrupt, "{}: the ONNX model has no graph", file->name());
+  if (detached) {
+    const auto& initializers = model->graph().initializer();
+    if (static_cast<std::size_t>(initializers.size()) != detached->initializer_raw_data.size()) {
+      fail(ErrorCode::internal, "{}: {} initializers parsed, {} found in the wire format",
+           file->name(), initializers.size(), detached->initializer_raw_data.size());
+    }
+    std::map<const pb::TensorProto*, ByteRange> ranges;
+    for (int i = 0; i < initializers.size(); ++i) {
+      const auto& range = detached->initializer_raw_data[static_cast<std::size_t>(i)];
+      if (range) ranges[&initializers[i]] = *range;
+    }
+    external.keep_in_model_file(file, std::move(ranges));
+  }
   return model;
 }
 
@@ -133,10 +154,10 @@ void read_overridable(ReadContext& context, const pb::GraphProto& proto, const G
 
 LoadedModel load_onnx(const std::filesystem::path& path) {
   const std::string source = path.string();
-  const std::shared_ptr<const pb::ModelProto> model = parse_model(path);
+  ExternalData external(path.parent_path());
+  const std::shared_ptr<const pb::ModelProto> model = parse_model(path, external);
   const pb::GraphProto& graph_proto = model->graph();
   LoadedModel loaded;
-  ExternalData external(path.parent_path());
   ReadContext context{source, model, &external, read_opsets(*model, source)};
   fill_info(*model, context.opsets, loaded.info);
 

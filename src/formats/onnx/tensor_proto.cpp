@@ -167,6 +167,24 @@ std::shared_ptr<const io::MappedFile> ExternalData::file(const std::string& loca
   return mapped;
 }
 
+void ExternalData::keep_in_model_file(std::shared_ptr<const io::MappedFile> model,
+                                      std::map<const pb::TensorProto*, ByteRange> ranges) {
+  model_ = std::move(model);
+  detached_ = std::move(ranges);
+}
+
+Tensor ExternalData::detached_raw_data(const pb::TensorProto& proto, DType dtype,
+                                       const Shape& shape, std::string_view source) const {
+  const auto found = detached_.find(&proto);
+  if (found == detached_.end()) return {};
+  const std::uint64_t nbytes = io::checked_nbytes(dtype, shape, source);
+  if (found->second.size != nbytes) {
+    fail(ErrorCode::corrupt, "{}: {} has {} bytes of raw_data, its dims {} ({}) need {}", source,
+         tensor_label(proto), found->second.size, shape_to_list(shape), dtype_name(dtype), nbytes);
+  }
+  return model_->view(found->second.offset, dtype, shape, tensor_label(proto));
+}
+
 DType dtype_of_onnx_type(std::int64_t data_type, std::string_view what) {
   const std::optional<DType> dtype = ops::dtype_from_onnx(data_type);
   if (!dtype) {
@@ -185,6 +203,10 @@ Tensor tensor_from_proto(const pb::TensorProto& proto, const std::shared_ptr<con
   if (dtype == DType::string) return strings_from_proto(proto, std::move(shape), source);
   if (proto.data_location() == pb::TensorProto::EXTERNAL)
     return from_external(proto, dtype, std::move(shape), external, source);
+  if (external != nullptr) {
+    Tensor detached = external->detached_raw_data(proto, dtype, shape, source);
+    if (detached.defined()) return detached;
+  }
   if (!proto.raw_data().empty() ||
       (nbytes == 0 && proto.float_data_size() == 0 && proto.int32_data_size() == 0 &&
        proto.int64_data_size() == 0 && proto.double_data_size() == 0)) {

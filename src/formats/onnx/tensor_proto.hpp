@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "formats/onnx/detached_raw_data.hpp"
 #include "io/mapped_file.hpp"
 #include "nnload/tensor.hpp"
 #include "onnx.pb.h"
@@ -15,17 +16,29 @@ namespace nnload::formats::onnx {
 
 namespace pb = ::nnload::onnx;  // the generated messages
 
-// Resolves a TensorProto's external_data `location` against the model's directory; maps each
-// file once. Locations that leave the directory (absolute paths, "..") are refused: a model file
-// must not make nnload read arbitrary files.
+// Tensor bytes that are not in the parsed message. Resolves a TensorProto's external_data
+// `location` against the model's directory; maps each file once. Locations that leave the
+// directory (absolute paths, "..") are refused: a model file must not make nnload read arbitrary
+// files. Also holds the main graph's initializer raw_data left in the mapped model file
+// (detached_raw_data.hpp).
 class ExternalData {
  public:
   explicit ExternalData(std::filesystem::path base_dir) : base_dir_(std::move(base_dir)) {}
   std::shared_ptr<const io::MappedFile> file(const std::string& location, std::string_view what);
 
+  // `ranges`: where in `model` the raw_data of these (parsed, stripped) TensorProtos lies.
+  void keep_in_model_file(std::shared_ptr<const io::MappedFile> model,
+                          std::map<const pb::TensorProto*, ByteRange> ranges);
+  // The detached raw_data of `proto` as a view of `dtype`/`shape` in the model file, or an
+  // undefined tensor when it has none. Error(corrupt) when its size is not what the shape needs.
+  Tensor detached_raw_data(const pb::TensorProto& proto, DType dtype, const Shape& shape,
+                           std::string_view source) const;
+
  private:
   std::filesystem::path base_dir_;
   std::map<std::string, std::shared_ptr<const io::MappedFile>> files_;
+  std::shared_ptr<const io::MappedFile> model_;
+  std::map<const pb::TensorProto*, ByteRange> detached_;
 };
 
 // The DType of an ONNX TensorProto.DataType number; Error(unsupported) naming the ONNX type

@@ -15,7 +15,6 @@
 // - Any other reader of a value that now only exists as a twin gets the value back through one
 //   Transpose (added once), as do graph outputs. The graph's meaning is unchanged.
 #include <algorithm>
-#include <numeric>
 #include <set>
 
 #include "graph/passes/passes.hpp"
