@@ -11,7 +11,13 @@ namespace nnload::linalg::dnnl_util {
 using dnnl::algorithm;
 
 const dnnl::engine& cpu_engine() {
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  static const dnnl::engine engine = [] {
+    // At its first JIT kernel oneDNN looks for VTune's profiling library (libJitPI.so) along the
+    // whole library path: ~60 failed opens on every process start. DNNL_JIT_PROFILE still
+    // turns profiling on for whoever wants it.
+    if (std::getenv("DNNL_JIT_PROFILE") == nullptr) dnnl::set_jit_profiling_flags(0);
+    return dnnl::engine(dnnl::engine::kind::cpu, 0);
+  }();
   return engine;
 }
 
