@@ -60,8 +60,10 @@ int main(int argc, char** argv) {
                          shape);
       }
     }
-    std::printf("{\"runtime\":\"libtorch\",\"load_ms\":%f,\"first_ms\":%f,\"latencies_ms\":[%s]}\n",
-                load_ms, first_ms, lat.c_str());
+    std::printf(
+        "{\"runtime\":\"libtorch\",\"load_ms\":%f,\"first_ms\":%f,\"latencies_ms\":[%s],"
+        "\"peak_rss_mib\":%f}\n",
+        load_ms, first_ms, lat.c_str(), bench::peak_rss_mib());
   } catch (const std::exception& e) {
     std::string msg = e.what();
     for (char& c : msg) c = c == '\n' ? ' ' : c;

@@ -10,6 +10,17 @@
 
 namespace bench {
 
+// This process's peak resident memory in MiB: VmHWM from /proc/self/status (getrusage's
+// ru_maxrss would also count what the process shared with its parent before exec).
+inline double peak_rss_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0.0;
+}
+
 struct Array {
   std::vector<int64_t> shape;
   std::vector<float> data;

@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
     }
     std::printf(
         "{\"runtime\":\"opencv\",\"version\":\"%s\",\"load_ms\":%f,\"first_ms\":%f,"
-        "\"latencies_ms\":[%s]}\n",
-        CV_VERSION, load_ms, first_ms, lat.c_str());
+        "\"latencies_ms\":[%s],\"peak_rss_mib\":%f}\n",
+        CV_VERSION, load_ms, first_ms, lat.c_str(), bench::peak_rss_mib());
   } catch (const std::exception& e) {
     std::string msg = e.what();
     for (char& c : msg) c = c == '\n' ? ' ' : c;

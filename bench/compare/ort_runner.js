@@ -73,8 +73,16 @@ async function main() {
     load_ms: loadMs,
     first_ms: firstMs,
     latencies_ms: latencies,
-    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+    peak_rss_mib: peakRssMib(),
   }));
+}
+
+// VmHWM: resourceUsage().maxRSS would also count what the process shared with its parent
+// before exec.
+function peakRssMib() {
+  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n')
+      .find(l => l.startsWith('VmHWM:'));
+  return line ? parseInt(line.slice(6), 10) / 1024 : 0;
 }
 
 main().catch(e => {

@@ -13,6 +13,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "fixtures", "onnx"))
 
 
+def peak_rss_mib():
+    """VmHWM: ru_maxrss would also count what the process shared with its parent before exec."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
 def main():
     name, inp, threads, runs, warmup, outdir = sys.argv[1:7]
     import numpy as np
@@ -42,7 +51,8 @@ def main():
         for k, o in enumerate(out):
             np.save(os.path.join(outdir, f"output_{k}.npy"), o.numpy())
     print(json.dumps({"runtime": "pytorch", "version": torch.__version__, "load_ms": load_ms,
-                      "first_ms": first_ms, "latencies_ms": latencies}))
+                      "first_ms": first_ms, "latencies_ms": latencies,
+                      "peak_rss_mib": peak_rss_mib()}))
 
 
 if __name__ == "__main__":

@@ -182,6 +182,24 @@ TEST_P(TorchExport, DescribesTheFile) {
   }
 }
 
+// The exported CNNs are channels-first; they run channels-last (to_channels_last) with one
+// Transpose in (the image) and one out (before Flatten), not a reorder around every Conv.
+TEST(TorchExportConvNets, RunChannelsLastWithTwoTransposes) {
+  for (const std::string name : {"resnet18", "mobilenet_v2"}) {
+    const fs::path onnx_file = generated(name + ".opset17.onnx");
+    const fs::path npz_file = generated(name + ".npz");
+    REQUIRE_GENERATED(onnx_file);
+    REQUIRE_GENERATED(npz_file);
+    const Model model = load(onnx_file);
+    const std::vector<Tensor> inputs = numbered(npz_map(npz_file), "input");
+    std::map<std::string, int> nodes;
+    for (const OpProfile& row : model.profile(inputs, 1)) nodes[row.op] = row.nodes;
+    EXPECT_EQ(nodes["Transpose"], 2) << name;
+    EXPECT_EQ(nodes["Conv"], 0) << name << ": a channels-first Conv is left";
+    EXPECT_EQ(nodes["nnload.Conv"], name == "resnet18" ? 20 : 52) << name;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, TorchExport,
                          ::testing::Values(Case{"mlp", 13}, Case{"mlp", 17}, Case{"lstm", 13},
                                            Case{"lstm", 17}, Case{"resnet18", 13},
