@@ -231,6 +231,11 @@ std::optional<std::uint64_t> dataspace_elements(ByteReader r, int length_size) {
 
 }  // namespace
 
+void validate_object_header(std::span<const std::byte> bytes, const Superblock& sb,
+                            std::uint64_t header_address, std::string_view file) {
+  RawFile(bytes, sb, file).messages(header_address);
+}
+
 void validate_attribute_messages(std::span<const std::byte> bytes, const Superblock& sb,
                                  std::uint64_t header_address, std::string_view file) {
   const RawFile raw(bytes, sb, file);
