@@ -37,13 +37,18 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
 fi
 binaries=()
 for t in "${targets[@]}"; do binaries+=("fuzz_$t"); done
-cmake --build "$build" -j "$(nproc)" --target "${binaries[@]}"
+mkdir -p "$build/logs"
+if ! cmake --build "$build" -j "$(nproc)" --target "${binaries[@]}" >"$build/logs/build.log" 2>&1; then
+  tail -40 "$build/logs/build.log" >&2
+  echo "fuzz.sh: the build failed (log: $build/logs/build.log)" >&2
+  exit 2
+fi
 
 "$root/fuzz/make_corpus.sh" "$build/corpus" "${targets[@]}" >/dev/null
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-mkdir -p "$build/logs"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/fuzz/lsan.supp:print_suppressions=0}"
 failed=0
 printf '%-14s %8s %12s %8s  %s\n' target seconds executions corpus result
 for t in "${targets[@]}"; do
