@@ -31,6 +31,10 @@ for t in "${targets[@]}"; do
 done
 
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
+  if ! command -v "${CXX:-clang++-14}" >/dev/null; then
+    echo "fuzz.sh: ${CXX:-clang++-14} not found (scripts/install-deps.sh installs clang 14)" >&2
+    exit 2
+  fi
   CC="${CC:-clang-14}" CXX="${CXX:-clang++-14}" cmake -S "$root" -B "$build" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNLOAD_FUZZ=ON -DNNLOAD_BUILD_TESTS=OFF \
     -DNNLOAD_BUILD_BENCH=OFF >/dev/null
