@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite again under AddressSanitizer + UndefinedBehaviorSanitizer (with
+# LeakSanitizer: a leak fails the test), then the thread-safety test (8 threads x 1,000
+# predictions on one model) under ThreadSanitizer. scripts/test.sh runs this after the normal
+# tests; build trees: build-asan/ and build-tsan/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="$(nproc)"
+
+# Sanitizer builds: debug info for the reports; warnings are the normal build's business.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNLOAD_SANITIZE=address,undefined \
+  -DNNLOAD_BUILD_BENCH=OFF >/dev/null
+make -C build-asan -j"$jobs" --no-print-directory nnload_tests
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNLOAD_SANITIZE=thread \
+  -DNNLOAD_BUILD_BENCH=OFF >/dev/null
+make -C build-tsan -j"$jobs" --no-print-directory nnload_tsan_tests
+# gcc 12's TSan runtime cannot map its shadow memory under the kernel's high-entropy address
+# layout; setarch -R runs the test with a fixed one.
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 setarch "$(uname -m)" -R \
+  build-tsan/bin/nnload_tsan_tests
