@@ -14,6 +14,7 @@ packages=(
   libleveldb-dev         # TensorFlow's variables.index table
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev        # only bench/gemm_backends, which measures it against oneDNN
+  clang-14 libclang-rt-14-dev   # libFuzzer targets (scripts/fuzz.sh); gcc's own sanitizers do the rest
   # Test fixtures too large to commit, exported at test time (tests/fixtures/onnx): /usr/bin/python3
   python3-torch python3-torchvision python3-onnx python3-numpy
 )
