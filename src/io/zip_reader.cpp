@@ -394,7 +394,7 @@ std::vector<std::byte> ZipReader::inflate(const ZipEntry& entry) const {
   // own (zip64-unaware) header parsing never touches the file.
   std::vector<std::byte> archive;
   archive.reserve(data.size() + 128);
-  const auto put = [&](std::uint64_t value, int n) {
+  const auto put = [&](std::uint64_t value, int n) {  // n <= 8
     for (int i = 0; i < n; ++i) archive.push_back(std::byte((value >> (8 * i)) & 0xff));
   };
   const auto header = [&](std::uint32_t sig, bool central) {
@@ -416,7 +416,13 @@ std::vector<std::byte> ZipReader::inflate(const ZipEntry& entry) const {
   archive.insert(archive.end(), data.begin(), data.end());
   const std::uint64_t cd_offset = archive.size();
   header(kCentralSig, true);
-  put(0, 2 + 2 + 2 + 4 + 4);  // comment length, disk, attributes, local header offset 0
+  // Comment length, disk, internal and external attributes, local header offset 0. One put each:
+  // a single 14-byte put shifted a 64-bit value by 64 and more (undefined; found by fuzz_zip).
+  put(0, 2);
+  put(0, 2);
+  put(0, 2);
+  put(0, 4);
+  put(0, 4);
   archive.push_back(std::byte{'x'});
   const std::uint64_t cd_size = archive.size() - cd_offset;
   put(kEndSig, 4);

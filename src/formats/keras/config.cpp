@@ -185,7 +185,9 @@ ModelConfig parse_model_config(const Json& json) {
   model.class_name = json["class_name"].get<std::string>();
   const Json& config = json.contains("config") ? json["config"] : Json();
   // Keras 1 and early Keras 2 write a Sequential config as the bare list of layers.
-  const Json& layers = config.is_array() ? config : config.value("layers", Json());
+  const Json& layers = config.is_array()    ? config
+                       : config.is_object() ? config.value("layers", Json())
+                                            : Json();
   if (!layers.is_array())
     fail(ErrorCode::corrupt, "model_config: the {} has no layer list", model.class_name);
   if (config.is_object()) {

@@ -10,6 +10,13 @@
 
 namespace nnload::formats::keras {
 
+VarNode::VarNode() = default;
+VarNode::VarNode(const VarNode&) = default;
+VarNode::VarNode(VarNode&&) noexcept = default;
+VarNode& VarNode::operator=(const VarNode&) = default;
+VarNode& VarNode::operator=(VarNode&&) noexcept = default;
+VarNode::~VarNode() = default;
+
 const VarNode* VarNode::child(std::string_view name) const {
   for (const auto& [n, node] : children) {
     if (n == name) return &node;

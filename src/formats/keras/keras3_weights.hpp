@@ -19,6 +19,16 @@ namespace nnload::formats::keras {
 
 // One object of the store: its own variables in index order and its named children.
 struct VarNode {
+  // Defined out of line: clang with libstdc++ can't define them inline while
+  // std::pair<std::string, VarNode> is still being instantiated (it checks VarNode's
+  // constructibility, which needs ~vector of that pair).
+  VarNode();
+  VarNode(const VarNode&);
+  VarNode(VarNode&&) noexcept;
+  VarNode& operator=(const VarNode&);
+  VarNode& operator=(VarNode&&) noexcept;
+  ~VarNode();
+
   std::vector<Tensor> vars;
   std::vector<std::pair<std::string, VarNode>> children;
 

@@ -142,6 +142,10 @@ LoadedModel load_keras_with_config(const std::filesystem::path& weights_path,
     config = parse_model_config(config_json);
   } catch (const Error& e) {
     rethrow_with_context(e, "Keras config " + config_source);
+  } catch (const Json::exception& e) {
+    // A field of an unexpected JSON type (nlohmann's type_error), as load_h5 reports it.
+    fail(ErrorCode::corrupt, "Keras config {}: malformed model config: {}", config_source,
+         e.what());
   }
   // Keras 2's model.to_json() records the version and backend; the weights file may not.
   const std::string config_version = config_string(config_json, "keras_version");

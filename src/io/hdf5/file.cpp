@@ -7,6 +7,7 @@
 #include "core/fail.hpp"
 #include "core/read_limits.hpp"
 #include "io/hdf5/detail.hpp"
+#include "io/hdf5/raw.hpp"
 #include "io/hdf5/superblock.hpp"
 #include "io/mapped_file.hpp"
 
@@ -134,6 +135,7 @@ Id file_access_list() {
 std::shared_ptr<File> open(const std::filesystem::path& path) {
   std::shared_ptr<const MappedFile> mapped = MappedFile::open(path);
   const Superblock sb = validate_superblock(mapped->bytes(), mapped->name());
+  validate_object_header(mapped->bytes(), sb, sb.root_object_header - sb.base, mapped->name());
   auto impl = std::make_unique<File::Impl>();
   impl->superblock = sb;
   impl->keep_alive = mapped;
@@ -150,6 +152,7 @@ std::shared_ptr<File> open(const std::filesystem::path& path) {
 std::shared_ptr<File> open_image(std::shared_ptr<const void> keep_alive,
                                  std::span<const std::byte> bytes, std::string name) {
   const Superblock sb = validate_superblock(bytes, name);
+  validate_object_header(bytes, sb, sb.root_object_header - sb.base, name);
   auto impl = std::make_unique<File::Impl>();
   impl->superblock = sb;
   impl->keep_alive = std::move(keep_alive);

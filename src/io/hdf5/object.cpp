@@ -36,9 +36,14 @@ std::uint64_t saturating_product(std::uint64_t a, std::uint64_t b) {
 
 enum class Kind { missing, group, dataset, external, other };
 
+// Soft links followed within one lookup, as libhdf5's default limit.
+constexpr int kMaxSoftLinks = 16;
+
 // What an absolute path names, following soft links but never external ones (a file must not
-// make us open another file), and never failing for a missing component.
-Kind kind_of(const File& file, const std::string& path) {
+// make us open another file), and never failing for a missing component. Every object header
+// on the way is checked by our own reader before libhdf5 loads it; `soft_links` counts the soft
+// links followed so far.
+Kind kind_of(const File& file, const std::string& path, int soft_links = 0) {
   const hid_t fid = file.impl().id;
   if (path == "/") return Kind::group;
   std::string prefix;
@@ -54,6 +59,22 @@ Kind kind_of(const File& file, const std::string& path) {
     H5L_info_t link{};
     checked(H5Lget_info(fid, prefix.c_str(), &link, safe_lapl()), file, prefix, "reading the link");
     if (link.type != H5L_TYPE_HARD && link.type != H5L_TYPE_SOFT) return Kind::external;
+    if (link.type == H5L_TYPE_HARD) {
+      validate_object_header(file.impl().bytes, file.impl().superblock, link.u.address,
+                             file.name());
+    } else {
+      // The target's headers are checked by looking it up the same way first.
+      if (soft_links >= kMaxSoftLinks)
+        fail(ErrorCode::corrupt, "{}: {}: more than {} soft links in a row", file.name(), prefix,
+             kMaxSoftLinks);
+      std::string target(link.u.val_size, '\0');
+      checked(H5Lget_val(fid, prefix.c_str(), target.data(), target.size(), safe_lapl()), file,
+              prefix, "reading the soft link");
+      target.resize(std::strlen(target.c_str()));
+      if (target.empty() || target[0] != '/')
+        target = prefix.substr(0, prefix.rfind('/')) + "/" + target;
+      if (kind_of(file, target, soft_links + 1) == Kind::missing) return Kind::missing;
+    }
     H5O_info_t info{};
     checked(H5Oget_info_by_name2(fid, prefix.c_str(), &info, H5O_INFO_BASIC, safe_lapl()), file,
             prefix, "reading the object header");

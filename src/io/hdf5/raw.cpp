@@ -14,7 +14,9 @@ namespace {
 constexpr std::uint16_t kContinuation = 0x0010;
 constexpr std::uint16_t kAttribute = 0x000C;
 constexpr std::uint16_t kAttributeInfo = 0x0015;
-constexpr std::size_t kMaxBlocks = 4096;  // continuation blocks followed per header
+constexpr std::uint16_t kSymbolTable = 0x0011;
+constexpr std::size_t kMaxTreeNodes = 1 << 16;  // B-tree and symbol-table nodes per group
+constexpr std::size_t kMaxBlocks = 4096;        // continuation blocks followed per header
 
 struct Message {
   std::uint16_t type;
@@ -58,6 +60,8 @@ class RawFile {
   std::uint64_t length(ByteReader& r) const {
     return r.uint(static_cast<std::size_t>(sb_.length_size));
   }
+  int address_size() const { return sb_.offset_size; }
+  const Superblock& superblock() const { return sb_; }
   std::uint64_t undefined() const {
     return sb_.offset_size == 8 ? ~std::uint64_t{0}
                                 : (std::uint64_t{1} << (8 * sb_.offset_size)) - 1;
@@ -230,6 +234,114 @@ std::optional<std::uint64_t> dataspace_elements(ByteReader r, int length_size) {
 }
 
 }  // namespace
+
+namespace {
+
+// An old-style group's link names: its local heap's data segment, and the check libhdf5 does not
+// make (1.10.8 strdup()s a name at any offset below the segment's size, reading past the segment
+// when no NUL follows: a heap overflow in our fuzz tests).
+class LinkNames {
+ public:
+  LinkNames(const RawFile& raw, std::uint64_t heap) : raw_(raw) {
+    ByteReader r = raw.at(heap, 8, "local heap");
+    if (r.chars(4) != "HEAP") raw.damaged(heap, "local heap without its HEAP signature");
+    ByteReader sizes = raw.rest_from(heap + 8, "local heap");
+    const std::uint64_t size = raw.length(sizes);
+    const std::uint64_t free_list = raw.length(sizes);
+    const std::uint64_t data = raw.address(sizes);
+    names_ = raw.at(data, size, "local heap data").rest();
+    address_ = heap;
+    check_free_list(free_list);
+  }
+  void check(std::uint64_t offset, std::uint64_t where) const {
+    if (offset >= names_.size() ||
+        std::memchr(names_.data() + offset, 0, names_.size() - offset) == nullptr) {
+      raw_.damaged(where, fmt::format("link name at offset {} of the local heap at {} is not a "
+                                      "NUL-terminated string inside its {}-byte data segment",
+                                      offset, address_, names_.size()));
+    }
+  }
+
+ private:
+  // libhdf5 1.10.8 follows the free list without looking for a cycle, allocating a node per
+  // step until memory runs out (in our fuzz tests). Each block holds the next block's offset and
+  // its own size; 1 ends the list.
+  void check_free_list(std::uint64_t offset) const {
+    const auto length_size = static_cast<std::size_t>(raw_.superblock().length_size);
+    std::set<std::uint64_t> seen;
+    while (offset != 1) {
+      if (offset > names_.size() || names_.size() - offset < 2 * length_size ||
+          !seen.insert(offset).second) {
+        raw_.damaged(address_, fmt::format("local heap free list reaches offset {} of its "
+                                           "{}-byte data segment again or past its end",
+                                           offset, names_.size()));
+      }
+      ByteReader block(names_.subspan(static_cast<std::size_t>(offset)), "local heap", offset);
+      const std::uint64_t next = block.uint(length_size);
+      if (block.uint(length_size) > names_.size() - offset)
+        raw_.damaged(address_, "local heap free block runs past its data segment");
+      offset = next;
+    }
+  }
+
+  const RawFile& raw_;
+  std::span<const std::byte> names_;
+  std::uint64_t address_ = 0;
+};
+
+// Walks the group B-tree (v1, type 0) of a symbol table message down to its symbol-table nodes,
+// checking that every key and link name is a string of the group's local heap.
+void check_symbol_table(const RawFile& raw, const Message& m, std::string_view file) {
+  ByteReader r(m.data, std::string(file), m.offset);
+  const std::uint64_t root = raw.address(r);
+  const LinkNames names(raw, raw.address(r));
+  std::vector<std::uint64_t> pending{root};
+  std::set<std::uint64_t> seen;
+  while (!pending.empty()) {
+    const std::uint64_t node = pending.back();
+    pending.pop_back();
+    if (!seen.insert(node).second) raw.damaged(node, "group B-tree node reached twice");
+    if (seen.size() > kMaxTreeNodes) raw.damaged(node, "group B-tree with too many nodes");
+    ByteReader n = raw.rest_from(node, "group B-tree node");
+    const std::string_view signature = n.chars(4);
+    if (signature == "SNOD") {
+      n.skip(2);  // version, reserved
+      const std::uint16_t count = n.u16();
+      // libhdf5 decodes the entries into an array of 2K without comparing.
+      if (count > 2 * raw.superblock().group_leaf_k)
+        raw.damaged(node, fmt::format("symbol-table node with {} entries (at most {})", count,
+                                      2 * raw.superblock().group_leaf_k));
+      for (std::uint16_t i = 0; i < count; ++i) {
+        names.check(raw.address(n), n.absolute_offset());
+        n.skip(static_cast<std::size_t>(raw.address_size()) + 24);  // header, cache, scratch
+      }
+      continue;
+    }
+    if (signature != "TREE" || n.u8() != 0) raw.damaged(node, "not a group B-tree node");
+    n.u8();  // level: children of level 0 are SNOD nodes, which the signature tells apart
+    const std::uint16_t entries = n.u16();
+    if (entries > 2 * raw.superblock().group_internal_k)
+      raw.damaged(node, fmt::format("group B-tree node with {} entries (at most {})", entries,
+                                    2 * raw.superblock().group_internal_k));
+    raw.address(n);  // siblings
+    raw.address(n);
+    for (std::uint16_t i = 0; i < entries; ++i) {
+      names.check(raw.length(n), n.absolute_offset());
+      pending.push_back(raw.address(n));
+    }
+    names.check(raw.length(n), n.absolute_offset());
+  }
+}
+
+}  // namespace
+
+void validate_object_header(std::span<const std::byte> bytes, const Superblock& sb,
+                            std::uint64_t header_address, std::string_view file) {
+  const RawFile raw(bytes, sb, file);
+  for (const Message& m : raw.messages(header_address)) {
+    if (m.type == kSymbolTable && !(m.flags & 0x02)) check_symbol_table(raw, m, file);
+  }
+}
 
 void validate_attribute_messages(std::span<const std::byte> bytes, const Superblock& sb,
                                  std::uint64_t header_address, std::string_view file) {

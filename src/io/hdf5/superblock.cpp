@@ -136,6 +136,8 @@ Superblock validate_superblock(std::span<const std::byte> bytes, std::string_vie
     const std::uint16_t leaf_k = r.u16();
     const std::uint16_t internal_k = r.u16();
     if (leaf_k == 0 || internal_k == 0) damaged("a group B-tree rank of 0");
+    sb.group_leaf_k = leaf_k;
+    sb.group_internal_k = internal_k;
     r.skip(4);  // file consistency flags
     if (sb.version == 1) {
       if (r.u16() == 0) damaged("an indexed-storage B-tree rank of 0");

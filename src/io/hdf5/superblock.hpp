@@ -16,6 +16,10 @@ struct Superblock {
   int length_size = 8;
   std::uint64_t end_of_file = 0;         // as stored: it counts the user block
   std::uint64_t root_object_header = 0;  // absolute
+  // Half the entries a group's symbol-table node (leaf) and B-tree node (internal) hold: stored
+  // in version 0 and 1 superblocks, HDF5's defaults otherwise.
+  int group_leaf_k = 4;
+  int group_internal_k = 16;
 };
 
 // Finds the signature at 0, 512, 1024, 2048, ... and checks the superblock (version 0-3, field

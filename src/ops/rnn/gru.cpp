@@ -52,7 +52,9 @@ class GruCell {
   void step(std::int64_t d, const Step<T>& s) const {
     const auto dd = static_cast<std::size_t>(d);
     const std::int64_t n = hidden_;
-    const auto& [f, g] = activations_[dd];
+    // Not a structured binding: clang 14 can't capture those in the lambdas below.
+    const linalg::RecurrentActivation& f = activations_[dd][0];
+    const linalg::RecurrentActivation& g = activations_[dd][1];
     if (linear_before_reset_) {
       zrh_[dd].run(s.h, s.r, nullptr, s.work);
       const T* rbh = s.b != nullptr ? s.b + 5 * n : nullptr;

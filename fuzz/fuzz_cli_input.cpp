@@ -1,0 +1,11 @@
+// libFuzzer target 'cli_input': see entry_points.hpp for what run_cli_input covers, fuzz/README.md
+// for how to run it.
+#include <cstddef>
+#include <cstdint>
+
+#include "entry_points.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  nnload::fuzz::run_cli_input({data, size});
+  return 0;
+}
