@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checksums.hpp"
+#include "core/allocation_limit.hpp"
 #include "formats/savedmodel/tensor_bundle.hpp"
 #include "formats/torch/torch_file.hpp"
 #include "input_files.hpp"
@@ -30,6 +31,11 @@ constexpr int kMaxHdf5Groups = 256;
 constexpr int kMaxHdf5Depth = 16;
 constexpr std::uint64_t kMaxZipEntryBytes = std::uint64_t{64} << 20;
 constexpr int kMaxPickles = 8;  // a legacy torch file is a few pickles in a row
+
+// The largest tensor an entry point lets nnload allocate (core/allocation_limit.hpp): a graph
+// that asks for more fails with Error(shape) instead of exhausting the fuzzer's memory (or, in
+// the regression test, the machine's). Each entry point holds a ScopedTensorLimit of this.
+constexpr std::size_t kMaxTensorBytes = std::size_t{256} << 20;
 
 std::span<const std::byte> as_bytes(Bytes data) {
   return {reinterpret_cast<const std::byte*>(data.data()), data.size()};
@@ -109,12 +115,14 @@ std::uint32_t u32_prefix(Bytes data) {
 }  // namespace
 
 Outcome run_hdf5(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   const std::filesystem::path path = write_scratch("input.h5", data);
   guarded([&] { walk_hdf5(io::hdf5::open(path)->root()); });
   return guarded([&] { load_and_exercise(path); });
 }
 
 Outcome run_keras_config(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   const std::string config(reinterpret_cast<const char*>(data.data()), data.size());
   // Text not starting with '{' would be read as a path: fuzz the JSON reader, not the file system.
   const std::size_t first = config.find_first_not_of(" \t\r\n");
@@ -131,11 +139,13 @@ Outcome run_keras_config(Bytes data) {
 }
 
 Outcome run_keras_archive(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   const std::vector<std::uint8_t> repaired = with_zip_crcs_repaired(data);
   return guarded([&] { load_and_exercise(write_scratch("input.keras", repaired)); });
 }
 
 Outcome run_zip(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   return guarded([&] {
     const auto copy = owned_copy(data);
     const io::ZipReader zip(copy, *copy, "input.zip");
@@ -154,6 +164,7 @@ Outcome run_zip(Bytes data) {
 }
 
 Outcome run_pickle(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   // The first pickle decides the outcome; those after it run while they parse (a legacy torch
   // file's pickles are followed by raw storage bytes).
   io::pickle::Heap heap;
@@ -186,14 +197,17 @@ Outcome read_and_load_torch(const std::filesystem::path& path) {
 }  // namespace
 
 Outcome run_torch_zip(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   return read_and_load_torch(write_scratch("input.pt", with_zip_crcs_repaired(data)));
 }
 
 Outcome run_torch_legacy(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   return read_and_load_torch(write_scratch("input.pt", data));
 }
 
 Outcome run_savedmodel_pb(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   static const std::filesystem::path dir = [] {
     const std::filesystem::path to = scratch_dir() / "savedmodel";
     copy_fixture("savedmodel/keras_mlp/variables", to / "variables");
@@ -209,6 +223,7 @@ Outcome run_savedmodel_pb(Bytes data) {
 }
 
 Outcome run_tensor_bundle(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   static const std::filesystem::path dir = [] {
     const std::filesystem::path to = scratch_dir() / "bundle";
     copy_fixture("savedmodel/keras_mlp/saved_model.pb", to / "saved_model.pb");
@@ -239,10 +254,12 @@ Outcome run_tensor_bundle(Bytes data) {
 }
 
 Outcome run_onnx(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   return guarded([&] { load_and_exercise(write_scratch("input.onnx", data)); });
 }
 
 Outcome run_npy(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   guarded([&] { touch(io::read_npy(as_bytes(data), "input.npy")); });
   return guarded([&] {
     const auto copy = owned_copy(data);
@@ -251,12 +268,14 @@ Outcome run_npy(Bytes data) {
 }
 
 Outcome run_npz(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   return guarded([&] {
     for (const io::NamedTensor& t : io::load_npz(write_scratch("input.npz", data))) touch(t.tensor);
   });
 }
 
 Outcome run_cli_input(Bytes data) {
+  const ScopedTensorLimit limit(kMaxTensorBytes);
   static Model model = [] {
     Model m = load_keras(project_fixture("keras/archives/tiny_mlp.json").string(),
                          project_fixture("keras/archives/tiny_mlp.tf213.weights.h5"), one_thread());

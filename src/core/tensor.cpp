@@ -1,10 +1,12 @@
 #include "nnload/tensor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 
+#include "core/allocation_limit.hpp"
 #include "core/dtype_dispatch.hpp"
 #include "core/fail.hpp"
 
@@ -53,12 +55,14 @@ Tensor::Tensor(std::shared_ptr<const void> owner, void* data, DType dtype, Shape
       writable_(writable) {}
 
 namespace {
-// Largest single allocation we attempt; anything bigger is a corrupt declaration, not a model.
+// Largest single allocation we attempt by default; anything bigger is a corrupt declaration, not
+// a model.
 constexpr std::size_t kMaxAllocation = std::size_t{1} << 40;
 constexpr std::size_t kAlignment = 64;
+std::atomic<std::size_t> max_allocation{kMaxAllocation};
 
 std::shared_ptr<void> allocate(std::size_t bytes) {
-  if (bytes > kMaxAllocation) {
+  if (bytes > max_tensor_bytes()) {
     fail(ErrorCode::shape, "refusing to allocate {} bytes for one tensor", bytes);
   }
   const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
@@ -68,9 +72,15 @@ std::shared_ptr<void> allocate(std::size_t bytes) {
 }
 }  // namespace
 
+std::size_t max_tensor_bytes() noexcept { return max_allocation.load(std::memory_order_relaxed); }
+
+std::size_t set_max_tensor_bytes(std::size_t bytes) noexcept {
+  return max_allocation.exchange(std::min(bytes, kMaxAllocation));
+}
+
 Tensor Tensor::empty(DType dtype, Shape shape) {
   const std::int64_t n = shape_size(shape);
-  if (static_cast<std::uint64_t>(n) > kMaxAllocation / dtype_size(dtype)) {
+  if (static_cast<std::uint64_t>(n) > max_tensor_bytes() / dtype_size(dtype)) {
     fail(ErrorCode::shape, "refusing to allocate a tensor of shape {}", shape_to_list(shape));
   }
   if (dtype == DType::string) {

@@ -71,8 +71,9 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(FuzzRegression);
 TEST(FuzzRegressions, EveryDirectoryNamesATarget) {
   std::error_code ec;
   for (const auto& dir : std::filesystem::directory_iterator(regressions_dir(), ec)) {
-    if (dir.is_directory())
+    if (dir.is_directory()) {
       EXPECT_NE(find_target(dir.path().filename().string()), nullptr) << dir.path();
+    }
   }
 }
 
