@@ -6,6 +6,7 @@
 
 #include "core/fail.hpp"
 #include "io/byte_reader.hpp"
+#include "io/hdf5/datatype_check.hpp"
 
 namespace nnload::io::hdf5 {
 
@@ -15,6 +16,7 @@ constexpr std::uint16_t kContinuation = 0x0010;
 constexpr std::uint16_t kAttribute = 0x000C;
 constexpr std::uint16_t kAttributeInfo = 0x0015;
 constexpr std::uint16_t kSymbolTable = 0x0011;
+constexpr std::uint16_t kDatatype = 0x0003;
 constexpr std::size_t kMaxTreeNodes = 1 << 16;  // B-tree and symbol-table nodes per group
 constexpr std::size_t kMaxBlocks = 4096;        // continuation blocks followed per header
 
@@ -339,7 +341,12 @@ void validate_object_header(std::span<const std::byte> bytes, const Superblock& 
                             std::uint64_t header_address, std::string_view file) {
   const RawFile raw(bytes, sb, file);
   for (const Message& m : raw.messages(header_address)) {
-    if (m.type == kSymbolTable && !(m.flags & 0x02)) check_symbol_table(raw, m, file);
+    if (m.flags & 0x02) continue;  // shared messages live elsewhere
+    if (m.type == kSymbolTable) check_symbol_table(raw, m, file);
+    if (m.type == kDatatype) {
+      ByteReader type(m.data, std::string(file), m.offset);
+      check_datatype(type);
+    }
   }
 }
 
@@ -365,6 +372,10 @@ void validate_attribute_messages(std::span<const std::byte> bytes, const Superbl
       const std::string_view name = r.chars(padded(name_size)).substr(0, name_size - 1u);
       ByteReader type(r.bytes(padded(type_size)), std::string(file), m.offset);
       ByteReader space(r.bytes(padded(space_size)), std::string(file), m.offset);
+      if (!(flags & 0x01)) {
+        ByteReader checked = type;
+        check_datatype(checked);
+      }
       if (flags & 0x03) continue;  // shared datatype or dataspace: sizes are elsewhere
       type.skip(4);
       const std::uint32_t element = type.u32();

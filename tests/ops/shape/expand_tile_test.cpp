@@ -66,6 +66,13 @@ TEST(Tile, RandomRepeatsOfEveryDtype) {
   EXPECT_EQ(run1("Tile", {Tensor::empty(DType::f32, {0, 3}), i64s({4, 2})}).shape(), (Shape{0, 6}));
 }
 
+// Found by fuzz_onnx: the kernel built an index map per output dimension, 2^50 entries here.
+TEST(Tile, EmptyOutputWithAHugeDimension) {
+  const Tensor x = Tensor::empty(DType::f32, {0, 2});
+  EXPECT_EQ(run1("Tile", {x, i64s({3, std::int64_t{1} << 50})}).shape(),
+            (Shape{0, std::int64_t{2} << 50}));
+}
+
 TEST(Tile, RejectsBadRepeats) {
   const Tensor x = random_tensor(DType::f32, {2, 3});
   EXPECT_THROW(run1("Tile", {x, i64s({2})}), Error);
