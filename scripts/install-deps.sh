@@ -14,7 +14,8 @@ packages=(
   libleveldb-dev         # TensorFlow's variables.index table
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev        # only bench/gemm_backends, which measures it against oneDNN
-  clang-14 libclang-rt-14-dev libomp-14-dev   # scripts/fuzz.sh: libFuzzer, sanitizers, OpenMP
+  # libFuzzer targets (scripts/fuzz.sh; clang's OpenMP for them); gcc's own sanitizers do the rest
+  clang-14 libclang-rt-14-dev libomp-14-dev
   # Test fixtures too large to commit, exported at test time (tests/fixtures/onnx): /usr/bin/python3
   python3-torch python3-torchvision python3-onnx python3-numpy
 )

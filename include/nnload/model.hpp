@@ -5,6 +5,7 @@
 //   std::vector<nnload::Tensor> y = model.predict({x});
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <initializer_list>
 #include <map>
@@ -79,8 +80,25 @@ struct SignatureInfo {
   std::vector<SignatureTensor> outputs;
 };
 
+// What a model file may make nnload do while it is read. Model files are untrusted input: the
+// defaults are generous for real models and stop hostile ones before they allocate, recurse or
+// loop without bound. Going past one is Error(corrupt) naming the limit. They apply to the
+// load() call that was given them, on its thread.
+struct ReadLimits {
+  // A declared size (a tensor, an HDF5 dataset or attribute) may exceed the bytes of the file
+  // that holds it at most this many times, plus 1 MiB: constants can be compressed or
+  // broadcast, but a 1 kB file can't ask for gigabytes. Compressed zip entries are bounded by
+  // deflate's own ratio (~1032:1).
+  std::uint64_t max_expansion = 64;
+  // Nesting depth: pickle containers, JSON configs (nested models), HDF5 groups.
+  std::uint32_t max_depth = 1000;
+  // Values a file may make nnload create: pickle objects, JSON values, graph nodes.
+  std::uint64_t max_objects = 50'000'000;
+};
+
 struct LoadOptions {
   int threads = 0;  // threads per prediction; 0 = all cores
+  ReadLimits limits;
   // SavedModel: the tag set of the meta graph to load (all of them must match).
   std::vector<std::string> tags = {"serve"};
   // Keras: the architecture to load the file's weights into, as a Keras JSON config: the JSON

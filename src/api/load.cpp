@@ -1,6 +1,7 @@
 #include "api/detect.hpp"
 #include "api/model_impl.hpp"
 #include "core/fail.hpp"
+#include "core/read_limits.hpp"
 #include "formats/keras/keras_archive.hpp"
 #include "formats/keras/keras_config_load.hpp"
 #include "formats/keras/keras_h5.hpp"
@@ -120,6 +121,7 @@ void compile_signatures(detail::ModelImpl& impl, const std::filesystem::path& pa
 }  // namespace
 
 Model load(const std::filesystem::path& path, const LoadOptions& options) {
+  const ScopedReadLimits limits(options.limits);
   auto impl = std::make_shared<detail::ModelImpl>();
   impl->model = read_model(path, options);
   formats::LoadedModel& m = impl->model;

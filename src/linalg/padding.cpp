@@ -26,6 +26,16 @@ void check_window(const WindowAxis& w) {
     fail(ErrorCode::invalid_argument, "pads {} and {} must not be negative", w.pad_begin,
          w.pad_end);
   }
+  // Window arithmetic multiplies these: bounded so it can't overflow (a damaged config can say
+  // anything; no real window comes near 2^31).
+  constexpr std::int64_t kMax = std::int64_t{1} << 31;
+  for (const std::int64_t v : {w.kernel, w.stride, w.dilation, w.pad_begin, w.pad_end}) {
+    if (v > kMax) {
+      fail(ErrorCode::invalid_argument,
+           "window value {} (kernel {}, stride {}, dilation {}, pads {}+{}) exceeds 2^31", v,
+           w.kernel, w.stride, w.dilation, w.pad_begin, w.pad_end);
+    }
+  }
 }
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }

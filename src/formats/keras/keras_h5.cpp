@@ -5,6 +5,7 @@
 #include "formats/keras/keras_model.hpp"
 #include "formats/keras/weights.hpp"
 #include "io/hdf5/hdf5.hpp"
+#include "io/json_text.hpp"
 
 namespace nnload::formats::keras {
 
@@ -49,11 +50,7 @@ KerasVersion h5_keras_version(const io::hdf5::Group& root, const LayerWeights& w
 }
 
 Json parse_config_json(const std::string& text, const std::string& where) {
-  try {
-    return Json::parse(text);
-  } catch (const Json::exception& e) {
-    fail(ErrorCode::corrupt, "{} is not valid JSON ({})", where, e.what());
-  }
+  return io::parse_json(text, where);
 }
 
 LoadedModel load_h5(const std::filesystem::path& path) {

@@ -4,6 +4,7 @@
 
 #include "formats/keras/config.hpp"
 #include "formats/keras/model_builder.hpp"
+#include "io/json_text.hpp"
 
 namespace nnload::formats::savedmodel {
 
@@ -57,7 +58,7 @@ std::optional<KerasLayerTable> keras_layer_table(const MetaGraphContext& context
                                                  const std::string& keras_metadata_json) {
   if (keras_metadata_json.empty() || !context.meta.has_object_graph_def()) return std::nullopt;
   try {
-    const Json nodes = Json::parse(keras_metadata_json);
+    const Json nodes = io::parse_json(keras_metadata_json, "keras metadata");
     std::map<int, std::string> layer_names;  // object node -> Keras layer name
     const Json* model_config = nullptr;
     std::string keras_version;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/fail.hpp"
+#include "io/json_text.hpp"
 #include "io/mapped_file.hpp"
 #include "keras_metadata.pb.h"
 
@@ -16,11 +17,14 @@ namespace {
 
 nlohmann::json entry(int node_id, const std::string& path, const std::string& identifier,
                      const std::string& metadata) {
-  nlohmann::json parsed = nlohmann::json::parse(metadata, nullptr, /*allow_exceptions=*/false);
-  return {{"node_id", node_id},
-          {"node_path", path},
-          {"identifier", identifier},
-          {"metadata", parsed.is_discarded() ? nlohmann::json(metadata) : parsed}};
+  nlohmann::json parsed;
+  try {
+    parsed = io::parse_json(metadata, "keras metadata");
+  } catch (const Error&) {
+    parsed = metadata;  // not JSON (or past the limits): kept as the text it is
+  }
+  return {
+      {"node_id", node_id}, {"node_path", path}, {"identifier", identifier}, {"metadata", parsed}};
 }
 
 // Keras' own paths: breadth first from "root" along children's local names, first path wins.

@@ -9,6 +9,7 @@
 #include "formats/savedmodel/keras_metadata.hpp"
 #include "formats/savedmodel/saved_model_file.hpp"
 #include "formats/savedmodel/tf_types.hpp"
+#include "io/json_text.hpp"
 
 namespace nnload::formats::savedmodel {
 
@@ -91,7 +92,7 @@ ModelInfo model_info(const tf::SavedModel& model, const tf::MetaGraphDef& meta,
   }
   if (!keras.empty()) {
     info.metadata["keras_metadata"] = keras;
-    for (const nlohmann::json& node : nlohmann::json::parse(keras)) {
+    for (const nlohmann::json& node : io::parse_json(keras, "keras metadata")) {
       const nlohmann::json& meta_json = node.at("metadata");
       if (node.at("node_id") == 0 && meta_json.is_object() && meta_json.contains("name") &&
           meta_json.at("name").is_string())

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/read_limits.hpp"
 #include "nnload/tensor.hpp"
 
 namespace nnload::formats::torch {
@@ -29,10 +30,11 @@ struct TorchValue {
   std::string repr;
 };
 
+// Defaults: the calling thread's nnload::ReadLimits (LoadOptions::limits during a load).
 struct ReadLimits {
   std::uint64_t max_pickle_bytes = std::uint64_t{1} << 30;  // data.pkl or the legacy pickles
-  std::uint32_t max_depth = 1000;                           // nesting of containers
-  std::uint64_t max_objects = 50'000'000;                   // values the pickle may create
+  std::uint32_t max_depth = read_limits().max_depth;        // nesting of containers
+  std::uint64_t max_objects = read_limits().max_objects;    // values the pickle may create
 };
 
 struct TorchFile {

@@ -93,7 +93,7 @@ std::string describe_type(hid_t type);
 // Opens the object at an absolute path.
 Id open_object(const File& file, const std::string& path);
 
-// Refuses (Error(corrupt)) data of `bytes` when it exceeds kMaxExpansion x the file size + slack.
+// Refuses (Error(corrupt)) data of `bytes` beyond max_declared_bytes(file size) (read_limits.hpp).
 void check_plausible_size(const File& file, std::string_view where, std::uint64_t bytes);
 
 }  // namespace nnload::io::hdf5

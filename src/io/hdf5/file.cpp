@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/fail.hpp"
+#include "core/read_limits.hpp"
 #include "io/hdf5/detail.hpp"
 #include "io/hdf5/raw.hpp"
 #include "io/hdf5/superblock.hpp"
@@ -91,13 +92,11 @@ void checked(herr_t status, const File& file, std::string_view path, std::string
 
 void check_plausible_size(const File& file, std::string_view where, std::uint64_t bytes) {
   const std::uint64_t size = file.size();
-  const std::uint64_t limit =
-      size > (std::numeric_limits<std::uint64_t>::max() - kExpansionSlack) / kMaxExpansion
-          ? std::numeric_limits<std::uint64_t>::max()
-          : size * kMaxExpansion + kExpansionSlack;
-  if (bytes > limit) {
-    fail(ErrorCode::corrupt, "{}: {}: declares {} bytes of data, implausible for a {}-byte file",
-         file.name(), where, bytes, size);
+  if (bytes > max_declared_bytes(size)) {
+    fail(ErrorCode::corrupt,
+         "{}: {}: declares {} bytes of data, implausible for a {}-byte file "
+         "(ReadLimits::max_expansion is {})",
+         file.name(), where, bytes, size, read_limits().max_expansion);
   }
 }
 

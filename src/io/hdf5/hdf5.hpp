@@ -23,11 +23,9 @@
 
 namespace nnload::io::hdf5 {
 
-// A dataset or attribute whose data would take more than kMaxExpansion times the file's size
-// plus kExpansionSlack bytes is refused before reading (chunked and compressed data may
-// legitimately exceed the file size; contiguous data never may).
-inline constexpr std::uint64_t kMaxExpansion = 64;
-inline constexpr std::uint64_t kExpansionSlack = std::uint64_t{1} << 20;
+// A dataset or attribute whose data would take more than ReadLimits::max_expansion times the
+// file's size plus 1 MiB is refused before reading (chunked and compressed data may legitimately
+// exceed the file size; contiguous data never may): core/read_limits.hpp.
 
 class Group;
 class Dataset;

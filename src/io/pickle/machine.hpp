@@ -40,7 +40,7 @@ class Machine {
 
   Value* make(Kind kind) {
     if (heap_.size() >= limits_.max_objects) {
-      corrupt("the pickle creates more than {} values (the object limit)", limits_.max_objects);
+      corrupt("the pickle creates more than {} values (ReadLimits::max_objects)", limits_.max_objects);
     }
     return heap_.make(kind);
   }

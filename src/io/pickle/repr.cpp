@@ -214,7 +214,7 @@ class Printer {
         break;
     }
     if (frames_.size() >= limits_.max_depth) {
-      fail(ErrorCode::corrupt, "value nested deeper than {} levels", limits_.max_depth);
+      fail(ErrorCode::corrupt, "value nested deeper than {} levels (ReadLimits::max_depth)", limits_.max_depth);
     }
     active_.insert(v);
     frames_.push_back({v, 0});
