@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "core/fail.hpp"
@@ -47,8 +48,25 @@ decltype(auto) visit_dtype(DType dtype, Fn&& fn) {
   fail(ErrorCode::internal, "visit_dtype: invalid dtype {}", static_cast<int>(dtype));
 }
 
+// A floating-point value to an integer type as numpy, PyTorch and ONNX Runtime do it on x86:
+// truncated toward zero into int64, then wrapped to a narrower type (-2.0 to uint8 is 254). NaN and
+// values beyond int64 give int64's minimum, the CPU's "integer indefinite". A plain static_cast
+// would be undefined behaviour for any value out of the target's range.
+template <class To, class From>
+To float_to_integer(From v) {
+  constexpr double kTwo63 = 9223372036854775808.0;
+  const double d = static_cast<double>(v);
+  if constexpr (std::is_same_v<To, std::uint64_t>) {
+    if (d >= kTwo63 && d < 2 * kTwo63) return static_cast<std::uint64_t>(d);
+  }
+  const std::int64_t wide = d >= -kTwo63 && d < kTwo63 ? static_cast<std::int64_t>(d)
+                                                       : std::numeric_limits<std::int64_t>::min();
+  return static_cast<To>(wide);
+}
+
 // Element conversions through the widest exact type: 16-bit floats via float, the rest via
-// static_cast (float to integer truncates toward zero, anything non-zero to bool is true).
+// static_cast (float to integer truncates toward zero, float_to_integer above, anything non-zero
+// to bool is true).
 template <class To, class From>
 To convert_value(From v) {
   if constexpr (std::is_same_v<From, Float16>) {
@@ -61,6 +79,8 @@ To convert_value(From v) {
     return BFloat16{float_to_bfloat16(static_cast<float>(v))};
   } else if constexpr (std::is_same_v<To, bool>) {
     return v != From{0};
+  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
+    return float_to_integer<To>(v);
   } else {
     return static_cast<To>(v);
   }

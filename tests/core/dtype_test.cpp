@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/dtype_dispatch.hpp"
 #include "nnload/tensor.hpp"
 #include "support/tensor_matchers.hpp"
 
@@ -77,6 +78,27 @@ TEST(TensorTo, ConvertsBetweenDtypes) {
   Tensor bf = f.to(DType::bf16).to(DType::f64);
   EXPECT_DOUBLE_EQ(bf.value_as_double(0), 1.5);
   EXPECT_EQ(f.to(DType::f32).raw(), f.raw());  // same dtype: no copy
+}
+
+// Out-of-range floats to integers: what numpy and PyTorch give on x86, never undefined
+// behaviour (UBSan's float-cast-overflow check runs this in the sanitized build).
+TEST(TensorTo, FloatsOutOfAnIntegersRangeWrapAsNumpyDoes) {
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor f = testing::make<double>({-2.0, 300.7, 1e300, -inf, std::nan(""), 1.8e19}, {6});
+  const Tensor as_u8 = f.to(DType::u8);
+  const auto u8 = as_u8.values<std::uint8_t>();
+  EXPECT_EQ(u8[0], 254);  // -2 wraps, as np.array(-2.0).astype(np.uint8)
+  EXPECT_EQ(u8[1], 44);   // 300 mod 256
+  EXPECT_EQ(u8[2], 0);    // beyond int64: int64's minimum, whose low byte is 0
+  const Tensor as_i64 = f.to(DType::i64);
+  const auto i64 = as_i64.values<std::int64_t>();
+  EXPECT_EQ(i64[1], 300);
+  EXPECT_EQ(i64[2], std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(i64[3], std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(i64[4], std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(f.to(DType::i32).value_as_double(0), -2);
+  EXPECT_EQ(convert_value<std::uint64_t>(1.8e19), std::uint64_t{18000000000000000000u});
+  EXPECT_EQ(convert_value<std::int16_t>(Float16{0x7c00}), 0);  // +inf: int64's minimum, wrapped
 }
 
 }  // namespace

@@ -2,15 +2,15 @@
 // bare layer lists, Keras 2's nested-list inbound nodes, Keras 3's __keras_tensor__ records.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+#include "io/json_text.hpp"
 
 namespace nnload::formats::keras {
 
-using Json = nlohmann::json;
+using Json = io::Json;
 
 struct KerasVersion {
   int major = 2;

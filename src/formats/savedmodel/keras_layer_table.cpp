@@ -10,7 +10,7 @@ namespace nnload::formats::savedmodel {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = io::Json;
 
 // Keras' names for the root's layer children: "layer-3", "layer_with_weights-1".
 bool is_layer_edge(const std::string& local_name) {

@@ -92,8 +92,8 @@ ModelInfo model_info(const tf::SavedModel& model, const tf::MetaGraphDef& meta,
   }
   if (!keras.empty()) {
     info.metadata["keras_metadata"] = keras;
-    for (const nlohmann::json& node : io::parse_json(keras, "keras metadata")) {
-      const nlohmann::json& meta_json = node.at("metadata");
+    for (const io::Json& node : io::parse_json(keras, "keras metadata")) {
+      const io::Json& meta_json = node.at("metadata");
       if (node.at("node_id") == 0 && meta_json.is_object() && meta_json.contains("name") &&
           meta_json.at("name").is_string())
         info.name = meta_json.at("name").get<std::string>();

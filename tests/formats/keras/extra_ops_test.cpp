@@ -337,8 +337,10 @@ TEST(KerasOpLayers, H5AndKerasFormsOfSimpleOps) {
               (Shape{2, 2, 6}));
     EXPECT_EQ(run_keras_op("Transpose", {{"axes", {0, 2, 1}}}, {k::ref("y")}, module).shape(),
               (Shape{2, 4, 3}));
+    // The call's one positional argument is the list of tensors. Json::array, not braces: from
+    // {some_array}, clang makes a copy of the array and gcc an array holding it.
     const Tensor cat = run_keras_op("Concatenate", {{"axis", 1}},
-                                    {Json::array({k::ref("x"), k::ref("y")})}, module);
+                                    Json::array({Json::array({k::ref("x"), k::ref("y")})}), module);
     EXPECT_EQ(cat.shape(), (Shape{2, 6, 4}));
     const Json key = {{{"class_name", "__slice__"},
                        {"config", {{"start", nullptr}, {"stop", nullptr}, {"step", nullptr}}}},

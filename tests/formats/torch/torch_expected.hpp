@@ -93,7 +93,10 @@ inline void expect_matches_expected(const std::filesystem::path& pt,
     ASSERT_TRUE(e.is_string()) << "expected a tensor, found value " << v.repr;
     EXPECT_EQ(v.repr, e.get<std::string>());
   }
-  for (const auto& [name, entry] : json.items()) {
+  for (const auto& item : json.items()) {
+    // Named variables, not a structured binding: clang 14 can't capture one in the lambda below.
+    const std::string& name = item.key();
+    const nlohmann::json& entry = item.value();
     if (ours.count(name)) continue;
     if (is_inert_object(entry)) {
       // nnload expanded it: something of ours lives under "name."

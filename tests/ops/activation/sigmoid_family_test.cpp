@@ -82,7 +82,8 @@ TEST(SigmoidFamily, RandomAgainstLibm) {
       {"Mish", [](double v) { return v * std::tanh(std::log1p(std::exp(v))); }},
       {"Gelu", [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }},
   };
-  for (const auto& [op, fn] : cases) {
+  for (const auto& [op, reference] : cases) {
+    double (*fn)(double) = reference;  // clang 14 can't capture a structured binding
     EXPECT_TRUE(tensors_close(
         run1(op, {x}), testing::reference_unary<float, double>(x, [fn](float v) { return fn(v); }),
         1e-6, 1e-6))
