@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fills OUT/<target>/ (default build-fuzz/corpus) with seed inputs for each fuzz target, from the
+# Fills OUT/<target>/ (default build-asan/corpus) with seed inputs for each fuzz target, from the
 # project's fixtures (tests/fixtures, examples/models), fuzz/seeds/ and, when present,
 # ../shared/fixtures. Only small files (under each target's -max_len, see scripts/fuzz.sh) and a
 # handful per source. Idempotent: seeds are named by content hash and never overwritten, and what
@@ -7,7 +7,7 @@
 #   fuzz/make_corpus.sh [OUT] [TARGET...]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="${1:-$root/build-fuzz/corpus}"
+out="${1:-$root/build-asan/corpus}"
 shift || true
 shared="$root/../shared/fixtures"
 python="$(command -v /usr/bin/python3 || command -v python3 || true)"
