@@ -99,7 +99,13 @@ void validate_attribute_messages(std::span<const std::byte> bytes, const Superbl
         return version == 1 ? (n + 7u) / 8u * 8u : n;
       };
       if (name_size == 0) raw.damaged(m.offset, "attribute without a name");
-      const std::string_view name = r.chars(padded(name_size)).substr(0, name_size - 1u);
+      const std::string_view stored = r.chars(padded(name_size));
+      const std::string_view name = stored.substr(0, name_size - 1u);
+      // libhdf5 1.10.8 strdup()s the name up to its first NUL, wherever that is, and then trusts
+      // name_size (a wild pointer freed in H5A__close in our fuzz tests); later releases refuse
+      // such a name too.
+      if (name.find('\0') != std::string_view::npos || stored[name_size - 1u] != '\0')
+        raw.damaged(m.offset, "attribute name without its NUL at the stated length");
       ByteReader type(r.bytes(padded(type_size)), std::string(file), m.offset);
       ByteReader space(r.bytes(padded(space_size)), std::string(file), m.offset);
       if (!(flags & 0x01)) {

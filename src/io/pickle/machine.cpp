@@ -123,9 +123,21 @@ Value* Machine::memo_get(std::uint64_t key) {
   return v;
 }
 
-// Equal keys under Python's == for hashable scalars and tuples of them (1 == 1.0 == True);
-// anything else is keyed by identity.
-std::string Machine::hash_key(const Value* v, int depth) const {
+constexpr int kMaxKeyDepth = 64;
+
+std::size_t Machine::key_id(const Value* v, int depth) {
+  if (const auto it = key_ids_.find(v); it != key_ids_.end()) return it->second;
+  std::string text = key_text(v, depth);
+  const std::size_t id =
+      interned_keys_.try_emplace(std::move(text), interned_keys_.size()).first->second;
+  key_ids_.emplace(v, id);
+  return id;
+}
+
+// Equal texts under Python's == for hashable scalars and tuples of them (1 == 1.0 == True);
+// anything else is keyed by identity, as is a tuple first reached more than kMaxKeyDepth tuples
+// deep (a chain of 200,000 nested tuples must not recurse that deep).
+std::string Machine::key_text(const Value* v, int depth) {
   switch (v->kind) {
     case Kind::none:
       return "N";
@@ -150,12 +162,9 @@ std::string Machine::hash_key(const Value* v, int depth) const {
     case Kind::global:
       return "g" + std::to_string(v->integer) + ":" + v->text;
     case Kind::tuple:
-      if (depth < 16) {
+      if (depth < kMaxKeyDepth) {
         std::string key = "t" + std::to_string(v->items.size()) + "(";
-        for (const Value* item : v->items) {
-          const std::string k = hash_key(item, depth + 1);
-          key += std::to_string(k.size()) + ":" + k;
-        }
+        for (const Value* item : v->items) key += std::to_string(key_id(item, depth + 1)) + ",";
         return key + ")";
       }
       break;
@@ -167,7 +176,7 @@ std::string Machine::hash_key(const Value* v, int depth) const {
 
 void Machine::dict_set(Value* target, const Value* key, const Value* value) {
   auto& index = index_[target];
-  const auto [it, inserted] = index.try_emplace(hash_key(key, 0), target->entries.size());
+  const auto [it, inserted] = index.try_emplace(key_id(key, 0), target->entries.size());
   if (inserted) {
     target->entries.push_back({key, value});
   } else {
@@ -177,7 +186,7 @@ void Machine::dict_set(Value* target, const Value* key, const Value* value) {
 
 void Machine::set_add(Value* target, const Value* item) {
   auto& index = index_[target];
-  if (index.try_emplace(hash_key(item, 0), target->items.size()).second) {
+  if (index.try_emplace(key_id(item, 0), target->items.size()).second) {
     target->items.push_back(item);
   }
 }

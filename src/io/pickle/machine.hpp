@@ -40,7 +40,8 @@ class Machine {
 
   Value* make(Kind kind) {
     if (heap_.size() >= limits_.max_objects) {
-      corrupt("the pickle creates more than {} values (ReadLimits::max_objects)", limits_.max_objects);
+      corrupt("the pickle creates more than {} values (ReadLimits::max_objects)",
+              limits_.max_objects);
     }
     return heap_.make(kind);
   }
@@ -102,7 +103,9 @@ class Machine {
   void memo_put(std::uint64_t key);
   Value* memo_get(std::uint64_t key);
 
-  std::string hash_key(const Value* v, int depth) const;
+  // Equal ids for values Python's == calls equal as dict keys; computed once per value.
+  std::size_t key_id(const Value* v, int depth);
+  std::string key_text(const Value* v, int depth);
   void dict_set(Value* target, const Value* key, const Value* value);
   void set_add(Value* target, const Value* item);
   void append(Value* target, const Value* item);
@@ -119,8 +122,12 @@ class Machine {
   std::vector<Value*> memo_dense_;
   std::unordered_map<std::uint64_t, Value*> memo_sparse_;
   std::uint64_t memo_count_ = 0;
-  // Per dict / set / object: hash key -> position, so a repeated key replaces in place.
-  std::unordered_map<const Value*, std::unordered_map<std::string, std::size_t>> index_;
+  // Per dict / set / object: key id -> position, so a repeated key replaces in place.
+  std::unordered_map<const Value*, std::unordered_map<std::size_t, std::size_t>> index_;
+  // Keys are interned: a tuple's key text names its items by id, so a key costs its own items
+  // once, however often a pickle nests shared tuples (2^16 copies of a string otherwise).
+  std::unordered_map<const Value*, std::size_t> key_ids_;
+  std::unordered_map<std::string, std::size_t> interned_keys_;
   std::uint8_t op_ = 0;
   std::uint64_t op_offset_ = 0;
   bool stopped_ = false;

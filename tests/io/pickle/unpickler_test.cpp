@@ -298,6 +298,25 @@ TEST(PickleUnpickler, BigIntegersBeyondTheLimitAreUnsupported) {
   EXPECT_EQ(fits.root().integer, INT64_MIN);
 }
 
+// Set and dict keys made of shared tuples: t = (s,); then t = (t, t) 40 times is a key of 2^40
+// strings in Python's eyes. Its key is built once per distinct tuple (found by fuzz_onnx: a set
+// of such tuples took minutes), and equal structures built apart are still one key.
+TEST(PickleUnpickler, KeysOfSharedNestedTuplesCostTheirSizeOnce) {
+  const std::string big(100'000, 'a');
+  std::string chain = binunicode(big) + "\x85";   // (s,)
+  for (int i = 0; i < 40; ++i) chain += "2\x86";  // DUP, TUPLE2
+  // {t, t', t} with t' built apart from equal parts, then {(1,), (1.0,), (True,)}.
+  const auto loaded = unpickle_string("\x80\x04\x8f(" + chain + chain + "2\x90.");
+  ASSERT_EQ(loaded.root().kind, Kind::set);
+  EXPECT_EQ(loaded.root().items.size(), 1u);
+  const auto numbers =
+      unpickle_string("\x80\x04\x8f(K\x01\x85G?\xf0\x00\x00\x00\x00\x00\x00\x85\x88\x85\x90."s);
+  EXPECT_EQ(numbers.root().items.size(), 1u);
+  // A key of 200,000 nested tuples ((((1,),),),...) does not recurse that deep.
+  const auto deep = unpickle_string("\x80\x04\x8f(K\x01" + std::string(200'000, '\x85') + "\x90.");
+  EXPECT_EQ(deep.root().items.size(), 1u);
+}
+
 TEST(PickleUnpickler, DeepNestingDoesNotRecurse) {
   // 200k nested lists: l0.append(l1), l1.append(l2), ... built bottom-up by APPENDs.
   const int n = 200'000;
