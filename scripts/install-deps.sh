@@ -14,7 +14,8 @@ packages=(
   libleveldb-dev         # TensorFlow's variables.index table
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev        # only bench/gemm_backends, which measures it against oneDNN
-  # libFuzzer targets (scripts/fuzz.sh; clang's OpenMP for them); gcc's own sanitizers do the rest
+  # The sanitized tree (scripts/sanitized-tree.sh: the suite under ASan/UBSan/LSan and the
+  # libFuzzer targets) is built by clang 14, with its OpenMP; gcc's TSan builds the thread test
   clang-14 libclang-rt-14-dev libomp-14-dev
   # Test fixtures too large to commit, exported at test time (tests/fixtures/onnx): /usr/bin/python3
   python3-torch python3-torchvision python3-onnx python3-numpy
