@@ -392,8 +392,11 @@ TEST(Hdf5, TwoByteFloatsByTheirFields) {
 }
 
 TEST(Hdf5, ManyAttributesInDenseStorage) {
-  // The latest format moves more than 8 attributes into a fractal heap; our own string reader
-  // does not parse that, and libhdf5 reads them.
+  // The latest format moves more than 8 attributes into a fractal heap. Their names are listed
+  // (libhdf5), but variable-length strings stored there are refused: our own string reader does
+  // not parse dense storage, and libhdf5 does not check the global heap the strings point into
+  // (fuzz_hdf5 made it read 169 MB past a heap collection). h5py and Keras write compact
+  // attributes by default.
   TempDir dir;
   {
     H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
@@ -408,7 +411,14 @@ TEST(Hdf5, ManyAttributesInDenseStorage) {
   const auto file = open(dir / "dense.h5");
   const Group root = file->root();
   EXPECT_EQ(root.attribute_names().size(), 20u);
-  EXPECT_EQ(root.string_list_attribute("attr17"), (std::vector<std::string>{"value 17", ""}));
+  try {
+    (void)root.string_list_attribute("attr17");
+    ADD_FAILURE() << "a string in dense attribute storage was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported);
+    EXPECT_NE(std::string(e.what()).find("dense or shared attribute storage"), std::string::npos)
+        << e.what();
+  }
   EXPECT_EQ(root.address(), file->root().group("/").address());
 }
 
