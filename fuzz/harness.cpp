@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -100,8 +102,13 @@ std::filesystem::path project_fixture(const std::string& relative) {
 std::uint64_t touch(const Tensor& tensor) {
   if (!tensor.defined() || tensor.dtype() == DType::string) return 0;
   const auto* p = static_cast<const std::uint8_t*>(tensor.raw());
+  // The first and last 64 KiB: enough for ASan to see a tensor whose bytes end before its stated
+  // size; every byte of a 256 MiB output took over 10 s under coverage instrumentation.
+  constexpr std::size_t kEdge = 64 * 1024;
+  const std::size_t n = tensor.nbytes();
   std::uint64_t sum = 0;
-  for (std::size_t i = 0; i < tensor.nbytes(); ++i) sum += p[i];
+  for (std::size_t i = 0; i < std::min(n, kEdge); ++i) sum += p[i];
+  for (std::size_t i = n > kEdge ? std::max(kEdge, n - kEdge) : n; i < n; ++i) sum += p[i];
   // Keeps the loop: the sum is observable.
   static volatile std::uint64_t sink = 0;
   sink = sink + sum;
