@@ -83,7 +83,10 @@ for t in "${targets[@]}"; do
   execs="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)"
   [[ -n "$execs" ]] || execs="$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)"
   corpus="$(find "$build/corpus/$t" -type f | wc -l)"
-  if ((rc != 0 || new_findings > 0)); then
+  if ((rc == 72 && new_findings == 0)); then
+    failed=1  # libFuzzer's exit on SIGINT: stopped by hand, not a finding, not a full run either
+    result="interrupted (log $log)"
+  elif ((rc != 0 || new_findings > 0)); then
     failed=1
     result="CRASH (exit $rc, $new_findings new in $build/findings/$t, log $log)"
   else
