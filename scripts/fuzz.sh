@@ -48,8 +48,7 @@ fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-# libhdf5 1.10.8 drops small free-list blocks on some of its own error paths (lsan.supp says which).
-export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/fuzz/lsan.supp:print_suppressions=0}"
+source "$root/scripts/sanitizer-env.sh"
 
 # Runs one target; leaves its log, exit status, seconds and number of new findings in logs/.
 run_target() {

@@ -11,8 +11,7 @@ scripts/sanitized-tree.sh build-asan
 make -C build-asan -j"$jobs" --no-print-directory nnload_tests
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# libhdf5 1.10.8 drops small free-list blocks on some of its own error paths (fuzz/lsan.supp).
-export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
+source scripts/sanitizer-env.sh
 ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
 # TSan: only the library and the thread-safety test (tests/CMakeLists.txt), gcc, -O1.

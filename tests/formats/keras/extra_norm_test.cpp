@@ -183,7 +183,7 @@ Tensor run_dot(Json axes, bool normalize, const Tensor& x, const Tensor& y,
   const Json model =
       k::functional({k::input_layer("x", xs), k::input_layer("y", ys),
                      k::layer("Dot", "dot", {{"axes", axes}, {"normalize", normalize}},
-                              {Json::array({k::ref("x"), k::ref("y")})})},
+                              Json::array({Json::array({k::ref("x"), k::ref("y")})}))},
                     {"x", "y"}, {Json{"dot", 0, 0}});
   return k::run(model, {}, {x, y}, version)[0];
 }

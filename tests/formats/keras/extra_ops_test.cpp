@@ -361,10 +361,11 @@ TEST(KerasOpLayers, H5AndKerasFormsOfSimpleOps) {
 
 TEST(KerasOpLayers, OrdinaryLayersWithTheSameClassNameStayLayers) {
   // The Add *layer* (trainable/dtype in its config) is the merge layer, called on a list.
-  const Json model = k::functional(
-      {k::input_layer("x", {3, 4}), k::input_layer("y", {3, 4}),
-       k::layer("Add", "add", {{"dtype", "float32"}}, {Json::array({k::ref("x"), k::ref("y")})})},
-      {"x", "y"}, {Json{"add", 0, 0}});
+  const Json model =
+      k::functional({k::input_layer("x", {3, 4}), k::input_layer("y", {3, 4}),
+                     k::layer("Add", "add", {{"dtype", "float32"}},
+                              Json::array({Json::array({k::ref("x"), k::ref("y")})}))},
+                    {"x", "y"}, {Json{"add", 0, 0}});
   expect_elementwise(k::run(model, {}, {kX, kY})[0], [](int64_t i) { return xv(i) + yv(i); });
 }
 
