@@ -2,7 +2,6 @@
 // message that says what is wrong.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <random>
 
 #include "nnload/model.hpp"
@@ -15,11 +14,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using testing::TempDir;
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 void write_bytes(const fs::path& p, const std::string& bytes) {
   testing::write_bytes(p, testing::to_bytes(bytes));
@@ -57,7 +51,7 @@ TEST(LoadErrors, NonModelFiles) {
 
 TEST(LoadErrors, TruncatedH5AtEveryTenthOfItsLength) {
   TempDir dir;
-  const std::string bytes = read_bytes(kExample);
+  const std::string bytes = testing::read_text(kExample);
   ASSERT_GT(bytes.size(), 1000u);
   for (int tenth = 1; tenth < 10; ++tenth) {
     const fs::path cut = dir / ("cut" + std::to_string(tenth) + ".h5");
@@ -74,7 +68,7 @@ TEST(LoadErrors, TruncatedH5AtEveryTenthOfItsLength) {
 
 TEST(LoadErrors, CorruptedModelConfigJson) {
   TempDir dir;
-  std::string bytes = read_bytes(kExample);
+  std::string bytes = testing::read_text(kExample);
   const auto at = bytes.find("{\"class_name\"");
   ASSERT_NE(at, std::string::npos);
   bytes[at] = '#';  // the JSON no longer parses
@@ -84,7 +78,7 @@ TEST(LoadErrors, CorruptedModelConfigJson) {
 
 TEST(LoadErrors, RandomByteDamageNeverCrashes) {
   TempDir dir;
-  const std::string original = read_bytes(kExample);
+  const std::string original = testing::read_text(kExample);
   std::mt19937 rng(42);
   int loaded = 0, refused = 0;
   for (int round = 0; round < 40; ++round) {

@@ -49,6 +49,12 @@ inline std::vector<std::byte> read_bytes(const std::filesystem::path& path) {
   return out;
 }
 
+// The whole file as a string (bytes as they are); empty when it can't be read.
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 inline void write_bytes(const std::filesystem::path& path, const std::vector<std::byte>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()),

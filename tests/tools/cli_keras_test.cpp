@@ -2,13 +2,12 @@
 // with --config and --weights, and the errors for weights of another model or wrong usage. The
 // project's fixtures (tests/fixtures/keras) need no ../shared.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "io/npz.hpp"
 #include "nnload/model.hpp"
+#include "support/cli_run.hpp"
 #include "support/fixtures.hpp"
 #include "support/keras_fixture_check.hpp"
 #include "support/temp_files.hpp"
@@ -18,29 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using testing::CliRun;
 
 class CliRunner : public ::testing::Test {
  protected:
-  CliRun run(const std::string& args) {
-    const fs::path out = temp_ / "stdout.txt", err = temp_ / "stderr.txt";
-    const std::string command =
-        std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int raw = std::system(command.c_str());
-    CliRun r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-  }
-  static std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  CliRun run(const std::string& args) { return testing::run_cli(args, temp_.path()); }
   testing::TempDir temp_;
 };
 

@@ -3,13 +3,12 @@
 // The files come from tests/fixtures/onnx/make_onnx_fixtures.py in the build tree (ctest's
 // onnx_torch_fixtures setup test); a missing one fails the test with how to make it.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "io/npz.hpp"
+#include "support/cli_run.hpp"
+#include "support/npz_map.hpp"
 #include "support/temp_files.hpp"
 #include "support/tensor_matchers.hpp"
 
@@ -36,18 +35,9 @@ std::string missing(const fs::path& file) {
 
 #define REQUIRE_GENERATED(file) ASSERT_EQ(missing(file), "")
 
-int run_cli(const std::string& args, const fs::path& out) {
-  const std::string command =
-      std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>&1";
-  const int raw = std::system(command.c_str());
-  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
-
-std::map<std::string, Tensor> npz_map(const fs::path& p) {
-  std::map<std::string, Tensor> m;
-  for (io::NamedTensor& t : io::load_npz(p)) m.emplace(t.name, t.tensor);
-  return m;
-}
+using testing::npz_map;
+using testing::read_text;
+using testing::run_cli_logged;
 
 class OnnxTorchCli : public ::testing::TestWithParam<std::string> {};
 
@@ -58,9 +48,9 @@ TEST_P(OnnxTorchCli, PredictFromNpyAndTensorProto) {
   REQUIRE_GENERATED(input);
   testing::TempDir dir;
   const fs::path out = dir / "out.npz";
-  ASSERT_EQ(run_cli("predict " + model.string() + " --input " + input.string() + " --output " +
-                        out.string(),
-                    dir / "log"),
+  ASSERT_EQ(run_cli_logged("predict " + model.string() + " --input " + input.string() +
+                               " --output " + out.string(),
+                           dir / "log"),
             0)
       << testing::read_bytes(dir / "log").size() << " bytes of log in " << dir / "log";
   const auto outputs = npz_map(out);
@@ -72,16 +62,11 @@ TEST_P(OnnxTorchCli, PredictFromNpyAndTensorProto) {
 
 INSTANTIATE_TEST_SUITE_P(Inputs, OnnxTorchCli, ::testing::Values("npy", "pb"));
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 TEST(OnnxTorchCliMlp, SummaryListsNodesAndTotals) {
   const fs::path model = generated("mlp.opset17.onnx");
   REQUIRE_GENERATED(model);
   testing::TempDir dir;
-  ASSERT_EQ(run_cli("summary " + model.string(), dir / "out"), 0) << read_text(dir / "out");
+  ASSERT_EQ(run_cli_logged("summary " + model.string(), dir / "out"), 0) << read_text(dir / "out");
   const std::string text = read_text(dir / "out");
   std::size_t gemms = 0;
   for (std::size_t at = text.find("(Gemm)"); at != std::string::npos;
@@ -96,7 +81,7 @@ TEST(OnnxTorchCliMlp, InspectJson) {
   const fs::path model = generated("mlp.opset13.onnx");
   REQUIRE_GENERATED(model);
   testing::TempDir dir;
-  ASSERT_EQ(run_cli("inspect --json " + model.string(), dir / "out.json"), 0)
+  ASSERT_EQ(run_cli_logged("inspect --json " + model.string(), dir / "out.json"), 0)
       << read_text(dir / "out.json");
   const Json j = Json::parse(read_text(dir / "out.json"));
   EXPECT_EQ(j["format"], "ONNX");
@@ -120,9 +105,9 @@ TEST(OnnxTorchCliMlp, WeightsAreTorchsStateDict) {
   REQUIRE_GENERATED(model);
   REQUIRE_GENERATED(state_dict);
   testing::TempDir dir;
-  ASSERT_EQ(
-      run_cli("weights " + model.string() + " --output " + (dir / "w.npz").string(), dir / "log"),
-      0)
+  ASSERT_EQ(run_cli_logged("weights " + model.string() + " --output " + (dir / "w.npz").string(),
+                           dir / "log"),
+            0)
       << read_text(dir / "log");
   const auto written = npz_map(dir / "w.npz");
   const auto expected = npz_map(state_dict);

@@ -2,11 +2,9 @@
 // saved_model_cli's layout, `predict --signature` with inputs by key, summary's Keras table for a
 // Keras export, and examples/load_savedmodel.cpp.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <fstream>
 
 #include "io/npz.hpp"
+#include "support/cli_run.hpp"
 #include "support/fixtures.hpp"
 #include "support/temp_files.hpp"
 #include "support/tensor_matchers.hpp"
@@ -22,11 +20,9 @@ struct Output {
 };
 
 Output run(const std::string& command_line, const testing::TempDir& dir) {
-  const fs::path out = dir / "out.txt";
-  const int raw = std::system((command_line + " >" + out.string() + " 2>&1").c_str());
-  std::ifstream in(out);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1,
-          std::string(std::istreambuf_iterator<char>(in), {})};
+  const fs::path log = dir / "out.txt";
+  const int status = testing::run_logged(command_line, log);
+  return {status, testing::read_text(log)};
 }
 
 const std::string kCli = NNLOAD_CLI_PATH;

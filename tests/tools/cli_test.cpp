@@ -1,17 +1,16 @@
 // The nnload command-line tool, run as a process: outputs, files it writes, exit codes
 // (0 success, 1 nnload error with "error: ..." on stderr, 2 bad usage), and no partial output.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "io/npy.hpp"
 #include "io/npz.hpp"
 #include "nnload/model.hpp"
+#include "support/cli_run.hpp"
 #include "support/fixtures.hpp"
 #include "support/temp_files.hpp"
 #include "support/tensor_matchers.hpp"
@@ -21,30 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::CliRun;
+using testing::read_text;
 
 class Cli : public ::testing::Test {
  protected:
-  CliRun run(const std::string& args) {
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command =
-        std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int raw = std::system(command.c_str());
-    CliRun r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-  }
+  CliRun run(const std::string& args) { return testing::run_cli(args, dir_); }
   fs::path path(const std::string& name) const { return dir_ / name; }
 
   const std::string model_ =
@@ -198,15 +179,15 @@ TEST_F(Cli, BadUsageExitsWithTwo) {
 TEST_F(Cli, ExampleProgramLoadsSummarisesAndPredicts) {
   const std::string example = (fs::path(NNLOAD_BIN_DIR) / "example_load_keras").string();
   ASSERT_TRUE(fs::exists(example)) << example;
-  const int ok = std::system((example + " " + model_ + " >" + path("ex.txt").string()).c_str());
-  EXPECT_EQ(WEXITSTATUS(ok), 0);
-  const std::string out = slurp(path("ex.txt"));
+  const CliRun ok = testing::run_command(example + " " + model_, dir_);
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  const std::string& out = ok.out;
   EXPECT_NE(out.find("Model loaded successfully."), std::string::npos) << out;
   EXPECT_NE(out.find("Total params: 1,418"), std::string::npos) << out;
   EXPECT_NE(out.find("Prediction 'dense' (1, 10)"), std::string::npos) << out;
-  const int bad = std::system((example + " /no/such.h5 >" + path("ex2.txt").string()).c_str());
-  EXPECT_EQ(WEXITSTATUS(bad), 1);
-  EXPECT_NE(slurp(path("ex2.txt")).find("Model loading failed."), std::string::npos);
+  const CliRun bad = testing::run_command(example + " /no/such.h5", dir_);
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("Model loading failed."), std::string::npos) << bad.out;
 }
 
 TEST_F(Cli, BenchPrintsTimingsAndAProfile) {

@@ -3,14 +3,14 @@
 // path with torch's values, and `nnload inspect --json FILE` every tensor's dtype and shape and
 // every non-tensor entry's repr, as NAME.expected.npz / NAME.expected.json record them.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "io/npz.hpp"
+#include "support/cli_run.hpp"
 #include "support/fixtures.hpp"
+#include "support/npz_map.hpp"
 #include "support/temp_files.hpp"
 
 namespace nnload {
@@ -30,18 +30,8 @@ std::vector<std::string> shared_torch_files() {
   return files;
 }
 
-int run_cli(const std::string& args, const fs::path& out) {
-  const std::string command =
-      std::string(NNLOAD_CLI_PATH) + " " + args + " >" + out.string() + " 2>&1";
-  const int raw = std::system(command.c_str());
-  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
-
-std::map<std::string, Tensor> npz_map(const fs::path& p) {
-  std::map<std::string, Tensor> m;
-  for (io::NamedTensor& t : io::load_npz(p)) m.emplace(t.name, t.tensor);
-  return m;
-}
+using testing::npz_map;
+using testing::run_cli_logged;
 
 // torch's values as nnload writes them: bfloat16 (stored in expected.npz as its int16 bits)
 // goes to .npz as float32, which holds every bfloat16 exactly.
@@ -65,11 +55,12 @@ TEST_P(SharedTorchFileCli, WeightsAndInspectMatchTorch) {
   const Json expected = Json::parse(json_in);
   const auto expected_arrays = npz_map(stem.string() + ".expected.npz");
 
-  ASSERT_EQ(
-      run_cli("weights " + file.string() + " --output " + (dir / "w.npz").string(), dir / "log"), 0)
+  ASSERT_EQ(run_cli_logged("weights " + file.string() + " --output " + (dir / "w.npz").string(),
+                           dir / "log"),
+            0)
       << testing::read_bytes(dir / "log").size();
   const auto written = npz_map(dir / "w.npz");
-  ASSERT_EQ(run_cli("inspect --json " + file.string(), dir / "inspect.json"), 0);
+  ASSERT_EQ(run_cli_logged("inspect --json " + file.string(), dir / "inspect.json"), 0);
   std::ifstream inspect_in(dir / "inspect.json");
   const Json inspect = Json::parse(inspect_in);
 

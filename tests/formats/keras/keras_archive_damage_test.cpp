@@ -15,10 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::read_text;
 
 void write_text(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary)

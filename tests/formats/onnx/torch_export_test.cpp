@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "io/npz.hpp"
 #include "nnload/nnload.hpp"
+#include "support/npz_map.hpp"
 #include "support/tensor_matchers.hpp"
 
 namespace nnload {
@@ -41,11 +41,7 @@ std::string missing(const fs::path& path) {
 
 #define REQUIRE_GENERATED(file) ASSERT_EQ(missing(file), "")
 
-std::map<std::string, Tensor> npz_map(const fs::path& p) {
-  std::map<std::string, Tensor> m;
-  for (io::NamedTensor& t : io::load_npz(p)) m.emplace(t.name, t.tensor);
-  return m;
-}
+using testing::npz_map;
 
 Json read_json(const fs::path& p) {
   std::ifstream in(p);
