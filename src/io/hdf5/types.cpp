@@ -79,8 +79,12 @@ std::string describe_type(hid_t type) {
   const H5T_class_t c = H5Tget_class(type);
   const std::size_t size = H5Tget_size(type);
   if (c == H5T_INTEGER) {
-    return fmt::format("{} {}-bit integer",
-                       H5Tget_sign(type) == H5T_SGN_NONE ? "unsigned" : "signed", size * 8);
+    const std::size_t precision = H5Tget_precision(type), offset = H5Tget_offset(type);
+    std::string text = fmt::format(
+        "{} {}-bit integer", H5Tget_sign(type) == H5T_SGN_NONE ? "unsigned" : "signed", size * 8);
+    if (precision != size * 8 || offset != 0)
+      text += fmt::format(" ({} significant bits at bit {})", precision, offset);
+    return text;
   }
   if (c == H5T_FLOAT) {
     std::size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
@@ -124,7 +128,11 @@ ElementType classify(hid_t type, const File& file, std::string_view where) {
     unsupported();
   }
   if (c == H5T_INTEGER) {
-    if (H5Tget_precision(type) != size * 8 || H5Tget_offset(type) != 0) unsupported();
+    // Fewer significant bits than the stored size (the n-bit filter's types, or padding) are
+    // converted by libhdf5, which sign-extends and drops the padding; they can't be viewed as is.
+    const std::size_t precision = H5Tget_precision(type), offset = H5Tget_offset(type);
+    if (precision == 0 || precision > size * 8 || offset > size * 8 - precision) unsupported();
+    const bool full_width = precision == size * 8;
     const bool is_signed = H5Tget_sign(type) != H5T_SGN_NONE;
     hid_t memory = -1;
     switch (size) {
@@ -148,7 +156,7 @@ ElementType classify(hid_t type, const File& file, std::string_view where) {
       default:
         unsupported();
     }
-    out.exact = (order == H5T_ORDER_LE || size == 1) && (is_signed || size == 1);
+    out.exact = full_width && (order == H5T_ORDER_LE || size == 1) && (is_signed || size == 1);
     out.memory_type = checked(H5Tcopy(memory), H5Tclose, file, where, "copying an integer type");
     return out;
   }
