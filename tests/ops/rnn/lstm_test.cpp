@@ -4,6 +4,7 @@
 
 #include "io/npz.hpp"
 #include "ops/rnn/rnn_reference.hpp"
+#include "ops/rnn/rnn_test_support.hpp"
 #include "ops/run_op.hpp"
 #include "support/fixtures.hpp"
 #include "support/tensor_matchers.hpp"
@@ -14,17 +15,8 @@ namespace {
 using testing::make;
 using testing::tensors_close;
 namespace ref = testing::rnn_ref;
-
-Tensor filled(float value, Shape shape) {
-  std::vector<float> v(static_cast<std::size_t>(shape_size(shape)), value);
-  return make<float>(v, std::move(shape));
-}
-
-graph::Attributes hidden(std::int64_t n) {
-  graph::Attributes a;
-  a.set("hidden_size", n);
-  return a;
-}
+using testing::rnn::filled;
+using testing::rnn::hidden;
 
 // ONNX backend test test_lstm_defaults: outputs ['', 'Y_h'] (Y omitted).
 TEST(LstmOnnx, Defaults) {

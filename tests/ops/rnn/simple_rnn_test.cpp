@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "ops/rnn/rnn_reference.hpp"
+#include "ops/rnn/rnn_test_support.hpp"
 #include "ops/run_op.hpp"
 #include "support/tensor_matchers.hpp"
 
@@ -10,23 +11,9 @@ namespace {
 using testing::make;
 using testing::tensors_close;
 namespace ref = testing::rnn_ref;
-
-Tensor filled(float value, Shape shape) {
-  std::vector<float> v(static_cast<std::size_t>(shape_size(shape)), value);
-  return make<float>(v, std::move(shape));
-}
-
-graph::Attributes hidden(std::int64_t n) {
-  graph::Attributes a;
-  a.set("hidden_size", n);
-  return a;
-}
-
-std::vector<float> rows_of(std::initializer_list<float> rows, std::size_t width) {
-  std::vector<float> out;
-  for (float v : rows) out.insert(out.end(), width, v);
-  return out;
-}
+using testing::rnn::filled;
+using testing::rnn::hidden;
+using testing::rnn::rows_of;
 
 // ONNX backend test test_simple_rnn_defaults: outputs ['', 'Y_h'].
 TEST(RnnOnnx, Defaults) {
