@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/element_size_dispatch.hpp"
 #include "core/fail.hpp"
 #include "linalg/broadcast.hpp"
 #include "linalg/parallel.hpp"
@@ -163,21 +164,6 @@ void copy_dims(const E* src, E* dst, std::vector<Dim> dims) {
                });
 }
 
-template <class Fn>
-void by_element_size(std::size_t elem_size, Fn&& fn) {
-  switch (elem_size) {
-    case 1:
-      return fn(std::uint8_t{});
-    case 2:
-      return fn(std::uint16_t{});
-    case 4:
-      return fn(std::uint32_t{});
-    case 8:
-      return fn(std::uint64_t{});
-  }
-  fail(ErrorCode::internal, "no element copy for elements of {} bytes", elem_size);
-}
-
 }  // namespace
 
 void strided_copy(const void* src, std::span<const std::int64_t> strides, const Shape& shape,
@@ -189,7 +175,7 @@ void strided_copy(const void* src, std::span<const std::int64_t> strides, const 
   if (shape_size(shape) == 0) return;
   const std::vector<std::int64_t> dst_strides = contiguous_strides(shape);
   const std::vector<Dim> dims = simplify(shape, strides, dst_strides);
-  by_element_size(elem_size, [&](auto tag) {
+  visit_element_size(elem_size, [&](auto tag) {
     using E = decltype(tag);
     copy_dims(static_cast<const E*>(src), static_cast<E*>(dst), dims);
   });
@@ -314,7 +300,7 @@ void gather_axes(const void* src, const Shape& in_shape,
   for (const auto& m : maps) {
     if (m.empty()) return;
   }
-  by_element_size(elem_size, [&](auto tag) {
+  visit_element_size(elem_size, [&](auto tag) {
     using E = decltype(tag);
     E fill_value{};
     if (fill != nullptr) std::memcpy(&fill_value, fill, sizeof(E));

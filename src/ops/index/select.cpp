@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/dtype_dispatch.hpp"
+#include "core/element_size_dispatch.hpp"
 #include "core/fail.hpp"
 #include "linalg/broadcast.hpp"
 #include "linalg/parallel.hpp"
@@ -15,21 +16,6 @@ namespace nnload::ops {
 namespace {
 
 constexpr std::int64_t kGrain = 16384;
-
-template <class Fn>
-void by_element_size(std::size_t size, Fn&& fn) {
-  switch (size) {
-    case 1:
-      return fn(std::uint8_t{});
-    case 2:
-      return fn(std::uint16_t{});
-    case 4:
-      return fn(std::uint32_t{});
-    case 8:
-      return fn(std::uint64_t{});
-  }
-  fail(ErrorCode::internal, "no element type of {} bytes", size);
-}
 
 std::vector<TensorType> infer_where(const NoAttrs&, std::span<const InputInfo> in) {
   check_input_count(in, 3, 3, "Where");
@@ -48,7 +34,7 @@ void run_where(const NoAttrs&, std::span<const Tensor> in, std::span<Tensor> out
   const Shape& shape = out[0].shape();
   const std::int64_t n = out[0].numel();
   const bool* c = in[0].data<bool>();
-  by_element_size(dtype_size(in[1].dtype()), [&](auto tag) {
+  visit_element_size(dtype_size(in[1].dtype()), [&](auto tag) {
     using E = decltype(tag);
     const E* x = static_cast<const E*>(in[1].raw());
     const E* y = static_cast<const E*>(in[2].raw());
@@ -135,7 +121,7 @@ void run_one_hot(const OneHotAttrs& a, std::span<const Tensor> in, std::span<Ten
   for (std::size_t i = 0; i < axis; ++i) outer *= ind[i];
   const std::int64_t inner = in[0].numel() / std::max<std::int64_t>(outer, 1);
   std::vector<double> idx = float_values(in[0], "OneHot", "indices");
-  by_element_size(dtype_size(in[2].dtype()), [&](auto tag) {
+  visit_element_size(dtype_size(in[2].dtype()), [&](auto tag) {
     using E = decltype(tag);
     const E off = static_cast<const E*>(in[2].raw())[0];
     const E on = static_cast<const E*>(in[2].raw())[1];
