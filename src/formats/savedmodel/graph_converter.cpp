@@ -245,7 +245,12 @@ std::vector<TfValue> GraphConverter::call(NodeEnv& env, const std::string& funct
     scope.args[sig.input_arg(static_cast<int>(i)).name()] = env.inputs[i];
   // TF2: the object graph says which variables the function captures (its last inputs).
   if (const std::vector<int>* bound = context_.variables.bound_inputs(function)) {
-    for (std::size_t j = 0; j < bound->size() && j < n; ++j) {
+    if (bound->size() > n) {
+      fail(ErrorCode::corrupt,
+           "the object graph binds {} captured variables to function '{}', which takes {} inputs",
+           bound->size(), function, n);
+    }
+    for (std::size_t j = 0; j < bound->size(); ++j) {
       const tf::OpDef::ArgDef& arg = sig.input_arg(static_cast<int>(n - bound->size() + j));
       const std::string* key = context_.variables.key_of_object((*bound)[j]);
       if (arg.type() == tf::DT_RESOURCE && key)

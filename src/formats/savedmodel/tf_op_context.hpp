@@ -31,6 +31,10 @@ class TfOpContext {
  public:
   TfOpContext(graph::Graph& graph, const tf::NodeDef& node, std::vector<int> inputs,
               const OpDefaults& defaults, std::string name_prefix);
+  // The context keeps a reference to `defaults`: a temporary would dangle (it did, in a fuzz
+  // test of Keras' TensorFlowOpLayer).
+  TfOpContext(graph::Graph& graph, const tf::NodeDef& node, std::vector<int> inputs,
+              const OpDefaults&& defaults, std::string name_prefix) = delete;
 
   const tf::NodeDef& node() const { return node_; }
   const std::string& op() const { return node_.op(); }

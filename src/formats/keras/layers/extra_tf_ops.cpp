@@ -125,8 +125,9 @@ std::vector<int> tensorflow_op_layer(LayerContext& ctx) {
   if (next != ctx.input_count())
     ctx.corrupt(fmt::format("the node takes {} tensor inputs, the layer is called with {}", next,
                             ctx.input_count()));
-  savedmodel::TfOpContext tf_ctx(ctx.graph(), node, inputs, savedmodel::OpDefaults{},
-                                 ctx.node_name(""));
+  // No op registry: the layer's NodeDef carries the attributes its op needs.
+  const savedmodel::OpDefaults no_defaults;
+  savedmodel::TfOpContext tf_ctx(ctx.graph(), node, inputs, no_defaults, ctx.node_name(""));
   return builder(tf_ctx);
 }
 
