@@ -118,6 +118,32 @@ TEST(SavedModelLoad, TextProtoVariantBehavesLikeTheBinary) {
   EXPECT_TRUE(contains(message_of(broken), "line 1")) << message_of(broken);
 }
 
+// Found by fuzz_savedmodel_pb: an object graph binding more captured variables to a function than
+// the function takes inputs made the converter index its input list at -9.
+TEST(SavedModelLoad, MoreCapturedVariablesThanFunctionInputsIsCorrupt) {
+  testing::TempDir tmp;
+  const fs::path dir = tmp / "keras_mlp";
+  fs::copy(testing::project_fixture("savedmodel/keras_mlp"), dir, fs::copy_options::recursive);
+  tf::SavedModel model = testing::read_proto(dir);
+  auto& functions =
+      *model.mutable_meta_graphs(0)->mutable_object_graph_def()->mutable_concrete_functions();
+  ASSERT_FALSE(functions.empty());
+  for (auto& [name, function] : functions) {
+    while (function.bound_inputs_size() < 64) function.add_bound_inputs(0);
+  }
+  testing::write_proto(dir, model);
+  // The weights still load; every signature is refused with the reason.
+  const auto loaded = load_savedmodel(dir, {});
+  ASSERT_FALSE(loaded.signatures.empty());
+  for (const auto& signature : loaded.signatures) {
+    EXPECT_EQ(signature.graph, nullptr);
+    EXPECT_EQ(signature.error_code, ErrorCode::corrupt);
+    EXPECT_TRUE(contains(signature.error_message, "binds 64 captured variables to function"))
+        << signature.error_message;
+  }
+  EXPECT_FALSE(loaded.weights.empty());
+}
+
 TEST(SavedModelLoad, MissingVariablesShardNamesIt) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
   testing::TempDir tmp;
