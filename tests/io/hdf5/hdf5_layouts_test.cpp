@@ -12,6 +12,7 @@
 #include "io/npy.hpp"
 #include "nnload/model.hpp"
 #include "support/fixtures.hpp"
+#include "support/temp_files.hpp"
 #include "support/tensor_matchers.hpp"
 
 namespace nnload::io::hdf5 {
@@ -75,6 +76,41 @@ TEST_P(Hdf5Layouts, LinksAndAttributesInDenseStorage) {
     ASSERT_EQ(values.numel(), i + 1);
     for (int j = 0; j <= i; ++j) EXPECT_EQ(values.value_as_double(j), j);
   }
+}
+
+// Found by fuzz_hdf5: libhdf5 leaked a dataset's filter pipeline when it refused a chunk of
+// 4 GiB or more. nnload refuses such a layout message before libhdf5 reads it.
+TEST(Hdf5Layouts, ChunkOf4GiBOrMoreIsRefusedFirst) {
+  std::vector<std::byte> bytes =
+      nnload::testing::read_bytes(nnload::testing::project_fixture("hdf5/structures_earliest.h5"));
+  // Version 3 chunked layout messages of rank 2 with 8 x 8 chunks of 4-byte elements.
+  const std::vector<std::uint8_t> dims = {8, 0, 0, 0, 8, 0, 0, 0, 4, 0, 0, 0};
+  int patched = 0;
+  for (std::size_t at = 0; at + 23 <= bytes.size(); ++at) {
+    if (std::to_integer<int>(bytes[at]) != 3 || std::to_integer<int>(bytes[at + 1]) != 2 ||
+        std::to_integer<int>(bytes[at + 2]) != 3 ||
+        !std::equal(dims.begin(), dims.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at + 11),
+                    [](std::uint8_t a, std::byte b) { return a == std::to_integer<int>(b); }))
+      continue;
+    for (std::size_t i = 0; i < 4; ++i) bytes[at + 11 + i] = std::byte{0xFF};  // 2^32 - 1 rows
+    ++patched;
+  }
+  ASSERT_GT(patched, 0) << "the fixture no longer holds the layout this test patches";
+  nnload::testing::TempDir dir;
+  nnload::testing::write_bytes(dir / "damaged.h5", bytes);
+  const auto file = open(dir / "damaged.h5");
+  int refused = 0;
+  for (const char* name :
+       {"fixed_array", "implicit", "filters/deflate_shuffle_fletcher32",
+        "filters/scaleoffset_float", "filters/scaleoffset_int", "filters/nbit"}) {
+    try {
+      file->root().dataset(name).read();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::corrupt) << e.what();
+      if (std::string(e.what()).find("over 4 GiB") != std::string::npos) ++refused;
+    }
+  }
+  EXPECT_EQ(refused, patched);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, Hdf5Layouts, ::testing::Values("latest", "earliest"));
