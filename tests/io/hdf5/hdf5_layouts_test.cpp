@@ -113,6 +113,22 @@ TEST(Hdf5Layouts, ChunkOf4GiBOrMoreIsRefusedFirst) {
   EXPECT_EQ(refused, patched);
 }
 
+// Found by fuzz_hdf5 from structures_latest.h5: a damaged dense link index listing fewer links
+// than its header counts made libhdf5 free uninitialised table entries (a wild free) when asked
+// for the links in creation order. nnload first walks the index in a way that needs no table
+// (here that walk finds the damage: a B-tree node's checksum).
+TEST(Hdf5Layouts, DenseLinkIndexShorterThanItsCountIsCorrupt) {
+  const auto file = open(nnload::testing::project_fixture(
+      "fuzz_regressions/hdf5/dense_link_index_shorter_than_its_count.h5"));
+  try {
+    file->root().group("many_links").children();
+    ADD_FAILURE() << "listed the links of a damaged index";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::corrupt) << e.what();
+    EXPECT_NE(std::string(e.what()).find("many_links"), std::string::npos) << e.what();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, Hdf5Layouts, ::testing::Values("latest", "earliest"));
 
 TEST(Hdf5Layouts, KerasModelWithChunkedFilteredWeightsPredictsLikeTheOriginal) {
