@@ -8,8 +8,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # Environment: FUZZ_BUILD_DIR (build-asan), FUZZ_JOBS (nproc), FUZZ_SEED (libFuzzer's -seed; 0,
 # the default, picks a random one; scripts/test.sh fixes it so that CI's pass is repeatable),
-# FUZZ_ARGS (extra libFuzzer flags, e.g. "-fork=2 -ignore_crashes=1" to keep going after a crash),
-# FUZZ_LAYOUT_SEEDS=1 (fuzz/make_corpus.sh: seed hdf5 with tests/fixtures/hdf5 too; campaigns).
+# FUZZ_ARGS (extra libFuzzer flags, e.g. "-fork=2 -ignore_crashes=1" to keep going after a crash).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

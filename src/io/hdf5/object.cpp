@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "core/fail.hpp"
+#include "io/hdf5/chunk_blocks.hpp"
 #include "io/hdf5/detail.hpp"
 #include "io/hdf5/raw.hpp"
 #include "io/mapped_file.hpp"
@@ -514,10 +515,14 @@ Tensor Dataset::read() const {
          path_, shape_to_list(d.shape), stored_bytes, file.size());
   }
   check_plausible_size(file, path_, memory_bytes);
+  hsize_t chunk[H5S_MAX_RANK] = {0};
   if (d.layout == H5D_CHUNKED) {
-    hsize_t chunk[H5S_MAX_RANK] = {0};
     const int rank = H5Pget_chunk(d.dcpl, H5S_MAX_RANK, chunk);
     if (rank < 0) h5_fail(file, path_, "reading the chunk shape");
+    if (static_cast<std::size_t>(rank) != d.shape.size()) {
+      fail(ErrorCode::corrupt, "{}: {}: chunks of {} dimensions for a dataset of {}", file.name(),
+           path_, rank, d.shape.size());
+    }
     std::uint64_t chunk_bytes = H5Tget_size(d.type);
     for (int i = 0; i < rank; ++i) {
       if (chunk[i] != 0 && chunk_bytes > std::numeric_limits<std::uint64_t>::max() / chunk[i]) {
@@ -539,8 +544,15 @@ Tensor Dataset::read() const {
     H5Eclear2(H5E_DEFAULT);
   }
   Tensor t = Tensor::empty(et.dtype, d.shape);
-  checked(H5Dread(d.dataset, et.memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.mutable_raw()), file,
-          path_, "reading the dataset");
+  if (d.layout == H5D_CHUNKED) {
+    const std::vector<hsize_t> shape(d.shape.begin(), d.shape.end());
+    checked(read_chunk_blocks(d.dataset, et.memory_type, shape,
+                              std::span<const hsize_t>(chunk, shape.size()), t.mutable_raw()),
+            file, path_, "reading the dataset");
+  } else {
+    checked(H5Dread(d.dataset, et.memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.mutable_raw()),
+            file, path_, "reading the dataset");
+  }
   if (et.from_uint64) check_uint64(t, file, path_);
   if (et.is_bool) normalize_bool(t);
   return t;

@@ -80,6 +80,16 @@ std::optional<std::uint64_t> dataspace_elements(ByteReader r, int length_size) {
   return n;
 }
 
+std::optional<std::size_t> dataspace_rank(ByteReader r) {
+  const std::uint8_t version = r.u8();
+  const std::uint8_t rank = r.u8();
+  if (version == 1) return rank;  // rank 0 is a scalar dataspace
+  if (version != 2) return std::nullopt;
+  r.u8();  // flags
+  const std::uint8_t type = r.u8();
+  return type == 1 ? std::optional<std::size_t>(rank) : std::optional<std::size_t>(0);
+}
+
 void validate_attribute_messages(std::span<const std::byte> bytes, const Superblock& sb,
                                  std::uint64_t header_address, std::string_view file) {
   const RawFile raw(bytes, sb, file);

@@ -177,5 +177,8 @@ class RawFile {
 
 // Element count of a dataspace message (versions 1 and 2); std::nullopt when it overflows.
 std::optional<std::uint64_t> dataspace_elements(ByteReader r, int length_size);
+// Dimensions of a dataspace message (versions 1 and 2): 0 for scalar and null dataspaces;
+// std::nullopt for other versions.
+std::optional<std::size_t> dataspace_rank(ByteReader r);
 
 }  // namespace nnload::io::hdf5
