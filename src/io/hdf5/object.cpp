@@ -1,6 +1,7 @@
 // Groups, datasets and attributes of an open HDF5 file.
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "core/fail.hpp"
 #include "io/hdf5/chunk_blocks.hpp"
@@ -195,54 +196,34 @@ herr_t collect_link(hid_t, const char* name, const H5L_info_t*, void* data) {
   return 0;
 }
 
-// Creation order when the file tracks it (the order the writer used), else name order.
+// The names of a group's links or an object's attributes, in creation order when the file tracks
+// it (the order the writer used), else in name order. `iterate(index, order, collector)` walks
+// one of libhdf5's indexes. When `expected` is set, the names are first counted by a walk of the
+// name index in its native order, which needs no table: libhdf5 1.10.8 lists dense storage in
+// creation order by allocating a table of as many entries as the index's header counts and
+// filling it from the index, and a damaged index holding fewer left entries that it later freed
+// uninitialised (a wild free in our fuzz tests).
 template <class Iterate>
-std::vector<std::string> names_in_order(Iterate iterate) {
+std::vector<std::string> list_names(const File& file, const std::string& path,
+                                    std::string_view what, std::optional<std::uint64_t> expected,
+                                    Iterate iterate) {
   std::vector<std::string> names;
   NameCollector collector{&names};
-  if (iterate(H5_INDEX_CRT_ORDER, &collector) >= 0) return names;
+  if (expected) {
+    if (iterate(H5_INDEX_NAME, H5_ITER_NATIVE, &collector) < 0)
+      h5_fail(file, path, fmt::format("listing the {}", what));
+    if (names.size() != *expected) {
+      fail(ErrorCode::corrupt, "{}: {}: the index of the {} holds {}, its header counts {}",
+           file.name(), path, what, names.size(), *expected);
+    }
+    names.clear();
+  }
+  if (iterate(H5_INDEX_CRT_ORDER, H5_ITER_INC, &collector) >= 0) return names;
   H5Eclear2(H5E_DEFAULT);
   names.clear();
-  if (iterate(H5_INDEX_NAME, &collector) < 0) names.clear();
+  if (iterate(H5_INDEX_NAME, H5_ITER_INC, &collector) < 0)
+    h5_fail(file, path, fmt::format("listing the {}", what));
   return names;
-}
-
-// libhdf5 1.10.8 lists a group's dense link storage in creation order by first allocating a
-// table of as many links as the name index's header counts and then filling it from the index: a
-// damaged index holding fewer leaves entries that it later frees uninitialised (a wild free in our
-// fuzz tests). Walking the name index in its native order needs no table: count that way first.
-void check_dense_link_count(const File& file, const std::string& path, hid_t group) {
-  H5G_info_t info;
-  if (H5Gget_info(group, &info) < 0) h5_fail(file, path, "reading the group's link count");
-  if (info.storage_type != H5G_STORAGE_TYPE_DENSE) return;
-  std::vector<std::string> names;
-  NameCollector collector{&names};
-  hsize_t position = 0;
-  const herr_t status =
-      H5Literate(group, H5_INDEX_NAME, H5_ITER_NATIVE, &position, collect_link, &collector);
-  if (status < 0) h5_fail(file, path, "listing the group's links");
-  if (names.size() != info.nlinks) {
-    fail(ErrorCode::corrupt, "{}: {}: the group's link index holds {} links, its header counts {}",
-         file.name(), path, names.size(), info.nlinks);
-  }
-}
-
-// The same for attributes (dense attribute storage is listed through the same kind of table).
-void check_attribute_count(const File& file, const std::string& path, hid_t object) {
-  H5O_info_t info{};
-  checked(H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS), file, path,
-          "reading the attribute count");
-  std::vector<std::string> names;
-  NameCollector collector{&names};
-  hsize_t position = 0;
-  const herr_t status =
-      H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, &position, collect_attribute, &collector);
-  if (status < 0) h5_fail(file, path, "listing the attributes");
-  if (names.size() != info.num_attrs) {
-    fail(ErrorCode::corrupt,
-         "{}: {}: the attribute index holds {} attributes, the header counts {}", file.name(), path,
-         names.size(), info.num_attrs);
-  }
 }
 
 }  // namespace
@@ -253,16 +234,14 @@ std::vector<std::string> Object::attribute_names() const {
   Lock lock;
   Id object = open_object(*file_, path_);
   validate_attributes(*file_, path_, object);
-  check_attribute_count(*file_, path_, object);
-  bool ok = true;
-  std::vector<std::string> names = names_in_order([&](H5_index_t index, NameCollector* c) {
-    hsize_t position = 0;
-    const herr_t status = H5Aiterate2(object, index, H5_ITER_INC, &position, collect_attribute, c);
-    ok = status >= 0;
-    return status;
-  });
-  if (!ok) h5_fail(*file_, path_, "listing the attributes");
-  return names;
+  H5O_info_t info{};
+  checked(H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS), *file_, path_,
+          "reading the attribute count");
+  return list_names(*file_, path_, "attributes", info.num_attrs,
+                    [&](H5_index_t index, H5_iter_order_t order, NameCollector* c) {
+                      hsize_t position = 0;
+                      return H5Aiterate2(object, index, order, &position, collect_attribute, c);
+                    });
 }
 
 bool Object::has_attribute(const std::string& name) const {
@@ -354,15 +333,17 @@ Tensor Object::tensor_attribute(const std::string& name) const {
 std::vector<std::string> Group::children() const {
   Lock lock;
   Id group = open_object(*file_, path_);
-  check_dense_link_count(*file_, path_, group);
-  bool ok = true;
-  std::vector<std::string> names = names_in_order([&](H5_index_t index, NameCollector* c) {
-    hsize_t position = 0;
-    const herr_t status = H5Literate(group, index, H5_ITER_INC, &position, collect_link, c);
-    ok = status >= 0;
-    return status;
-  });
-  if (!ok) h5_fail(*file_, path_, "listing the group's links");
+  H5G_info_t info;
+  if (H5Gget_info(group, &info) < 0) h5_fail(*file_, path_, "reading the group's link count");
+  // Compact and old-style groups list their links without such a table.
+  std::optional<std::uint64_t> expected;
+  if (info.storage_type == H5G_STORAGE_TYPE_DENSE) expected = info.nlinks;
+  std::vector<std::string> names =
+      list_names(*file_, path_, "group's links", expected,
+                 [&](H5_index_t index, H5_iter_order_t order, NameCollector* c) {
+                   hsize_t position = 0;
+                   return H5Literate(group, index, order, &position, collect_link, c);
+                 });
   // HDF5 never writes these; a damaged name table can, and "" or "." would alias the group itself.
   for (const std::string& name : names) {
     if (name.empty() || name == "." || name.find('/') != std::string::npos) {
