@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "core/fail.hpp"
+#include "core/read_limits.hpp"
 #include "io/pickle/repr.hpp"
 
 namespace nnload::formats::torch {
@@ -72,10 +73,11 @@ std::vector<Child> object_children(const Value& o, bool& module) {
 class Walker {
  public:
   Walker(Interpreter& interpreter, const ReadLimits& limits, std::uint64_t max_entries,
-         std::vector<std::string>& notes, const std::string& file)
+         std::uint64_t max_text_bytes, std::vector<std::string>& notes, const std::string& file)
       : interpreter_(interpreter),
         limits_(limits),
         max_entries_(max_entries),
+        max_text_bytes_(max_text_bytes),
         notes_(notes),
         file_(file) {}
 
@@ -105,6 +107,7 @@ class Walker {
         path_ += std::to_string(i);
         child = f.v->items[i];
       }
+      count_text(path_.size());
       visit(*child);
     }
     return std::move(out_);
@@ -127,6 +130,18 @@ class Walker {
     }
   }
 
+  // Paths are built for every entry and kept for every leaf, with the leaves' texts.
+  void count_text(std::size_t bytes) {
+    text_bytes_ += bytes;
+    if (text_bytes_ > max_text_bytes_) {
+      fail(ErrorCode::corrupt,
+           "{}: the object tree's names and values come to more than {} bytes, implausible for "
+           "this file (ReadLimits::max_expansion is {}; a pickle can repeat one long string "
+           "by reference)",
+           file_, max_text_bytes_, read_limits().max_expansion);
+    }
+  }
+
   void name_once() {
     if (!names_.insert(path_).second) {
       notes_.push_back(
@@ -138,6 +153,7 @@ class Walker {
 
   void value(std::string text) {
     count_entry();
+    count_text(text.size());
     name_once();
     out_.values.push_back({path_, std::move(text)});
   }
@@ -200,6 +216,7 @@ class Walker {
   Interpreter& interpreter_;
   const ReadLimits& limits_;
   std::uint64_t max_entries_;
+  std::uint64_t max_text_bytes_;
   std::vector<std::string>& notes_;
   const std::string& file_;
   Flattened out_;
@@ -208,6 +225,7 @@ class Walker {
   std::unordered_set<std::string> names_;
   std::string path_;
   std::uint64_t entries_ = 0;
+  std::uint64_t text_bytes_ = 0;
 };
 
 }  // namespace
@@ -242,9 +260,9 @@ std::string class_name(const Value& object) {
 }
 
 Flattened flatten(const Value& root, Interpreter& interpreter, const ReadLimits& limits,
-                  std::uint64_t max_entries, std::vector<std::string>& notes,
-                  const std::string& file) {
-  return Walker(interpreter, limits, max_entries, notes, file).run(root);
+                  std::uint64_t max_entries, std::uint64_t max_text_bytes,
+                  std::vector<std::string>& notes, const std::string& file) {
+  return Walker(interpreter, limits, max_entries, max_text_bytes, notes, file).run(root);
 }
 
 }  // namespace nnload::formats::torch

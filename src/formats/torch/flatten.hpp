@@ -22,11 +22,14 @@ struct Flattened {
 // ("args.lr" for an argparse.Namespace), and an object with nothing to expand is the value
 // "<object of class M.N>". A container reached again inside itself is the value "[...]" or
 // "{...}" (with a note); a container shared by two paths appears under both.
-// Error(corrupt) when nesting exceeds limits.max_depth or the expanded tree exceeds
-// `max_entries` entries (containers included).
+// Error(corrupt) when nesting exceeds limits.max_depth, the expanded tree exceeds `max_entries`
+// entries (containers included), or the names and value texts it makes exceed `max_text_bytes`:
+// a pickle names a long string once and refers to it in two bytes, so without this bound a 30 kB
+// file made 13 GB of paths (a long key at every level of a deep tree) and a 125 kB one 3.9 GB of
+// values (one 64 kB string in a list 30,000 times).
 Flattened flatten(const io::pickle::Value& root, Interpreter& interpreter, const ReadLimits& limits,
-                  std::uint64_t max_entries, std::vector<std::string>& notes,
-                  const std::string& file);
+                  std::uint64_t max_entries, std::uint64_t max_text_bytes,
+                  std::vector<std::string>& notes, const std::string& file);
 
 // The text a dict key contributes to a path: a str as is, other keys as Python's str().
 std::string key_text(const io::pickle::Value& key);

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/fail.hpp"
+#include "core/read_limits.hpp"
 #include "formats/torch/flatten.hpp"
 #include "formats/torch/interpret.hpp"
 #include "formats/torch/object_tree.hpp"
@@ -118,7 +119,8 @@ TorchFile read_torch_file(const std::filesystem::path& path, const ReadLimits& l
   // a file built to expand exponentially stops here.
   const std::uint64_t max_entries =
       std::min<std::uint64_t>(limits.max_objects, 2 * archive.heap->size() + 100'000);
-  Flattened flat = flatten(*archive.root, interpreter, limits, max_entries, notes, archive.file);
+  Flattened flat = flatten(*archive.root, interpreter, limits, max_entries,
+                           max_declared_bytes(file->bytes().size()), notes, archive.file);
   // Tensors the flattening does not reach (attributes of modules and objects it does not
   // expand) are built too, so tensor_of() answers for every tensor value of the tree.
   for (const Value& v : archive.heap->values()) {

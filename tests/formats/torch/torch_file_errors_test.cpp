@@ -168,6 +168,54 @@ TEST(TorchFileErrors, DeepNestingIsAnErrorNotAStackOverflow) {
             std::string::npos);
 }
 
+// {key: {key: ... {"b": 1, key: {...}} ...}}, `depth` dicts deep, `key` written once and then
+// referred to by BINGET at every level: each level's path repeats the whole key.
+std::string deep_shared_key_pickle(const std::string& key, int depth) {
+  std::string p =
+      "\x80\x02"s + binunicode(key) + "q\x00"s + "0" + binunicode("b") + "q\x03" + "0" + "}q\x01";
+  for (int i = 0; i < depth; ++i) p += "h\x00}q\x02s0h\x02h\x03K\x01s"s;
+  return p + "0h\x01.";
+}
+
+// [text, text, ...]: `text` written once and referred to `count` times.
+std::string shared_string_list_pickle(const std::string& text, int count) {
+  std::string p = "\x80\x02"s + binunicode(text) + "q\x00"s + "0" + "](";
+  for (int i = 0; i < count; ++i) p += "h\x00"s;
+  return p + "e.";
+}
+
+// A pickle names a string once and refers to it in two bytes: a 30 kB file expanded into 13 GB of
+// paths (a 16 kB key at each of 900 levels) and a 125 kB one into 3.9 GB of values (a 64 kB
+// string 30,000 times) before the flattened names and texts were bounded by max_expansion.
+TEST(TorchFileErrors, LongStringsRepeatedByReferenceAreBounded) {
+  testing::TempDir dir;
+  const std::pair<std::string, std::string> hostile[] = {
+      {"deep_keys.pt", deep_shared_key_pickle(std::string(16384, 'k'), 900)},
+      {"shared_strings.pt", shared_string_list_pickle(std::string(65536, 's'), 30'000)},
+  };
+  for (const auto& [name, pickle] : hostile) {
+    const fs::path p = write(dir, name, legacy_file(pickle, keys_pickle({}), ""));
+    EXPECT_EQ(code_of([&] { read_torch_file(p); }), ErrorCode::corrupt) << name;
+    EXPECT_NE(message_of([&] { read_torch_file(p); }).find("names and values come to more than"),
+              std::string::npos)
+        << name;
+  }
+  // The same shapes with short strings read whole.
+  const TorchFile deep = read_torch_file(
+      write(dir, "deep_ok.pt", legacy_file(deep_shared_key_pickle("k", 300), keys_pickle({}), "")));
+  ASSERT_EQ(deep.values.size(), 300u);  // every level's "b"
+  std::string deepest;
+  for (int i = 0; i < 300; ++i) deepest += "k.";
+  EXPECT_EQ(deep.values.back().name, deepest + "b");
+  EXPECT_EQ(deep.values.back().repr, "1");
+  const TorchFile shared = read_torch_file(
+      write(dir, "shared_ok.pt",
+            legacy_file(shared_string_list_pickle("abc", 30'000), keys_pickle({}), "")));
+  ASSERT_EQ(shared.values.size(), 30'000u);
+  EXPECT_EQ(shared.values.back().name, "29999");
+  EXPECT_EQ(shared.values.back().repr, "'abc'");
+}
+
 TEST(TorchFileErrors, DamagedAndHostileZipFiles) {
   struct Case {
     const char* file;
@@ -188,7 +236,9 @@ TEST(TorchFileErrors, DamagedAndHostileZipFiles) {
       {"not_a_storage", ErrorCode::corrupt, "its storage is 42, expected a storage"},
       {"bad_opcode", ErrorCode::corrupt, "unknown pickle opcode 0xff at offset 5"},
       {"huge_string", ErrorCode::corrupt, "declares 1152921504606846976 bytes"},
-      {"blowup", ErrorCode::corrupt, "expands to more than"},
+      // 2^30 leaves by shared references: their paths pass the names' bound first
+      // (LimitsAreEnforced reaches the entry count's).
+      {"blowup", ErrorCode::corrupt, "names and values come to more than"},
   };
   for (const Case& c : cases) {
     const fs::path p = fixture(std::string("bad/") + c.file + ".pt");
@@ -243,6 +293,13 @@ TEST(TorchFileErrors, LimitsAreEnforced) {
   ReadLimits few;
   few.max_objects = 50;
   EXPECT_EQ(code_of([&] { read_torch_file(fixture("views.pt"), few); }), ErrorCode::corrupt);
+  // max_objects also bounds the entries shared references expand into.
+  ReadLimits few_entries;
+  few_entries.max_objects = 5000;
+  EXPECT_NE(message_of([&] {
+              read_torch_file(fixture("bad/blowup.pt"), few_entries);
+            }).find("expands to more than 5000 entries"),
+            std::string::npos);
 }
 
 TEST(TorchFileErrors, OtherFilesAreNotTorchFiles) {
