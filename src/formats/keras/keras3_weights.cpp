@@ -70,11 +70,25 @@ std::size_t variable_index(const std::string& name, const std::string& where) {
   return index;
 }
 
-void read_vars(const io::hdf5::Group& group, VarNode& node) {
+// Keras writes each object once, under its first path; HDF5 hard links can make one group or
+// variable reachable by many paths (two links at each of 30 levels: 2^30 reads of the same
+// variables) or a group contain itself. `seen` holds every object read so far.
+void mark_seen(const io::hdf5::Object& object, std::set<std::uint64_t>& seen) {
+  if (!seen.insert(object.address()).second) {
+    fail(ErrorCode::corrupt,
+         "{}: an object reached a second time (HDF5 hard links; Keras stores each object once)",
+         object.path());
+  }
+}
+
+void read_vars(const io::hdf5::Group& group, VarNode& node, std::set<std::uint64_t>& seen) {
+  mark_seen(group, seen);
   std::vector<std::pair<std::size_t, Tensor>> vars;
   for (const std::string& name : group.children()) {
     if (!group.has_dataset(name)) continue;
-    vars.emplace_back(variable_index(name, group.path()), read_variable(group.dataset(name)));
+    const io::hdf5::Dataset dataset = group.dataset(name);
+    mark_seen(dataset, seen);
+    vars.emplace_back(variable_index(name, group.path()), read_variable(dataset));
   }
   std::sort(vars.begin(), vars.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -86,36 +100,33 @@ void read_vars(const io::hdf5::Group& group, VarNode& node) {
   }
 }
 
-void read_node(const io::hdf5::Group& group, VarNode& node, std::set<std::uint64_t>& path,
+void read_node(const io::hdf5::Group& group, VarNode& node, std::set<std::uint64_t>& seen,
                int depth) {
   if (depth > kMaxDepth)
     fail(ErrorCode::corrupt, "{}: groups nested deeper than {} levels", group.path(), kMaxDepth);
-  const std::uint64_t address = group.address();
-  if (!path.insert(address).second)
-    fail(ErrorCode::corrupt, "{}: a group that contains itself", group.path());
+  mark_seen(group, seen);
   for (const std::string& name : group.children()) {
     if (!group.has_group(name)) continue;
     if (name == "vars") {
-      read_vars(group.group(name), node);
+      read_vars(group.group(name), node, seen);
     } else {
       VarNode child;
-      read_node(group.group(name), child, path, depth + 1);
+      read_node(group.group(name), child, seen, depth + 1);
       node.children.emplace_back(name, std::move(child));
     }
   }
-  path.erase(address);
 }
 
 }  // namespace
 
 VarNode read_var_tree(const io::hdf5::Group& root) {
   VarNode tree;
-  std::set<std::uint64_t> path = {root.address()};
-  if (root.has_group("vars")) read_vars(root.group("vars"), tree);
+  std::set<std::uint64_t> seen = {root.address()};
+  if (root.has_group("vars")) read_vars(root.group("vars"), tree, seen);
   for (const char* container : {"layers", "_layer_checkpoint_dependencies"}) {
     if (!root.has_group(container)) continue;
     VarNode node;
-    read_node(root.group(container), node, path, 1);
+    read_node(root.group(container), node, seen, 1);
     tree.children.emplace_back(container, std::move(node));
   }
   return tree;

@@ -65,6 +65,9 @@ struct File::Impl {
   std::span<const std::byte> bytes;
   std::string name;
   Superblock superblock;
+  // Bytes made so far by reads that copy (decompressed or converted data, not views of the
+  // file), under the HDF5 lock: bounded like one declared size, see Dataset::read.
+  mutable std::uint64_t bytes_copied = 0;
 };
 
 // Throws Error(corrupt): "<file>: <path>: <action> failed: <HDF5's innermost message>", and

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/fail.hpp"
+#include "core/read_limits.hpp"
 #include "io/hdf5/chunk_blocks.hpp"
 #include "io/hdf5/detail.hpp"
 #include "io/hdf5/raw.hpp"
@@ -523,6 +524,18 @@ Tensor Dataset::read() const {
                         file.name(), fmt::format("dataset '{}'", path_));
     }
     H5Eclear2(H5E_DEFAULT);
+  }
+  // Each read is bounded on its own above; their sum is too: a Keras config naming one layer
+  // 300 times decompressed its 4 MB kernel 300 times (1.2 GB from a 66 kB file). Views of the
+  // file's own bytes (above) cost nothing and are not counted.
+  std::uint64_t& copied = file.impl().bytes_copied;
+  copied = memory_bytes > ~std::uint64_t{0} - copied ? ~std::uint64_t{0} : copied + memory_bytes;
+  if (copied > max_declared_bytes(file.size())) {
+    fail(ErrorCode::corrupt,
+         "{}: {}: reading it brings the data decompressed or converted from this file to {} "
+         "bytes, implausible for a {}-byte file (ReadLimits::max_expansion is {}; is one "
+         "dataset read for many layers?)",
+         file.name(), path_, copied, file.size(), read_limits().max_expansion);
   }
   Tensor t = Tensor::empty(et.dtype, d.shape);
   if (d.layout == H5D_CHUNKED) {

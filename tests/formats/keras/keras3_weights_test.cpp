@@ -3,13 +3,18 @@
 // project's own archive fixtures (deflated .keras, TF 2.13 and bfloat16 .weights.h5, a nested
 // model), against numpy references.
 #include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <string>
 
 #include "formats/keras/keras3_weights.hpp"
+#include "io/hdf5/hdf5.hpp"
 #include "io/npz.hpp"
 #include "nnload/model.hpp"
 #include "support/error_capture.hpp"
 #include "support/fixtures.hpp"
 #include "support/keras_fixture_check.hpp"
+#include "support/temp_files.hpp"
 
 namespace nnload::formats::keras {
 namespace {
@@ -184,6 +189,67 @@ TEST(Keras3Archives, NestedSequentialInsideFunctional) {
   const Model model = load(project_fixture("keras/archives/nested.keras"));
   EXPECT_TRUE(testing::matches_keras(model.predict({ref.at("x")})[0], ref.at("nested")));
   EXPECT_EQ(testing::printed_total(model, "Total params"), 15 + 12 + 12 + 8);
+}
+
+// A Keras 3 variable store written with libhdf5: "layers/x0" ... "layers/x<levels>", x<i> holding
+// hard links "a" and "b" to x<i+1>, the last holding vars/0; then the groups `more_groups` and
+// the hard links `more_links` ({existing path, new path}).
+using Links = std::vector<std::pair<std::string, std::string>>;
+std::filesystem::path hard_linked_store(const testing::TempDir& dir, int levels,
+                                        const std::vector<std::string>& more_groups = {},
+                                        const Links& more_links = {}) {
+  const std::filesystem::path path = dir / "linked.weights.h5";
+  const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const auto group = [&](const std::string& name) {
+    H5Gclose(H5Gcreate2(file, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  };
+  const auto link = [&](const std::string& existing, const std::string& name) {
+    H5Lcreate_hard(file, existing.c_str(), file, name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+  };
+  group("layers");
+  for (int i = 0; i <= levels; ++i) group("layers/x" + std::to_string(i));
+  for (int i = 0; i < levels; ++i) {
+    const std::string level = "layers/x" + std::to_string(i);
+    link("layers/x" + std::to_string(i + 1), level + "/a");
+    link("layers/x" + std::to_string(i + 1), level + "/b");
+  }
+  const std::string vars = "layers/x" + std::to_string(levels) + "/vars";
+  group(vars);
+  const hsize_t dims[1] = {4};
+  const float values[4] = {1, 2, 3, 4};
+  const hid_t space = H5Screate_simple(1, dims, nullptr);
+  const hid_t dataset = H5Dcreate2(file, (vars + "/0").c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT,
+                                   H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+  H5Dclose(dataset);
+  H5Sclose(space);
+  for (const std::string& name : more_groups) group(name);
+  for (const auto& [existing, name] : more_links) link(existing, name);
+  H5Fclose(file);
+  return path;
+}
+
+bool refused_as_reached_twice(const std::filesystem::path& path) {
+  return testing::message_of([&] {
+           read_var_tree(io::hdf5::open(path)->root());
+         }).find("an object reached a second time") != std::string::npos;
+}
+
+// Two hard links at each of 30 levels reach the last group 2^30 ways: read once per path, that
+// was 2^30 reads of its variables. Keras stores each object once, so a second path is refused.
+TEST(Keras3Weights, ObjectsReachedByTwoPathsAreCorrupt) {
+  testing::TempDir dir;
+  EXPECT_TRUE(refused_as_reached_twice(hard_linked_store(dir, 30)));
+  // One vars group under two layers; one variable under two indexes.
+  EXPECT_TRUE(refused_as_reached_twice(
+      hard_linked_store(dir, 0, {"layers/y"}, {{"layers/x0/vars", "layers/y/vars"}})));
+  EXPECT_TRUE(refused_as_reached_twice(
+      hard_linked_store(dir, 0, {}, {{"layers/x0/vars/0", "layers/x0/vars/1"}})));
+  // With one path to everything the store reads.
+  const VarNode tree = read_var_tree(io::hdf5::open(hard_linked_store(dir, 0))->root());
+  ASSERT_NE(tree.child("layers"), nullptr);
+  ASSERT_NE(tree.child("layers")->child("x0"), nullptr);
+  EXPECT_EQ(tree.child("layers")->child("x0")->vars.size(), 1u);
 }
 
 }  // namespace

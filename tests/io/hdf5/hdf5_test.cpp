@@ -422,6 +422,48 @@ TEST(Hdf5, ManyAttributesInDenseStorage) {
   EXPECT_EQ(root.address(), file->root().group("/").address());
 }
 
+// Each read is bounded by max_expansion on its own, and so is their sum per open file: reading
+// compressed datasets again and again (a Keras layer listed many times) can't multiply memory.
+// Eight 2 MB datasets of zeros, deflated to a ~40 kB file whose bound is ~3.6 MB.
+TEST(Hdf5, DataCopiedFromOneFileIsBoundedInTotal) {
+  TempDir dir;
+  {
+    H5Id file(H5Fcreate((dir / "zeros.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+              H5Fclose);
+    const hsize_t dims[2] = {512, 1024};
+    H5Id space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Pset_chunk(dcpl, 2, dims);
+    H5Pset_deflate(dcpl, 9);
+    const std::vector<float> zeros(512 * 1024, 0.0f);
+    for (int i = 0; i < 8; ++i) {
+      H5Id ds(H5Dcreate2(file, ("z" + std::to_string(i)).c_str(), H5T_IEEE_F32LE, space,
+                         H5P_DEFAULT, dcpl, H5P_DEFAULT),
+              H5Dclose);
+      H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data());
+    }
+  }
+  ASSERT_LT(std::filesystem::file_size(dir / "zeros.h5"), 64u * 1024);
+  const auto file = open(dir / "zeros.h5");
+  int read = 0;
+  std::string refusal;
+  for (int i = 0; i < 8 && refusal.empty(); ++i) {
+    try {
+      file->root().dataset("z" + std::to_string(i)).read();
+      ++read;
+    } catch (const Error& e) {
+      refusal = e.what();
+    }
+  }
+  EXPECT_GE(read, 1) << refusal;  // 2 MB is within one dataset's bound
+  EXPECT_LT(read, 8);
+  EXPECT_NE(refusal.find("brings the data decompressed or converted from this file to"),
+            std::string::npos)
+      << refusal;
+  // The bound is per open file: opened again, it reads again.
+  EXPECT_EQ(open(dir / "zeros.h5")->root().dataset("z7").read().numel(), 512 * 1024);
+}
+
 TEST(Hdf5, LibraryFailuresCarryHdf5sMessage) {
   TempDir dir;
   make_test_file(dir / "m.h5");
