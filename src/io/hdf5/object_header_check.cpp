@@ -190,7 +190,10 @@ void validate_object_header(std::span<const std::byte> bytes, const Superblock& 
   std::size_t chunk_rank = 0;
   std::uint64_t layout_offset = 0;
   for (const Message& m : raw.messages(header_address)) {
-    if (m.flags & 0x02) continue;  // shared messages live elsewhere
+    if (m.flags & 0x02) {  // shared messages live elsewhere
+      check_shared_encoding(m.data, m.offset, file);
+      continue;
+    }
     if (m.type == kSymbolTable) check_symbol_table(raw, m, file);
     if (m.type == kDatatype) {
       ByteReader type(m.data, std::string(file), m.offset);

@@ -90,11 +90,35 @@ std::optional<std::size_t> dataspace_rank(ByteReader r) {
   return type == 1 ? std::optional<std::size_t>(rank) : std::optional<std::size_t>(0);
 }
 
+void check_shared_encoding(std::span<const std::byte> data, std::uint64_t offset,
+                           std::string_view file) {
+  ByteReader r(data, std::string(file), offset);
+  const std::uint8_t version = r.u8();
+  const std::uint8_t type = r.u8();
+  if (version < 1 || version > 3) {
+    fail(ErrorCode::corrupt, "{}: shared message at offset {} has encoding version {}", file,
+         offset, version);
+  }
+  // libhdf5 reads the type byte from version 2 on (asserting, in debug builds only, that the
+  // heap needs version 3).
+  if (version >= 2 && type == 1) {
+    fail(ErrorCode::unsupported,
+         "{}: the message at offset {} is kept in the file's shared-message heap (HDF5's "
+         "H5Pset_shared_mesg_nindexes), which nnload does not read; h5py and Keras do not write "
+         "it",
+         file, offset);
+  }
+}
+
 void validate_attribute_messages(std::span<const std::byte> bytes, const Superblock& sb,
                                  std::uint64_t header_address, std::string_view file) {
   const RawFile raw(bytes, sb, file);
   for (const Message& m : raw.messages(header_address)) {
-    if (m.type != kAttribute || (m.flags & 0x02)) continue;  // shared messages live elsewhere
+    if (m.type != kAttribute) continue;
+    if (m.flags & 0x02) {  // shared: the message lives elsewhere
+      check_shared_encoding(m.data, m.offset, file);
+      continue;
+    }
     try {
       ByteReader r(m.data, std::string(file), m.offset);
       const std::uint8_t version = r.u8();
@@ -122,6 +146,8 @@ void validate_attribute_messages(std::span<const std::byte> bytes, const Superbl
         ByteReader checked = type;
         check_datatype(checked);
       }
+      if (flags & 0x01) check_shared_encoding(type.rest(), m.offset, file);
+      if (flags & 0x02) check_shared_encoding(space.rest(), m.offset, file);
       if (flags & 0x03) continue;  // shared datatype or dataspace: sizes are elsewhere
       type.skip(4);
       const std::uint32_t element = type.u32();

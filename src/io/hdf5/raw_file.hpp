@@ -177,6 +177,12 @@ class RawFile {
 
 // Element count of a dataspace message (versions 1 and 2); std::nullopt when it overflows.
 std::optional<std::uint64_t> dataspace_elements(ByteReader r, int length_size);
+// A shared message's encoding (a message flagged shared holds only where the message is):
+// Error(unsupported) when it is in the file's shared-message heap, whose master table and
+// indexes libhdf5 1.10.8 reads without checks (a null write in our fuzz tests); Error(corrupt)
+// for an unknown encoding version. Committed messages (in another object header) pass.
+void check_shared_encoding(std::span<const std::byte> data, std::uint64_t offset,
+                           std::string_view file);
 // Dimensions of a dataspace message (versions 1 and 2): 0 for scalar and null dataspaces;
 // std::nullopt for other versions.
 std::optional<std::size_t> dataspace_rank(ByteReader r);

@@ -464,6 +464,29 @@ TEST(Hdf5, DataCopiedFromOneFileIsBoundedInTotal) {
   EXPECT_EQ(open(dir / "zeros.h5")->root().dataset("z7").read().numel(), 512 * 1024);
 }
 
+// Shared-message storage (H5Pset_shared_mesg_nindexes) keeps messages in a file-wide heap whose
+// table libhdf5 1.10.8 trusts (a damaged file made it copy to a null pointer: fuzz_hdf5). h5py
+// and Keras never write it; nnload refuses it by name before libhdf5 reads such a message.
+TEST(Hdf5, SharedMessageHeapIsRefusedByName) {
+  TempDir dir;
+  {
+    H5Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+    H5Pset_shared_mesg_nindexes(fcpl, 1);
+    H5Pset_shared_mesg_index(fcpl, 0, H5O_SHMESG_ALL_FLAG, 1);
+    H5Id file(H5Fcreate((dir / "sohm.h5").c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT), H5Fclose);
+    const hsize_t dims[2] = {3, 4};
+    H5Id space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    for (const char* name : {"a", "b"}) {
+      H5Id ds(H5Dcreate2(file, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              H5Dclose);
+    }
+  }
+  const auto file = open(dir / "sohm.h5");
+  const auto read = [&] { file->root().dataset("b").read(); };
+  EXPECT_EQ(code_of(read), ErrorCode::unsupported) << message_of(read);
+  EXPECT_NE(message_of(read).find("shared-message heap"), std::string::npos) << message_of(read);
+}
+
 TEST(Hdf5, LibraryFailuresCarryHdf5sMessage) {
   TempDir dir;
   make_test_file(dir / "m.h5");
