@@ -3,6 +3,7 @@
 // (builtin_nodes.cpp) rather than through the TF op builders.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -87,6 +88,10 @@ class GraphConverter {
   Scope top_;
   std::map<std::string, int> variable_ids_;
   std::vector<std::string> call_stack_;
+  // Nodes of the functions inlined so far, and their bound: calls repeat a function's nodes, so
+  // two calls at each of 40 levels would make 2^40 (see call()).
+  std::uint64_t inlined_nodes_ = 0;
+  std::uint64_t max_inlined_nodes_ = 0;
 };
 
 }  // namespace nnload::formats::savedmodel

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/fail.hpp"
+#include "core/read_limits.hpp"
 #include "formats/savedmodel/converter.hpp"
 #include "formats/savedmodel/tf_types.hpp"
 
@@ -86,6 +87,12 @@ GraphConverter::GraphConverter(const MetaGraphContext& context, graph::Graph& gr
     if (!top_.nodes.emplace(node.name(), &node).second)
       fail(ErrorCode::corrupt, "the graph has two nodes named '{}'", node.name());
   }
+  // Real exports inline each function a few times (a layer called twice, an unrolled RNN's
+  // cell per step): the nodes the file defines, max_expansion times, plus 100,000.
+  std::uint64_t defined = static_cast<std::uint64_t>(context.meta.graph_def().node_size());
+  for (const tf::FunctionDef& fn : context.meta.graph_def().library().function())
+    defined += static_cast<std::uint64_t>(fn.node_def_size());
+  max_inlined_nodes_ = read_limits().max_expansion * defined + 100'000;
 }
 
 void GraphConverter::feed(const std::string& name, int value) {
@@ -220,6 +227,14 @@ std::vector<TfValue> GraphConverter::call(NodeEnv& env, const std::string& funct
   if (call_stack_.size() >= kMaxCallDepth) {
     env.fail_here(ErrorCode::unsupported,
                   fmt::format("function calls nest deeper than {}", kMaxCallDepth));
+  }
+  inlined_nodes_ += static_cast<std::uint64_t>(fn.node_def_size());
+  if (inlined_nodes_ > max_inlined_nodes_) {
+    env.fail_here(ErrorCode::corrupt,
+                  fmt::format("inlining function calls makes more than {} nodes, implausible "
+                              "for the nodes the file defines (ReadLimits::max_expansion is {}; "
+                              "do functions call functions many times over?)",
+                              max_inlined_nodes_, read_limits().max_expansion));
   }
   const tf::OpDef& sig = fn.signature();
   for (const tf::OpDef::ArgDef& arg : sig.input_arg()) {

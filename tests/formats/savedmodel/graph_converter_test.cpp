@@ -241,6 +241,50 @@ TEST(SavedModelConverter, RecursiveFunctionIsAnError) {
       << message_of(run);
 }
 
+// deep_i(v) = deep_{i+1}(v) + deep_{i+1}(v), called by op name, down to deep_<levels>(v) =
+// relu(v); inner's relu becomes a call of deep_0. Inlined call by call, 40 levels would be 2^40
+// copies of the functions from a file of a few kB.
+Fixture with_doubling_calls(int levels) {
+  Fixture f = with_lists();
+  tf::MetaGraphDef& m = f.meta();
+  tf::FunctionDef* inner = m.mutable_graph_def()->mutable_library()->mutable_function(1);
+  find_node(inner->mutable_node_def(), "relu")->set_op("deep_0");
+  (*inner->mutable_ret())["r"] = "relu:r:0";
+  for (int i = 0; i <= levels; ++i) {
+    tf::FunctionDef* deep = add_function(m, "deep_" + std::to_string(i), {"v"}, {"r"});
+    auto* nodes = deep->mutable_node_def();
+    if (i == levels) {
+      add_node(nodes, "relu", "Relu", {"v"});
+      (*deep->mutable_ret())["r"] = "relu:activations:0";
+      continue;
+    }
+    const std::string next = "deep_" + std::to_string(i + 1);
+    add_node(nodes, "left", next, {"v"});
+    add_node(nodes, "right", next, {"v"});
+    add_node(nodes, "sum", "AddV2", {"left:r:0", "right:r:0"});
+    (*deep->mutable_ret())["r"] = "sum:z:0";
+  }
+  return f;
+}
+
+TEST(SavedModelConverter, FunctionsCallingFunctionsManyTimesOverAreBounded) {
+  testing::TempDir tmp;
+  // A few levels inline and compute: each level doubles relu(2x + 1) (inner's first call).
+  {
+    Fixture f = with_doubling_calls(3);
+    const Model model = load(f.write(tmp));
+    const auto out = model.signature("serving_default").run({{"x", make<float>({1}, {1})}});
+    // inner(b) = 8 relu(b + 1), applied twice to 2x = 2: 8 * (8 * 3 + 1).
+    EXPECT_TRUE(testing::tensors_close(out.at("y"), make<float>({200}, {1})));
+  }
+  Fixture f = with_doubling_calls(40);
+  const Model model = load(f.write(tmp));
+  const auto run = [&] { model.signature("serving_default").run({{"x", make<float>({1}, {1})}}); };
+  EXPECT_EQ(code_of(run), ErrorCode::corrupt);
+  EXPECT_NE(message_of(run).find("inlining function calls makes more than"), std::string::npos)
+      << message_of(run);
+}
+
 TEST(SavedModelConverter, CycleIsAnError) {
   testing::TempDir tmp;
   Fixture f = with_lists();
