@@ -3,6 +3,7 @@
 #include <minizip/unzip.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -254,6 +255,31 @@ void ZipReader::list() {
     e.local_header_offset = local + prefix;
     e.index = i;
     entries_.push_back(std::move(e));
+  }
+  check_no_overlap();
+}
+
+// Writers put each entry's local header and data after the previous entry's. Entries sharing
+// bytes make one small deflate stream inflate once per entry (an overlapped zip bomb: 300 entries
+// over one 4 MB array made a 21 kB .npz load 1.2 GB). Python's zipfile refuses them too. Each
+// entry covers at least its 30-byte local header and its compressed data.
+void ZipReader::check_no_overlap() const {
+  std::vector<const ZipEntry*> by_offset;
+  by_offset.reserve(entries_.size());
+  for (const ZipEntry& e : entries_) by_offset.push_back(&e);
+  std::sort(by_offset.begin(), by_offset.end(), [](const ZipEntry* a, const ZipEntry* b) {
+    return a->local_header_offset < b->local_header_offset;
+  });
+  for (std::size_t i = 1; i < by_offset.size(); ++i) {
+    const ZipEntry& before = *by_offset[i - 1];
+    const ZipEntry& after = *by_offset[i];
+    const std::uint64_t gap = after.local_header_offset - before.local_header_offset;
+    if (gap < 30 || gap - 30 < before.compressed_size) {
+      fail(ErrorCode::corrupt,
+           "{}: damaged zip archive: entries '{}' and '{}' overlap (their data would be read "
+           "for both)",
+           name_, before.name, after.name);
+    }
   }
 }
 

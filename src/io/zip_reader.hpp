@@ -73,6 +73,7 @@ class ZipReader {
 
  private:
   void list();
+  void check_no_overlap() const;
   std::vector<std::byte> inflate(const ZipEntry& entry) const;
   std::uint64_t compressed_offset(const ZipEntry& entry) const;
   std::span<const std::byte> compressed_data(const ZipEntry& entry) const;
