@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/fail.hpp"
+#include "core/read_limits.hpp"
 #include "ops/onnx_dtype.hpp"
 
 namespace nnload::formats::onnx {
@@ -139,6 +140,7 @@ Tensor from_external(const pb::TensorProto& proto, DType dtype, Shape shape, Ext
     fail(ErrorCode::corrupt, "{}: {} has external length {} bytes, its dims {} need {}", source,
          what, *length, shape_to_list(shape), nbytes);
   }
+  external->count_read(location, nbytes, what);
   return file->view(offset.value_or(0), dtype, std::move(shape), what);
 }
 
@@ -165,6 +167,19 @@ std::shared_ptr<const io::MappedFile> ExternalData::file(const std::string& loca
   std::shared_ptr<const io::MappedFile> mapped = io::MappedFile::open(path);
   files_.emplace(location, mapped);
   return mapped;
+}
+
+void ExternalData::count_read(const std::string& location, std::uint64_t nbytes,
+                              std::string_view what) {
+  const std::uint64_t size = files_.at(location)->size();
+  std::uint64_t& read = bytes_read_[location];
+  read = nbytes > ~std::uint64_t{0} - read ? ~std::uint64_t{0} : read + nbytes;
+  if (read > max_declared_bytes(size)) {
+    fail(ErrorCode::corrupt,
+         "{}: the tensors read from external data file '{}' come to {} bytes, implausible for "
+         "its {} bytes (ReadLimits::max_expansion is {}; do tensors share its ranges?)",
+         what, location, read, size, read_limits().max_expansion);
+  }
 }
 
 void ExternalData::keep_in_model_file(std::shared_ptr<const io::MappedFile> model,

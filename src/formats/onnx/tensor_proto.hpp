@@ -25,6 +25,10 @@ class ExternalData {
  public:
   explicit ExternalData(std::filesystem::path base_dir) : base_dir_(std::move(base_dir)) {}
   std::shared_ptr<const io::MappedFile> file(const std::string& location, std::string_view what);
+  // Counts `nbytes` of tensors read from external file `location`. Writers give each tensor its
+  // own range; tensors sharing one (a misaligned range is copied for each) may come to at most
+  // max_expansion x the file's size + 1 MiB, else Error(corrupt) naming `what`.
+  void count_read(const std::string& location, std::uint64_t nbytes, std::string_view what);
 
   // `ranges`: where in `model` the raw_data of these (parsed, stripped) TensorProtos lies.
   void keep_in_model_file(std::shared_ptr<const io::MappedFile> model,
@@ -37,6 +41,7 @@ class ExternalData {
  private:
   std::filesystem::path base_dir_;
   std::map<std::string, std::shared_ptr<const io::MappedFile>> files_;
+  std::map<std::string, std::uint64_t> bytes_read_;  // by location
   std::shared_ptr<const io::MappedFile> model_;
   std::map<const pb::TensorProto*, ByteRange> detached_;
 };

@@ -132,6 +132,40 @@ TEST(OnnxReader, ExternalDataIsMappedFromBesideTheModel) {
             std::string::npos);
 }
 
+// Writers give each external tensor its own range. Initializers sharing one (misaligned, so each
+// is copied) could make a model of a few kB copy one big file once per initializer: the total
+// read from one external file is bounded like a declared size.
+TEST(OnnxReader, ExternalTensorsSharingOneRangeAreBounded) {
+  testing::TempDir dir;
+  const auto model_with = [&](int initializers) {
+    ob::pb::ModelProto m = add_model();
+    ob::pb::GraphProto* g = m.mutable_graph();
+    for (int i = 0; i < initializers; ++i) {
+      TensorProto* t = g->add_initializer();
+      t->set_name("shared" + std::to_string(i));
+      t->set_data_type(TensorProto::FLOAT);
+      t->add_dims(16384);  // 64 kB, at offset 1
+      t->set_data_location(TensorProto::EXTERNAL);
+      for (const auto& [key, value] : {std::pair<std::string, std::string>{"location", "w.bin"},
+                                       {"offset", "1"},
+                                       {"length", "65536"}}) {
+        ob::pb::StringStringEntryProto* e = t->add_external_data();
+        e->set_key(key);
+        e->set_value(value);
+      }
+    }
+    ob::save(m, dir / "m.onnx");
+    return dir / "m.onnx";
+  };
+  testing::write_bytes(dir / "w.bin", testing::to_bytes(std::string(65537, '\0')));
+  EXPECT_NO_THROW(load(model_with(2)));
+  // 100 x 64 kB from a 64 kB file: past 64 x its size + 1 MiB.
+  const std::string refusal = testing::message_of([&] { load(model_with(100)); });
+  EXPECT_NE(refusal.find("the tensors read from external data file 'w.bin' come to"),
+            std::string::npos)
+      << refusal;
+}
+
 TEST(OnnxReader, TruncatedProtobufIsCorrupt) {
   testing::TempDir dir;
   std::string bytes;
