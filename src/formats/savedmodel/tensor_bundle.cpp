@@ -6,6 +6,7 @@
 #include <leveldb/options.h>
 #include <leveldb/table.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -195,7 +196,30 @@ TensorBundle TensorBundle::open(const std::filesystem::path& prefix) {
   for (const auto& [key, entry] : bundle.entries_) {
     if (entry.slices_size() == 0) bundle.entry_bytes(key, entry);
   }
+  bundle.check_no_overlap();
   return bundle;
+}
+
+// TensorFlow writes each variable's bytes after the previous one's. Entries sharing bytes would
+// be checksummed (and, misaligned, copied) once each: a small index naming one large range
+// thousands of times. Empty variables take no bytes.
+void TensorBundle::check_no_overlap() const {
+  std::map<int, std::vector<std::pair<const std::string*, const tf::BundleEntryProto*>>> by_shard;
+  for (const auto& [key, entry] : entries_) {
+    if (entry.slices_size() == 0 && entry.size() > 0)
+      by_shard[entry.shard_id()].emplace_back(&key, &entry);
+  }
+  for (auto& [shard, list] : by_shard) {
+    std::sort(list.begin(), list.end(),
+              [](const auto& a, const auto& b) { return a.second->offset() < b.second->offset(); });
+    for (std::size_t i = 1; i < list.size(); ++i) {
+      const tf::BundleEntryProto& before = *list[i - 1].second;
+      if (before.offset() + before.size() > list[i].second->offset()) {
+        fail(ErrorCode::corrupt, "{}: variables '{}' and '{}' overlap (damaged index)",
+             shard_name(shard), *list[i - 1].first, *list[i].first);
+      }
+    }
+  }
 }
 
 std::string TensorBundle::shard_name(int shard) const {

@@ -45,6 +45,7 @@ class TensorBundle {
   std::span<const std::byte> entry_bytes(const std::string& key,
                                          const tf::BundleEntryProto& entry) const;
   const tf::BundleEntryProto& entry(const std::string& key) const;
+  void check_no_overlap() const;
 
   std::filesystem::path prefix_;
   int num_shards_ = 0;

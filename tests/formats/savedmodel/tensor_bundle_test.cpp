@@ -149,6 +149,26 @@ TEST(SavedModelBundle, EntryPointingOutsideTheShardIsCorrupt) {
   EXPECT_EQ(TensorBundle::open(prefix_of(dir)).tensor("b").item<float>(), 2.0f);
 }
 
+// TensorFlow gives each variable its own bytes; an index naming one range for many variables
+// would have each checksummed (and, misaligned, copied) again.
+TEST(SavedModelBundle, VariablesSharingBytesAreCorrupt) {
+  NNLOAD_REQUIRE_SHARED_FIXTURES();
+  testing::TempDir tmp;
+  const fs::path dir = testing::copy_fixture("tf1_half_plus_two", tmp);
+  auto rows = testing::read_table(index_of(dir));
+  tf::BundleEntryProto a = parse_entry(rows.at("a"));
+  tf::BundleEntryProto b = parse_entry(rows.at("b"));
+  ASSERT_NE(a.offset(), b.offset());
+  b.set_offset(a.offset());
+  b.set_crc32c(a.crc32c());
+  rows["b"] = b.SerializeAsString();
+  testing::write_table(index_of(dir), rows);
+  const auto open = [&] { TensorBundle::open(prefix_of(dir)); };
+  EXPECT_EQ(code_of(open), ErrorCode::corrupt);
+  EXPECT_NE(message_of(open).find("variables 'a' and 'b' overlap"), std::string::npos)
+      << message_of(open);
+}
+
 TEST(SavedModelBundle, NegativeOffsetOrSizeIsCorrupt) {
   NNLOAD_REQUIRE_SHARED_FIXTURES();
   testing::TempDir tmp;
