@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "io/hdf5/h5_test_support.hpp"
 #include "support/error_capture.hpp"
 #include "support/temp_files.hpp"
 
@@ -34,23 +34,9 @@ fs::path edited_model(const testing::TempDir& dir, const std::function<void(hid_
 
 // Replaces model_weights' layer_names with `names` (fixed-length strings, as h5py writes them).
 void set_layer_names(hid_t file, const std::vector<std::string>& names) {
-  const hid_t group = H5Gopen2(file, "model_weights", H5P_DEFAULT);
+  const testing::H5Id group(H5Gopen2(file, "model_weights", H5P_DEFAULT), H5Gclose);
   H5Adelete(group, "layer_names");
-  std::size_t width = 1;
-  for (const auto& n : names) width = std::max(width, n.size());
-  std::string packed;
-  for (const auto& n : names) packed += n + std::string(width - n.size(), '\0');
-  const hid_t type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, width);
-  H5Tset_strpad(type, H5T_STR_NULLPAD);
-  const hsize_t count = names.size();
-  const hid_t space = H5Screate_simple(1, &count, nullptr);
-  const hid_t attr = H5Acreate2(group, "layer_names", type, space, H5P_DEFAULT, H5P_DEFAULT);
-  H5Awrite(attr, type, packed.data());
-  H5Aclose(attr);
-  H5Sclose(space);
-  H5Tclose(type);
-  H5Gclose(group);
+  testing::fixed_string_attribute(group, "layer_names", names, false);
 }
 
 std::string weights_error(const fs::path& path) {

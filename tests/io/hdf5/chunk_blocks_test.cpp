@@ -14,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "io/hdf5/h5_test_support.hpp"
 #include "io/hdf5/hdf5.hpp"
 #include "support/fixtures.hpp"
 
@@ -22,17 +23,6 @@ namespace {
 
 std::shared_ptr<const File> many_chunks() {
   return open(nnload::testing::project_fixture("hdf5/many_chunks.h5"));
-}
-
-double sum(const Tensor& t) {
-  const Tensor wide = t.to(DType::f64);  // kept: values() is a view into it
-  double total = 0;
-  for (const double v : wide.values<double>()) total += v;
-  return total;
-}
-
-double expected_sum(const Dataset& dataset) {
-  return dataset.tensor_attribute("expected_sum").to(DType::f64).values<double>()[0];
 }
 
 // This process's resident memory now, in kB.
@@ -47,7 +37,7 @@ TEST(ChunkBlocks, OneByteChunksReadAsWrittenAndFilled) {
   const Dataset a = many_chunks()->root().dataset("a");  // 100,000 chunks of one byte
   ASSERT_EQ(a.shape(), (std::vector<std::int64_t>{100'000}));
   const Tensor values = a.read();
-  EXPECT_EQ(sum(values), expected_sum(a));
+  EXPECT_EQ(testing::tensor_sum(values), testing::number_attribute(a, "expected_sum"));
   // Every 997th element i was written as i % 251; the others are the fill value, 7.
   for (const std::int64_t i : {0, 1, 996, 997, 998, 99'706, 99'707, 99'999}) {
     SCOPED_TRACE(i);
@@ -58,7 +48,7 @@ TEST(ChunkBlocks, OneByteChunksReadAsWrittenAndFilled) {
 TEST(ChunkBlocks, BoxesWithPartialEdgeChunksInThreeDimensions) {
   const Dataset b = many_chunks()->root().dataset("b");  // (40, 50, 60) in (1, 3, 7) chunks
   const Tensor values = b.read();
-  EXPECT_EQ(sum(values), expected_sum(b));
+  EXPECT_EQ(testing::tensor_sum(values), testing::number_attribute(b, "expected_sum"));
   // b[:, 0:3, :] holds 0, 1, 2, ... in C order; the rest is the fill value, -3.
   const auto at = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
     return values.value_as_double((i * 50 + j) * 60 + k);
@@ -77,13 +67,13 @@ TEST(ChunkBlocks, BoxesWithPartialEdgeChunksInThreeDimensions) {
 // run in one) is released first, else the child would reuse it unseen.
 TEST(ChunkBlocks, MemoryDoesNotGrowWithTheNumberOfChunks) {
   const auto file = many_chunks();
-  const double expected = expected_sum(file->root().dataset("a"));
+  const double expected = testing::number_attribute(file->root().dataset("a"), "expected_sum");
   H5garbage_collect();
   malloc_trim(0);
   const long before_kb = resident_kb();
   const pid_t child = fork();
   ASSERT_GE(child, 0);
-  if (child == 0) _exit(sum(file->root().dataset("a").read()) == expected ? 0 : 1);
+  if (child == 0) _exit(testing::tensor_sum(file->root().dataset("a").read()) == expected ? 0 : 1);
   int status = 0;
   rusage usage{};
   ASSERT_EQ(wait4(child, &status, 0, &usage), child);

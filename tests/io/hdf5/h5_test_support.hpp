@@ -53,6 +53,19 @@ inline void write_dataset(hid_t loc, const char* name, hid_t file_type, hid_t me
   if (data != nullptr) H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
 }
 
+// The float64 sum of a tensor's values, and a numeric attribute's first value, for files that
+// record what was written (make_layout_fixtures.py's "expected_sum").
+inline double tensor_sum(const Tensor& t) {
+  const Tensor wide = t.to(DType::f64);  // kept: values() is a view into it
+  double total = 0;
+  for (const double v : wide.values<double>()) total += v;
+  return total;
+}
+
+inline double number_attribute(const io::hdf5::Object& object, const std::string& name) {
+  return object.tensor_attribute(name).to(DType::f64).values<double>()[0];
+}
+
 // A fixed-length string attribute (h5py writes Python bytes this way, NULLPAD).
 inline void fixed_string_attribute(hid_t loc, const char* name,
                                    const std::vector<std::string>& values, bool scalar,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "io/hdf5/h5_test_support.hpp"
 #include "io/hdf5/hdf5.hpp"
 #include "io/npy.hpp"
 #include "nnload/model.hpp"
@@ -17,17 +18,6 @@
 
 namespace nnload::io::hdf5 {
 namespace {
-
-double attribute_number(const Object& object, const std::string& name) {
-  return object.tensor_attribute(name).to(DType::f64).values<double>()[0];
-}
-
-double sum(const Tensor& t) {
-  const Tensor wide = t.to(DType::f64);  // kept: values() is a view into it
-  double total = 0;
-  for (const double v : wide.values<double>()) total += v;
-  return total;
-}
 
 // Reads every dataset under `group`, checking its values' sum against the one recorded when it
 // was written; the number of datasets read.
@@ -40,8 +30,9 @@ int check_datasets(const Group& group) {
       continue;
     }
     const Dataset dataset = group.dataset(name);
-    EXPECT_NEAR(sum(dataset.read()), attribute_number(dataset, "expected_sum"),
-                attribute_number(dataset, "tolerance") + 1e-6);
+    EXPECT_NEAR(testing::tensor_sum(dataset.read()),
+                testing::number_attribute(dataset, "expected_sum"),
+                testing::number_attribute(dataset, "tolerance") + 1e-6);
     ++count;
   }
   return count;
@@ -52,7 +43,8 @@ class Hdf5Layouts : public ::testing::TestWithParam<std::string> {};
 TEST_P(Hdf5Layouts, EveryChunkIndexAndFilterReadsTheValuesWritten) {
   const auto file = open(nnload::testing::project_fixture("hdf5/structures_" + GetParam() + ".h5"));
   const Group root = file->root();
-  EXPECT_EQ(check_datasets(root), static_cast<int>(attribute_number(root, "dataset_count")));
+  EXPECT_EQ(check_datasets(root),
+            static_cast<int>(testing::number_attribute(root, "dataset_count")));
   for (const char* name :
        {"single_chunk", "implicit", "fixed_array", "extensible_array", "v2_btree",
         "filters/deflate_shuffle_fletcher32", "filters/scaleoffset_float",
