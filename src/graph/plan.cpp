@@ -1,11 +1,14 @@
 #include "graph/plan.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 
 #include "core/fail.hpp"
+#include "core/read_limits.hpp"
 #include "graph/memory_plan.hpp"
+#include "ops/constant_copy_budget.hpp"
 
 namespace nnload::graph {
 
@@ -111,7 +114,11 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
           input_bytes += static_cast<std::size_t>(shape_size(info.shape)) * dtype_size(info.dtype);
       }
       const bool shape_only = ops[k]->reads_only_input_shapes();
-      if (shape_only || (all_inputs_known(infos) && input_bytes <= max_fold_bytes)) {
+      std::uint64_t output_bytes = 0;
+      for (const ops::TensorType& t : types)
+        output_bytes += static_cast<std::uint64_t>(shape_size(t.shape)) * dtype_size(t.dtype);
+      if (shape_only || (all_inputs_known(infos) && input_bytes <= max_fold_bytes &&
+                         ops::take_constant_copy_budget(output_bytes))) {
         // Everything this node reads is known before any prediction: compute it now, once.
         std::vector<Tensor> inputs;
         for (const ops::InputInfo& info : infos) {
@@ -139,8 +146,20 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
 
 Plan::Plan(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
            const std::vector<Shape>& input_shapes, std::span<const Tensor> input_values)
-    : inferred_(infer_graph(graph, ops, input_shapes, SIZE_MAX, input_values)),
-      graph_outputs_(graph.outputs()) {
+    : graph_outputs_(graph.outputs()) {
+  // Packed weights and folded values: about the constants' own size for real models, so
+  // max_expansion times it (plus 64 MiB for small graphs) only stops one constant reused by
+  // many nodes from being copied once per node (constant_copy_budget.hpp).
+  std::uint64_t constant_bytes = 0;
+  for (const Value& value : graph.values())
+    if (value.is_constant()) constant_bytes += value.constant.nbytes();
+  const std::uint64_t expansion = std::max<std::uint64_t>(read_limits().max_expansion, 1);
+  constexpr std::uint64_t kFloor = std::uint64_t{64} << 20;
+  const ops::ScopedConstantCopyBudget budget(constant_bytes >
+                                                     (~std::uint64_t{0} - kFloor) / expansion
+                                                 ? ~std::uint64_t{0}
+                                                 : constant_bytes * expansion + kFloor);
+  inferred_ = infer_graph(graph, ops, input_shapes, SIZE_MAX, input_values);
   build_steps(graph, ops);
   place_values(graph, ops);
 }

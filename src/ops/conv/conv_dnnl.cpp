@@ -6,6 +6,7 @@
 
 #include "core/fail.hpp"
 #include "linalg/dnnl_engine.hpp"
+#include "ops/constant_copy_budget.hpp"
 
 namespace nnload::ops {
 
@@ -154,9 +155,10 @@ class DnnlConvKernel final : public Kernel {
     w_user_ = weight_user_desc(g, transposed);
     w_prim_ = choice.weights;
     // Weights the primitive reads in ONNX's layout are used in place (no copy of a mapped
-    // file); others are packed now when constant, or reordered on each run.
+    // file); others are packed now when constant (and the plan's constant-copy budget allows),
+    // or reordered on each run.
     if (w_prim_ != w_user_) {
-      if (weights.has_value()) {
+      if (weights.has_value() && take_constant_copy_budget(w_prim_.get_size())) {
         w_packed_ = du::PackedMemory(w_user_, weights.value->raw(), w_prim_);
       } else {
         w_reorder_ = du::Reorder(w_user_, w_prim_);

@@ -22,6 +22,8 @@
 
 #include <optional>
 
+#include "ops/constant_copy_budget.hpp"
+
 namespace nnload::ops {
 
 namespace {
@@ -32,7 +34,13 @@ class MatMulKernel final : public Kernel {
                int addend_input)
       : problem_(p), dtype_(dtype), addend_input_(addend_input) {
     if (dtype != DType::f32 || p.empty()) return;
-    const float* b = inputs[1].has_value() ? inputs[1].value->data<float>() : nullptr;
+    // A constant B is packed into the plan while the budget allows, else read as it is.
+    const float* b =
+        inputs[1].has_value() &&
+                take_constant_copy_budget(static_cast<std::uint64_t>(shape_size(p.batch_b)) *
+                                          static_cast<std::uint64_t>(p.k * p.n) * sizeof(float))
+            ? inputs[1].value->data<float>()
+            : nullptr;
     const float* addend = nullptr;
     // A constant bias row is scaled into the plan; a constant Gemm C is still copied per run.
     if (addend_input >= 0 && p.addend == linalg::MatMulProblem::Addend::row &&
