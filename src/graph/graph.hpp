@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,11 @@ class Graph {
   // For each value, the indices of the nodes that read it.
   std::vector<std::vector<int>> consumers() const;
 
+  // What compiling this graph may still copy of its constants (constant_copy_limit.hpp): set
+  // from the loaded constants before the first pass copies any, then what the passes left.
+  std::optional<std::uint64_t> constant_copy_allowance() const { return copy_allowance_; }
+  void set_constant_copy_allowance(std::uint64_t bytes) { copy_allowance_ = bytes; }
+
  private:
   int new_value(std::string name);
   std::map<std::string, int> opsets_{{"", kLatestOpset}, {"nnload", 1}};
@@ -88,6 +94,7 @@ class Graph {
   std::vector<int> inputs_;
   std::vector<int> outputs_;
   std::vector<std::string> output_names_;
+  std::optional<std::uint64_t> copy_allowance_;
 };
 
 }  // namespace nnload::graph

@@ -1,12 +1,11 @@
 #include "graph/plan.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 
 #include "core/fail.hpp"
-#include "core/read_limits.hpp"
+#include "graph/constant_copy_limit.hpp"
 #include "graph/memory_plan.hpp"
 #include "ops/constant_copy_budget.hpp"
 
@@ -147,18 +146,8 @@ InferredGraph infer_graph(const Graph& graph, std::span<const std::unique_ptr<op
 Plan::Plan(const Graph& graph, std::span<const std::unique_ptr<ops::Op>> ops,
            const std::vector<Shape>& input_shapes, std::span<const Tensor> input_values)
     : graph_outputs_(graph.outputs()) {
-  // Packed weights and folded values: about the constants' own size for real models, so
-  // max_expansion times it (plus 64 MiB for small graphs) only stops one constant reused by
-  // many nodes from being copied once per node (constant_copy_budget.hpp).
-  std::uint64_t constant_bytes = 0;
-  for (const Value& value : graph.values())
-    if (value.is_constant()) constant_bytes += value.constant.nbytes();
-  const std::uint64_t expansion = std::max<std::uint64_t>(read_limits().max_expansion, 1);
-  constexpr std::uint64_t kFloor = std::uint64_t{64} << 20;
-  const ops::ScopedConstantCopyBudget budget(constant_bytes >
-                                                     (~std::uint64_t{0} - kFloor) / expansion
-                                                 ? ~std::uint64_t{0}
-                                                 : constant_bytes * expansion + kFloor);
+  // Packed weights and folded values (constant_copy_limit.hpp).
+  const ops::ScopedConstantCopyBudget budget(constant_copy_limit(graph));
   inferred_ = infer_graph(graph, ops, input_shapes, SIZE_MAX, input_values);
   build_steps(graph, ops);
   place_values(graph, ops);

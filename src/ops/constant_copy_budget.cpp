@@ -32,4 +32,8 @@ bool take_constant_copy_budget(std::uint64_t bytes) {
   return true;
 }
 
+std::uint64_t constant_copy_budget_left() {
+  return budget.active ? budget.left : ~std::uint64_t{0};
+}
+
 }  // namespace nnload::ops

@@ -26,5 +26,7 @@ class ScopedConstantCopyBudget {
 // Takes `bytes` from the calling thread's budget and returns true; false, taking nothing, when
 // they do not fit. Always true outside a ScopedConstantCopyBudget.
 bool take_constant_copy_budget(std::uint64_t bytes);
+// What the calling thread's budget has left (the most a std::uint64_t holds outside a scope).
+std::uint64_t constant_copy_budget_left();
 
 }  // namespace nnload::ops

@@ -1,9 +1,12 @@
 // The load-time pipeline: order, simplify, precompute, then drop what no output needs.
+#include "graph/constant_copy_limit.hpp"
 #include "graph/passes/passes.hpp"
 
 namespace nnload::graph::passes {
 
 void optimize(Graph& graph) {
+  // From the constants as loaded, before folding makes any (constant_copy_limit.hpp).
+  graph.set_constant_copy_allowance(constant_copy_limit(graph));
   sort_topologically(graph);
   remove_identities(graph);
   remove_dead_nodes(graph);

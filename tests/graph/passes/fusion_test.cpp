@@ -2,6 +2,7 @@
 // and after the pass and compares, and checks the node structure the pass promises.
 #include <gtest/gtest.h>
 
+#include "core/read_limits.hpp"
 #include "graph/executor.hpp"
 #include "graph/passes/passes.hpp"
 #include "support/random_tensor.hpp"
@@ -155,6 +156,26 @@ TEST(SortTopologically, OrdersNodesAndRejectsCyclesAndDanglingReads) {
   cyclic.nodes()[0].inputs[1] = q;  // p reads q, q reads p
   cyclic.add_output(q, "y");
   EXPECT_THROW(passes::sort_topologically(cyclic), Error);
+}
+
+// Load-time folding copies within the graph's allowance, set from the constants as loaded: 100
+// Transposes of one 1 MB weight (a torch Linear referenced 100 times) fold while 1 x 1 MB +
+// 64 MiB lasts (max_expansion 1 here), and the folded copies do not raise it for later passes.
+TEST(FoldConstants, StopsAtTheGraphsCopyAllowance) {
+  ReadLimits limits;
+  limits.max_expansion = 1;
+  const ScopedReadLimits scope(limits);
+  Graph g;
+  const int w = g.add_constant("w", Tensor::zeros(DType::f32, {512, 512}));
+  for (int i = 0; i < 100; ++i)
+    g.add_output(g.add("Transpose", "t" + std::to_string(i), {w}), "y" + std::to_string(i));
+  passes::optimize(g);
+  EXPECT_EQ(count_ops(g, "Transpose"), 100 - 65);  // (1 + 64) MiB holds 65 copies of 1 MiB
+  EXPECT_LT(*g.constant_copy_allowance(), std::uint64_t{1} << 20);
+  // The unfolded rest still computes.
+  const std::vector<Tensor> y = Executor(std::make_shared<Graph>(g)).run(std::vector<Tensor>{});
+  ASSERT_EQ(y.size(), 100u);
+  EXPECT_TRUE(tensors_close(y[99], Tensor::zeros(DType::f32, {512, 512})));
 }
 
 }  // namespace
