@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/byte_ranges.hpp"
 #include "core/fail.hpp"
 #include "io/byte_reader.hpp"
 
@@ -264,22 +265,18 @@ void ZipReader::list() {
 // over one 4 MB array made a 21 kB .npz load 1.2 GB). Python's zipfile refuses them too. Each
 // entry covers at least its 30-byte local header and its compressed data.
 void ZipReader::check_no_overlap() const {
-  std::vector<const ZipEntry*> by_offset;
-  by_offset.reserve(entries_.size());
-  for (const ZipEntry& e : entries_) by_offset.push_back(&e);
-  std::sort(by_offset.begin(), by_offset.end(), [](const ZipEntry* a, const ZipEntry* b) {
-    return a->local_header_offset < b->local_header_offset;
-  });
-  for (std::size_t i = 1; i < by_offset.size(); ++i) {
-    const ZipEntry& before = *by_offset[i - 1];
-    const ZipEntry& after = *by_offset[i];
-    const std::uint64_t gap = after.local_header_offset - before.local_header_offset;
-    if (gap < 30 || gap - 30 < before.compressed_size) {
-      fail(ErrorCode::corrupt,
-           "{}: damaged zip archive: entries '{}' and '{}' overlap (their data would be read "
-           "for both)",
-           name_, before.name, after.name);
-    }
+  std::vector<TaggedRange<const ZipEntry*>> ranges;
+  ranges.reserve(entries_.size());
+  for (const ZipEntry& e : entries_) {
+    const std::uint64_t extent =
+        e.compressed_size > ~std::uint64_t{0} - 30 ? ~std::uint64_t{0} : 30 + e.compressed_size;
+    ranges.push_back({e.local_header_offset, extent, &e});
+  }
+  if (const auto pair = first_overlap(std::move(ranges))) {
+    fail(ErrorCode::corrupt,
+         "{}: damaged zip archive: entries '{}' and '{}' overlap (their data would be read "
+         "for both)",
+         name_, pair->first->name, pair->second->name);
   }
 }
 

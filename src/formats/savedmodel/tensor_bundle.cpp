@@ -6,10 +6,10 @@
 #include <leveldb/options.h>
 #include <leveldb/table.h>
 
-#include <algorithm>
 #include <cstring>
 #include <set>
 
+#include "core/byte_ranges.hpp"
 #include "core/fail.hpp"
 #include "formats/savedmodel/crc32c.hpp"
 #include "formats/savedmodel/tf_types.hpp"
@@ -204,20 +204,17 @@ TensorBundle TensorBundle::open(const std::filesystem::path& prefix) {
 // be checksummed (and, misaligned, copied) once each: a small index naming one large range
 // thousands of times. Empty variables take no bytes.
 void TensorBundle::check_no_overlap() const {
-  std::map<int, std::vector<std::pair<const std::string*, const tf::BundleEntryProto*>>> by_shard;
+  std::map<int, std::vector<TaggedRange<const std::string*>>> by_shard;
   for (const auto& [key, entry] : entries_) {
-    if (entry.slices_size() == 0 && entry.size() > 0)
-      by_shard[entry.shard_id()].emplace_back(&key, &entry);
+    if (entry.slices_size() == 0) {
+      by_shard[entry.shard_id()].push_back({static_cast<std::uint64_t>(entry.offset()),
+                                            static_cast<std::uint64_t>(entry.size()), &key});
+    }
   }
-  for (auto& [shard, list] : by_shard) {
-    std::sort(list.begin(), list.end(),
-              [](const auto& a, const auto& b) { return a.second->offset() < b.second->offset(); });
-    for (std::size_t i = 1; i < list.size(); ++i) {
-      const tf::BundleEntryProto& before = *list[i - 1].second;
-      if (before.offset() + before.size() > list[i].second->offset()) {
-        fail(ErrorCode::corrupt, "{}: variables '{}' and '{}' overlap (damaged index)",
-             shard_name(shard), *list[i - 1].first, *list[i].first);
-      }
+  for (auto& [shard, ranges] : by_shard) {
+    if (const auto pair = first_overlap(std::move(ranges))) {
+      fail(ErrorCode::corrupt, "{}: variables '{}' and '{}' overlap (damaged index)",
+           shard_name(shard), *pair->first, *pair->second);
     }
   }
 }
