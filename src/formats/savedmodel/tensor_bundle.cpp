@@ -1,66 +1,19 @@
 #include "formats/savedmodel/tensor_bundle.hpp"
 
 #include <google/protobuf/stubs/logging.h>
-#include <leveldb/env.h>
-#include <leveldb/iterator.h>
-#include <leveldb/options.h>
-#include <leveldb/table.h>
 
 #include <cstring>
 #include <set>
 
 #include "core/byte_ranges.hpp"
 #include "core/fail.hpp"
+#include "formats/savedmodel/bundle_index.hpp"
 #include "formats/savedmodel/crc32c.hpp"
 #include "formats/savedmodel/tf_types.hpp"
 
 namespace nnload::formats::savedmodel {
 
 namespace {
-
-// LevelDB reads the index through this view of our mapping: no copies, bounds checked.
-class MappedTableFile final : public leveldb::RandomAccessFile {
- public:
-  explicit MappedTableFile(std::span<const std::byte> bytes) : bytes_(bytes) {}
-  leveldb::Status Read(std::uint64_t offset, std::size_t n, leveldb::Slice* result,
-                       char* /*scratch*/) const override {
-    if (offset > bytes_.size() || n > bytes_.size() - offset) {
-      return leveldb::Status::Corruption("read past the end of the index");
-    }
-    *result = leveldb::Slice(reinterpret_cast<const char*>(bytes_.data()) + offset, n);
-    return leveldb::Status::OK();
-  }
-
- private:
-  std::span<const std::byte> bytes_;
-};
-
-// The index's entries, header included (under the empty key).
-std::map<std::string, std::string, std::less<>> read_table(const io::MappedFile& file) {
-  MappedTableFile source(file.bytes());
-  leveldb::Options options;
-  options.paranoid_checks = true;
-  leveldb::Table* raw = nullptr;
-  leveldb::Status status = leveldb::Table::Open(options, &source, file.size(), &raw);
-  if (!status.ok()) {
-    fail(ErrorCode::corrupt, "{}: not a readable tensor bundle index ({})", file.name(),
-         status.ToString());
-  }
-  std::unique_ptr<leveldb::Table> table(raw);
-  leveldb::ReadOptions read;
-  read.verify_checksums = true;
-  read.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(table->NewIterator(read));
-  std::map<std::string, std::string, std::less<>> rows;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    rows.emplace(it->key().ToString(), it->value().ToString());
-  }
-  if (!it->status().ok()) {
-    fail(ErrorCode::corrupt, "{}: damaged tensor bundle index ({})", file.name(),
-         it->status().ToString());
-  }
-  return rows;
-}
 
 // Reads a base-128 varint; false when it runs past `end` or beyond 64 bits.
 bool read_varint(const std::byte*& p, const std::byte* end, std::uint64_t& value) {
@@ -73,65 +26,6 @@ bool read_varint(const std::byte*& p, const std::byte* end, std::uint64_t& value
   return false;
 }
 
-struct BlockHandle {
-  std::uint64_t offset = 0;
-  std::uint64_t size = 0;
-};
-
-// LevelDB allocates every block it reads at the size the table declares (new char[2^56] for a
-// damaged footer in our fuzz tests) and would inflate snappy blocks to a declared length. So
-// before LevelDB opens the index, its footer's handles and the index block's data-block handles
-// are checked to lie inside the file, and compressed blocks (TensorFlow writes none) refused.
-void check_table_layout(const io::MappedFile& file) {
-  constexpr std::size_t kFooterSize = 48;    // two handles padded to 40 bytes, 8-byte magic
-  constexpr std::uint64_t kTrailerSize = 5;  // compression type, masked CRC-32C
-  const std::span<const std::byte> bytes = file.bytes();
-  const auto damaged = [&](const std::string& what) {
-    fail(ErrorCode::corrupt, "{}: damaged tensor bundle index: {}", file.name(), what);
-  };
-  if (bytes.size() < kFooterSize) damaged(fmt::format("{} bytes, no table footer", bytes.size()));
-  const auto handle = [&](const std::byte*& p, const std::byte* end, const char* what) {
-    BlockHandle h;
-    if (!read_varint(p, end, h.offset) || !read_varint(p, end, h.size))
-      damaged(fmt::format("unreadable {} handle", what));
-    if (h.offset > bytes.size() || h.size > bytes.size() - h.offset ||
-        bytes.size() - h.offset - h.size < kTrailerSize) {
-      damaged(fmt::format("the {} block ({} bytes at offset {}) runs past the {}-byte file", what,
-                          h.size, h.offset, bytes.size()));
-    }
-    if (bytes[static_cast<std::size_t>(h.offset + h.size)] != std::byte{0}) {
-      fail(ErrorCode::unsupported, "{}: compressed tensor bundle index blocks are not supported",
-           file.name());
-    }
-    return h;
-  };
-  const std::byte* footer = bytes.data() + bytes.size() - kFooterSize;
-  handle(footer, bytes.data() + bytes.size() - 8, "metaindex");
-  const BlockHandle index = handle(footer, bytes.data() + bytes.size() - 8, "index");
-  // The index block: entries (shared and unshared key lengths, value length, key suffix, value =
-  // a data block's handle), then the restart offsets and their count.
-  if (index.size < 4) damaged("index block shorter than its restart count");
-  const std::byte* p = bytes.data() + index.offset;
-  const std::byte* block_end = p + index.size;
-  std::uint32_t restarts = 0;
-  std::memcpy(&restarts, block_end - 4, 4);
-  if (restarts > (index.size - 4) / 4) damaged("index block restart count past the block");
-  const std::byte* entries_end = block_end - 4 - std::size_t{restarts} * 4;
-  while (p < entries_end) {
-    std::uint64_t shared = 0, unshared = 0, value_size = 0;
-    if (!read_varint(p, entries_end, shared) || !read_varint(p, entries_end, unshared) ||
-        !read_varint(p, entries_end, value_size) ||
-        unshared > static_cast<std::uint64_t>(entries_end - p) ||
-        value_size > static_cast<std::uint64_t>(entries_end - p) - unshared) {
-      damaged("index block entry runs past the block");
-    }
-    p += unshared;
-    const std::byte* value = p;
-    p += value_size;
-    handle(value, p, "data");
-  }
-}
-
 constexpr int kMaxShards = 1 << 16;
 
 }  // namespace
@@ -142,8 +36,7 @@ TensorBundle TensorBundle::open(const std::filesystem::path& prefix) {
   std::filesystem::path index_path = prefix;
   index_path += ".index";
   const std::shared_ptr<const io::MappedFile> index = io::MappedFile::open(index_path);
-  check_table_layout(*index);
-  auto rows = read_table(*index);
+  IndexRows rows = read_index_rows(index->bytes(), index->name());
   const google::protobuf::LogSilencer quiet;  // parse failures become our Error
 
   auto header_row = rows.find(std::string_view{});
