@@ -54,6 +54,7 @@ source "$root/scripts/sanitizer-env.sh"
 run_target() {
   local t="$1" findings="$build/findings/$1" log="$build/logs/$1.log"
   mkdir -p "$findings"
+  touch "$build/logs/$t.result.start"
   local before start rc=0
   before="$(find "$findings" -type f | wc -l)"
   local dict_flag=()
@@ -74,6 +75,27 @@ for t in "${targets[@]}"; do
 done
 wait
 
+# What CI's log keeps of a crash (only the end of its output is shown): the sanitizer's or
+# libFuzzer's report, cut short, and each new input gzipped in base64 when that is small, so that
+# a finding on a machine we cannot reach can be reproduced here (base64 -d | gunzip > input).
+report_crash() {
+  local t="$1" log="$build/logs/$1.log" first
+  echo "--- fuzz_$t: $log"
+  first="$(grep -n -m1 -E 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)|runtime error:|==[0-9]+==' \
+    "$log" | cut -d: -f1 || true)"
+  if [[ -n "$first" ]]; then
+    sed -n "${first},$((first + 39))p" "$log" | cut -c1-160
+  else
+    tail -20 "$log" | cut -c1-160
+  fi
+  while IFS= read -r f; do
+    local packed
+    packed="$(gzip -9nc <"$f" | base64 -w 100)"
+    echo "input $f ($(stat -c %s "$f") bytes, sha1 $(sha1sum "$f" | cut -c1-40))"
+    if ((${#packed} <= 6000)); then echo "$packed"; else echo "(too large to print)"; fi
+  done < <(find "$build/findings/$t" -type f -newer "$build/logs/$t.result.start" | head -2)
+}
+
 failed=0
 printf '%-14s %8s %12s %8s  %s\n' target seconds executions corpus result
 for t in "${targets[@]}"; do
@@ -92,5 +114,9 @@ for t in "${targets[@]}"; do
     result="ok"
   fi
   printf '%-14s %8s %12s %8s  %s\n' "$t" "$elapsed" "${execs:-?}" "$corpus" "$result"
+done
+for t in "${targets[@]}"; do
+  read -r rc _ new_findings <"$build/logs/$t.result"
+  if ((rc != 0 && rc != 72 || new_findings > 0)); then report_crash "$t"; fi
 done
 exit "$failed"
