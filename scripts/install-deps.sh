@@ -11,7 +11,7 @@ packages=(
   libfmt-dev libcli11-dev
   libminizip-dev zlib1g-dev   # zip containers (.npz, .keras, PyTorch)
   libprotobuf-dev protobuf-compiler   # TensorFlow SavedModel (our own .proto files)
-  libleveldb-dev         # TensorFlow's variables.index table
+  libleveldb-dev         # tests: writing and cross-checking variables.index tables
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev        # only bench/gemm_backends, which measures it against oneDNN
   # The sanitized tree (scripts/sanitized-tree.sh: the suite under ASan/UBSan/LSan and the
