@@ -255,6 +255,7 @@ void ZipReader::list() {
     }
     e.local_header_offset = local + prefix;
     e.index = i;
+    first_by_name_.emplace(e.name, entries_.size());
     entries_.push_back(std::move(e));
   }
   check_no_overlap();
@@ -281,10 +282,8 @@ void ZipReader::check_no_overlap() const {
 }
 
 const ZipEntry* ZipReader::find(std::string_view name) const {
-  for (const ZipEntry& e : entries_) {
-    if (e.name == name) return &e;
-  }
-  return nullptr;
+  const auto it = first_by_name_.find(std::string(name));
+  return it == first_by_name_.end() ? nullptr : &entries_[it->second];
 }
 
 const ZipEntry& ZipReader::entry(std::string_view name) const {

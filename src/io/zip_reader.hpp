@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "io/mapped_file.hpp"
@@ -82,6 +83,9 @@ class ZipReader {
   std::span<const std::byte> bytes_;
   std::string name_;
   std::vector<ZipEntry> entries_;
+  // Name -> position of the first entry so named: readers look entries up by name once each, and
+  // a linear search made an archive of N entries cost N^2.
+  std::unordered_map<std::string, std::size_t> first_by_name_;
 };
 
 }  // namespace nnload::io

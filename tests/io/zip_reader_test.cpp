@@ -42,6 +42,22 @@ TEST(ZipReader, ListsAndReadsStoredEntries) {
   EXPECT_EQ(code_of([&] { zip.entry("nope"); }), ErrorCode::not_found);
 }
 
+// Lookups go through a name index: each of many entries is found at its own position, a name
+// listed twice gives the first, and a copied reader finds its own entries.
+TEST(ZipReader, FindsEachOfManyEntriesByName) {
+  std::vector<RawZipEntry> entries;
+  for (int i = 0; i < 2000; ++i) entries.push_back({"e" + std::to_string(i), to_bytes("x")});
+  entries.push_back({"e7", to_bytes("second")});
+  const ZipReader zip = in_memory(make_stored_zip(entries));
+  ASSERT_EQ(zip.entries().size(), 2001u);
+  for (std::size_t i = 0; i < 2000; ++i) {
+    ASSERT_EQ(zip.find("e" + std::to_string(i)), &zip.entries()[i]) << i;
+  }
+  EXPECT_EQ(text(zip.read(zip.entry("e7"), 10)), "x");
+  const ZipReader copy = zip;
+  EXPECT_EQ(copy.find("e1999"), &copy.entries()[1999]);
+}
+
 TEST(ZipReader, StoredDataOffsetPointsAtTheBytes) {
   // 30-byte local header + 5-byte name + 7 bytes of extra: data at 42.
   RawZipEntry e{"a.bin", to_bytes("0123456789"), 7};

@@ -7,18 +7,14 @@
 namespace nnload::formats::keras {
 
 const std::vector<LayerWeight>* LayerWeights::find(const std::string& layer) const {
-  for (const auto& [name, list] : layers) {
-    if (name == layer) return &list;
-  }
-  return nullptr;
+  const auto it = position.find(layer);
+  return it == position.end() ? nullptr : &layers[it->second].second;
 }
 
 std::vector<LayerWeight>& LayerWeights::at(const std::string& layer) {
-  for (auto& [name, list] : layers) {
-    if (name == layer) return list;
-  }
-  layers.emplace_back(layer, std::vector<LayerWeight>{});
-  return layers.back().second;
+  const auto [it, added] = position.emplace(layer, layers.size());
+  if (added) layers.emplace_back(layer, std::vector<LayerWeight>{});
+  return layers[it->second].second;
 }
 
 std::vector<std::string> read_split_string_list(const io::hdf5::Group& group,
@@ -49,8 +45,7 @@ LayerWeights read_layer_weights(const io::hdf5::Group& group) {
            group.path());
     }
     const io::hdf5::Group layer_group = group.group(layer);
-    std::vector<LayerWeight>& list =
-        weights.layers.emplace_back(layer, std::vector<LayerWeight>{}).second;
+    std::vector<LayerWeight>& list = weights.at(layer);
     for (const std::string& name : read_split_string_list(layer_group, "weight_names")) {
       if (!layer_group.has_dataset(name)) {
         fail(ErrorCode::corrupt, "layer '{}' lists weight '{}', which is not in the file", layer,

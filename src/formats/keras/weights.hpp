@@ -17,9 +17,11 @@ struct LayerWeight {
   Tensor value;
 };
 
-// Each layer's weights, layers in file order.
+// Each layer's weights, layers in file order. Layers are added through at(), which keeps the
+// index find() uses (a linear search made a model of N layers cost N^2 lookups).
 struct LayerWeights {
   std::vector<std::pair<std::string, std::vector<LayerWeight>>> layers;
+  std::map<std::string, std::size_t, std::less<>> position;  // layer name -> index in `layers`
   // Models nested as layers whose weights the reader already assigned to their inner layers
   // (Keras 3 stores them by path); others are split by weight name when built.
   std::map<std::string, std::shared_ptr<const LayerWeights>> nested;
