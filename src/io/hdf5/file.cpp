@@ -7,6 +7,7 @@
 #include "core/fail.hpp"
 #include "core/read_limits.hpp"
 #include "io/hdf5/detail.hpp"
+#include "io/hdf5/filter_guards.hpp"
 #include "io/hdf5/raw.hpp"
 #include "io/hdf5/superblock.hpp"
 #include "io/mapped_file.hpp"
@@ -33,6 +34,7 @@ void init_library() {
   H5open();
   // Filters named in a file must never make libhdf5 load a shared library.
   H5PLset_loading_state(0);
+  guard_builtin_filters();
   g_lapl = H5Pcreate(H5P_LINK_ACCESS);
   H5Pset_elink_cb(g_lapl, refuse_external_link, nullptr);
 }

@@ -7,6 +7,7 @@
 #include "core/read_limits.hpp"
 #include "io/hdf5/chunk_blocks.hpp"
 #include "io/hdf5/detail.hpp"
+#include "io/hdf5/filter_guards.hpp"
 #include "io/hdf5/raw.hpp"
 #include "io/mapped_file.hpp"
 
@@ -514,6 +515,13 @@ Tensor Dataset::read() const {
       chunk_bytes *= chunk[i];
     }
     check_plausible_size(file, path_ + " (one chunk)", chunk_bytes);
+    const std::uint64_t element_size = H5Tget_size(d.type);
+    if (const auto problem =
+            element_size == 0
+                ? std::nullopt
+                : filter_parameters_problem(d.dcpl, chunk_bytes / element_size, element_size)) {
+      fail(ErrorCode::corrupt, "{}: {}: {}", file.name(), path_, *problem);
+    }
   }
   if (memory_bytes == 0) return Tensor::empty(et.dtype, d.shape);
 
