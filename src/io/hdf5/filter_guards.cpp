@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <hdf5.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <iterator>
@@ -15,6 +16,7 @@ extern const H5Z_class2_t H5Z_SCALEOFFSET[1];
 extern const H5Z_class2_t H5Z_NBIT[1];
 extern const H5Z_class2_t H5Z_FLETCHER32[1];
 extern const H5Z_class2_t H5Z_SZIP[1];
+extern const H5Z_class2_t H5Z_DEFLATE[1];
 herr_t H5Z_register(const H5Z_class2_t* cls);
 }
 
@@ -37,6 +39,50 @@ constexpr std::size_t kElementCountIndex = 2;
 constexpr std::size_t kElementSizeIndex = 4;
 
 bool g_guarded = false;  // set once, under the HDF5 lock, before any file is opened
+thread_local std::uint64_t t_chunk_bytes = 0;  // ScopedChunkBytes; 0: none
+
+void push_filter_error(const std::string& message) {
+  H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, H5E_ERR_CLS, H5E_PLINE, H5E_CANTFILTER, "%s",
+           message.c_str());
+}
+
+// Deflate's reverse direction with the output bounded by the chunk being read: zlib's stream
+// inflated in one call into a buffer of the chunk's size plus room for the headers of filters
+// applied after deflate on writing (scale-offset's 22 bytes, a nested deflate's block headers).
+size_t bounded_inflate(unsigned flags, size_t cd_nelmts, const unsigned cd_values[], size_t nbytes,
+                       size_t* buf_size, void** buf) {
+  const std::uint64_t cap = t_chunk_bytes == 0 ? 0 : t_chunk_bytes + t_chunk_bytes / 256 + 64;
+  if ((flags & H5Z_FLAG_REVERSE) == 0 || cap == 0 || cap > UINT32_MAX || nbytes > UINT32_MAX)
+    return H5Z_DEFLATE[0].filter(flags, cd_nelmts, cd_values, nbytes, buf_size, buf);
+  void* out = H5allocate_memory(static_cast<std::size_t>(cap), false);
+  if (out == nullptr) {
+    push_filter_error(fmt::format("no memory for a {}-byte chunk", cap));
+    return 0;
+  }
+  z_stream z{};
+  z.next_in = static_cast<Bytef*>(*buf);
+  z.avail_in = static_cast<uInt>(nbytes);
+  z.next_out = static_cast<Bytef*>(out);
+  z.avail_out = static_cast<uInt>(cap);
+  int status = inflateInit(&z);
+  if (status == Z_OK) {
+    status = inflate(&z, Z_FINISH);
+    inflateEnd(&z);
+  }
+  if (status != Z_STREAM_END) {
+    push_filter_error(
+        z.avail_out == 0 && status != Z_DATA_ERROR
+            ? fmt::format("damaged deflate chunk: it inflates past the dataset's {}-byte chunks",
+                          t_chunk_bytes)
+            : fmt::format("damaged deflate chunk ({})", z.msg != nullptr ? z.msg : "truncated"));
+    H5free_memory(out);
+    return 0;
+  }
+  H5free_memory(*buf);
+  *buf = out;
+  *buf_size = static_cast<std::size_t>(cap);
+  return z.total_out;
+}
 
 std::uint64_t packed_bytes(std::uint64_t elements, std::uint64_t bits) {
   return (elements * bits + 7) / 8;  // elements < 2^32, bits <= 64: no overflow
@@ -129,18 +175,16 @@ size_t guarded(unsigned flags, size_t cd_nelmts, const unsigned cd_values[], siz
   if ((flags & H5Z_FLAG_REVERSE) != 0) {
     const auto problem = G.problem({cd_values, cd_nelmts}, {static_cast<std::byte*>(*buf), nbytes});
     if (problem) {
-      H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, H5E_ERR_CLS, H5E_PLINE, H5E_CANTFILTER,
-               "%s: %s", G.refusal, problem->c_str());
+      push_filter_error(std::string(G.refusal) + ": " + *problem);
       return 0;
     }
   }
   return G.original->filter(flags, cd_nelmts, cd_values, nbytes, buf_size, buf);
 }
 
-template <const Guard& G>
-bool register_guard() {
-  H5Z_class2_t cls = *G.original;
-  cls.filter = guarded<G>;
+bool register_filter(const H5Z_class2_t& original, H5Z_func_t filter) {
+  H5Z_class2_t cls = original;
+  cls.filter = filter;
   return H5Z_register(&cls) >= 0;
 }
 
@@ -189,12 +233,21 @@ std::optional<std::string> filter_parameters_problem(hid_t dcpl, std::uint64_t c
   return std::nullopt;
 }
 
+ScopedChunkBytes::ScopedChunkBytes(std::uint64_t chunk_bytes) : previous_(t_chunk_bytes) {
+  t_chunk_bytes = chunk_bytes;
+}
+
+ScopedChunkBytes::~ScopedChunkBytes() { t_chunk_bytes = previous_; }
+
 void guard_builtin_filters() {
   // The filter table is filled when libhdf5 first initialises its filter package; registering
   // an id already in it replaces that entry, so the package is initialised first.
   H5Zfilter_avail(H5Z_FILTER_SCALEOFFSET);
-  g_guarded = register_guard<kScaleOffsetGuard>() && register_guard<kNbitGuard>() &&
-              register_guard<kFletcher32Guard>() && register_guard<kSzipGuard>();
+  g_guarded = register_filter(H5Z_SCALEOFFSET[0], guarded<kScaleOffsetGuard>) &&
+              register_filter(H5Z_NBIT[0], guarded<kNbitGuard>) &&
+              register_filter(H5Z_FLETCHER32[0], guarded<kFletcher32Guard>) &&
+              register_filter(H5Z_SZIP[0], guarded<kSzipGuard>) &&
+              register_filter(H5Z_DEFLATE[0], bounded_inflate);
   H5Eclear2(H5E_DEFAULT);
 }
 

@@ -17,8 +17,8 @@
 
 namespace nnload::io::hdf5 {
 
-// Replaces the Fletcher-32 (3), szip (4), n-bit (5) and scale-offset (6) filters by their guarded
-// versions. Called once,
+// Replaces the deflate (1), Fletcher-32 (3), szip (4), n-bit (5) and scale-offset (6) filters by
+// their guarded versions. Called once,
 // with the HDF5 lock held, before any file is opened.
 void guard_builtin_filters();
 
@@ -34,6 +34,22 @@ std::optional<std::string> fletcher32_input_problem(std::span<const unsigned> cd
 // Always a problem: szip is refused (libhdf5 allocates what a chunk declares before decoding).
 std::optional<std::string> szip_input_problem(std::span<const unsigned> cd,
                                               std::span<const std::byte> input);
+
+// While one lives, deflate chunks read on this thread inflate into at most about `chunk_bytes`
+// (the dataset's chunk size, with room for the headers of filters applied after deflate on
+// writing): libhdf5's own inflate doubles its buffer until the stream ends, so a chunk's 1 kB of
+// zeros could ask for a megabyte (deflate reaches ~1032:1), whatever the chunk's size. Without
+// one, libhdf5's inflate runs as it is.
+class ScopedChunkBytes {
+ public:
+  explicit ScopedChunkBytes(std::uint64_t chunk_bytes);
+  ~ScopedChunkBytes();
+  ScopedChunkBytes(const ScopedChunkBytes&) = delete;
+  ScopedChunkBytes& operator=(const ScopedChunkBytes&) = delete;
+
+ private:
+  std::uint64_t previous_;
+};
 
 // Both filters decode a chunk into as many elements, of as many bytes, as their client values
 // say (cd[2] and cd[4]), not as the dataset's chunk shape says. What is wrong with a dataset's

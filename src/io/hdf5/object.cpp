@@ -499,6 +499,7 @@ Tensor Dataset::read() const {
   }
   check_plausible_size(file, path_, memory_bytes);
   hsize_t chunk[H5S_MAX_RANK] = {0};
+  std::uint64_t chunk_bytes = 0;  // as stored: what the filters decode one chunk into
   if (d.layout == H5D_CHUNKED) {
     const int rank = H5Pget_chunk(d.dcpl, H5S_MAX_RANK, chunk);
     if (rank < 0) h5_fail(file, path_, "reading the chunk shape");
@@ -506,7 +507,7 @@ Tensor Dataset::read() const {
       fail(ErrorCode::corrupt, "{}: {}: chunks of {} dimensions for a dataset of {}", file.name(),
            path_, rank, d.shape.size());
     }
-    std::uint64_t chunk_bytes = H5Tget_size(d.type);
+    chunk_bytes = H5Tget_size(d.type);
     for (int i = 0; i < rank; ++i) {
       if (chunk[i] != 0 && chunk_bytes > std::numeric_limits<std::uint64_t>::max() / chunk[i]) {
         chunk_bytes = std::numeric_limits<std::uint64_t>::max();
@@ -547,6 +548,7 @@ Tensor Dataset::read() const {
   }
   Tensor t = Tensor::empty(et.dtype, d.shape);
   if (d.layout == H5D_CHUNKED) {
+    const ScopedChunkBytes bounded_inflate(chunk_bytes);
     const std::vector<hsize_t> shape(d.shape.begin(), d.shape.end());
     checked(read_chunk_blocks(d.dataset, et.memory_type, shape,
                               std::span<const hsize_t>(chunk, shape.size()), t.mutable_raw()),

@@ -1,7 +1,7 @@
-// The guards in front of libhdf5's scale-offset, n-bit, Fletcher-32 and szip decoders: valid
-// chunks decode as before; chunks shorter than what they declare, parameters that disagree with
-// the dataset's chunks, and szip are refused with Error instead of being decoded past their
-// buffers
+// The guards in front of libhdf5's deflate, scale-offset, n-bit, Fletcher-32 and szip decoders:
+// valid chunks decode as before; chunks shorter than what they declare, parameters that disagree
+// with the dataset's chunks, deflate chunks inflating past the chunk's size, and szip are refused
+// with Error instead of being decoded past their buffers or into what they ask for
 // (tests/fixtures/hdf5/damaged_filters.h5, made by make_filter_damage_fixtures.py).
 #include "io/hdf5/filter_guards.hpp"
 
@@ -27,7 +27,7 @@ std::shared_ptr<File> damaged_filters() {
 
 TEST(Hdf5FilterGuards, ValidChunksDecodeAsWritten) {
   const auto file = damaged_filters();
-  for (const char* name : {"scaleoffset_int_ok", "nbit_ok"}) {
+  for (const char* name : {"scaleoffset_int_ok", "nbit_ok", "deflate_ok"}) {
     SCOPED_TRACE(name);
     const Tensor t = file->root().dataset(name).read();
     ASSERT_EQ(t.numel(), 64);
@@ -48,6 +48,9 @@ TEST(Hdf5FilterGuards, DamagedChunksAreRefused) {
            {"fletcher32_short_chunk",
             "damaged Fletcher-32 chunk: 2 bytes, shorter than its 4-byte checksum"},
            {"szip", "szip-compressed chunk: not supported"},
+           {"deflate_bomb",
+            "damaged deflate chunk: it inflates past the dataset's 256-byte chunks"},
+           {"deflate_truncated", "damaged deflate chunk"},
            {"scaleoffset_count_mismatch",
             "the scale-offset filter decodes chunks of 4096 elements of 4 bytes; the dataset's "
             "chunks hold 64 of 4 bytes"}}) {
