@@ -4,8 +4,12 @@
 #include <hdf5.h>
 #include <zlib.h>
 
+#include <fmt/ranges.h>
+
 #include <cstdint>
+#include <cstring>
 #include <iterator>
+#include <vector>
 
 namespace nnload::io::hdf5 {
 
@@ -17,6 +21,7 @@ extern const H5Z_class2_t H5Z_NBIT[1];
 extern const H5Z_class2_t H5Z_FLETCHER32[1];
 extern const H5Z_class2_t H5Z_SZIP[1];
 extern const H5Z_class2_t H5Z_DEFLATE[1];
+extern const H5Z_class2_t H5Z_SHUFFLE[1];
 herr_t H5Z_register(const H5Z_class2_t* cls);
 }
 
@@ -40,10 +45,52 @@ constexpr std::size_t kElementSizeIndex = 4;
 
 bool g_guarded = false;  // set once, under the HDF5 lock, before any file is opened
 thread_local std::uint64_t t_chunk_bytes = 0;  // ScopedChunkBytes; 0: none
+thread_local int t_last_on_read = -1;          // ScopedChunkBytes: the pipeline's first filter
+
+// The id of the dataset's i-th pipeline filter, or -1.
+H5Z_filter_t pipeline_filter(hid_t dcpl, int i) {
+  unsigned flags = 0;
+  std::size_t count = 0;
+  return H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &count, nullptr, 0, nullptr,
+                        nullptr);
+}
+
+// The filters nnload registers guards for (szip's refuses every chunk).
+bool is_guarded(H5Z_filter_t id) {
+  return id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32 ||
+         id == H5Z_FILTER_SZIP || id == H5Z_FILTER_NBIT || id == H5Z_FILTER_SCALEOFFSET;
+}
 
 void push_filter_error(const std::string& message) {
   H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, H5E_ERR_CLS, H5E_PLINE, H5E_CANTFILTER, "%s",
            message.c_str());
+}
+
+// libhdf5 1.10.8 copies a whole chunk out of the buffer its filters leave, whatever that
+// buffer's size (fuzz_hdf5: shuffle left 8 bytes of a 256-byte chunk). After a filter decodes,
+// its buffer is grown to the chunk's size (zeros past its output); the filter that runs last on
+// reading must have produced the whole chunk, as every filter does on an undamaged one.
+size_t fit_to_chunk(H5Z_filter_t id, size_t produced, size_t* buf_size, void** buf) {
+  if (produced == 0 || t_chunk_bytes == 0) return produced;
+  if (id == t_last_on_read && produced < t_chunk_bytes) {
+    push_filter_error(
+        fmt::format("damaged chunk: it decodes to {} bytes, the dataset's chunks "
+                    "hold {}",
+                    produced, t_chunk_bytes));
+    return 0;
+  }
+  if (*buf_size < t_chunk_bytes) {
+    void* grown = H5resize_memory(*buf, static_cast<std::size_t>(t_chunk_bytes));
+    if (grown == nullptr) {
+      push_filter_error(fmt::format("no memory for a {}-byte chunk", t_chunk_bytes));
+      return 0;
+    }
+    std::memset(static_cast<char*>(grown) + *buf_size, 0,
+                static_cast<std::size_t>(t_chunk_bytes - *buf_size));
+    *buf = grown;
+    *buf_size = static_cast<std::size_t>(t_chunk_bytes);
+  }
+  return produced;
 }
 
 // Deflate's reverse direction with the output bounded by the chunk being read: zlib's stream
@@ -81,7 +128,7 @@ size_t bounded_inflate(unsigned flags, size_t cd_nelmts, const unsigned cd_value
   H5free_memory(*buf);
   *buf = out;
   *buf_size = static_cast<std::size_t>(cap);
-  return z.total_out;
+  return fit_to_chunk(H5Z_FILTER_DEFLATE, z.total_out, buf_size, buf);
 }
 
 std::uint64_t packed_bytes(std::uint64_t elements, std::uint64_t bits) {
@@ -155,8 +202,8 @@ std::optional<std::string> nbit_input_problem(std::span<const unsigned> cd,
 namespace {
 
 struct Guard {
-  const H5Z_class2_t* original;
-  const char* refusal;  // what the error says before the problem
+  const H5Z_class2_t* original;  // its id too
+  const char* refusal;           // what the error says before the problem
   std::optional<std::string> (*problem)(std::span<const unsigned>, std::span<const std::byte>);
 };
 
@@ -166,20 +213,24 @@ constexpr Guard kNbitGuard{H5Z_NBIT, "damaged n-bit chunk", nbit_input_problem};
 constexpr Guard kFletcher32Guard{H5Z_FLETCHER32, "damaged Fletcher-32 chunk",
                                  fletcher32_input_problem};
 constexpr Guard kSzipGuard{H5Z_SZIP, "szip-compressed chunk", szip_input_problem};
+constexpr Guard kShuffleGuard{H5Z_SHUFFLE, "damaged shuffled chunk", nullptr};
 
 // The filter function registered for G's id: decoding checks the input first; encoding (nnload
 // writes no HDF5) is left to libhdf5.
 template <const Guard& G>
 size_t guarded(unsigned flags, size_t cd_nelmts, const unsigned cd_values[], size_t nbytes,
                size_t* buf_size, void** buf) {
-  if ((flags & H5Z_FLAG_REVERSE) != 0) {
-    const auto problem = G.problem({cd_values, cd_nelmts}, {static_cast<std::byte*>(*buf), nbytes});
-    if (problem) {
+  if ((flags & H5Z_FLAG_REVERSE) == 0)
+    return G.original->filter(flags, cd_nelmts, cd_values, nbytes, buf_size, buf);
+  if (G.problem != nullptr) {
+    if (const auto problem =
+            G.problem({cd_values, cd_nelmts}, {static_cast<std::byte*>(*buf), nbytes})) {
       push_filter_error(std::string(G.refusal) + ": " + *problem);
       return 0;
     }
   }
-  return G.original->filter(flags, cd_nelmts, cd_values, nbytes, buf_size, buf);
+  const size_t produced = G.original->filter(flags, cd_nelmts, cd_values, nbytes, buf_size, buf);
+  return fit_to_chunk(G.original->id, produced, buf_size, buf);
 }
 
 bool register_filter(const H5Z_class2_t& original, H5Z_func_t filter) {
@@ -233,11 +284,58 @@ std::optional<std::string> filter_parameters_problem(hid_t dcpl, std::uint64_t c
   return std::nullopt;
 }
 
-ScopedChunkBytes::ScopedChunkBytes(std::uint64_t chunk_bytes) : previous_(t_chunk_bytes) {
+ScopedChunkBytes::ScopedChunkBytes(hid_t dcpl, std::uint64_t chunk_bytes)
+    : previous_bytes_(t_chunk_bytes), previous_last_(t_last_on_read) {
   t_chunk_bytes = chunk_bytes;
+  // Filters run in reverse order on reading: the pipeline's first runs last. Used only when it
+  // appears once (a filter used twice also decodes an inner stream, shorter than a chunk).
+  t_last_on_read = -1;
+  const int filters = H5Pget_nfilters(dcpl);
+  if (filters > 0) {
+    const H5Z_filter_t first = pipeline_filter(dcpl, 0);
+    int uses = 0;
+    for (int i = 0; i < filters; ++i) uses += pipeline_filter(dcpl, i) == first ? 1 : 0;
+    if (uses == 1) t_last_on_read = first;
+  }
 }
 
-ScopedChunkBytes::~ScopedChunkBytes() { t_chunk_bytes = previous_; }
+ScopedChunkBytes::~ScopedChunkBytes() {
+  t_chunk_bytes = previous_bytes_;
+  t_last_on_read = previous_last_;
+}
+
+std::optional<std::string> unfiltered_chunk_problem(hid_t dataset, hid_t dcpl,
+                                                    std::span<const hsize_t> shape,
+                                                    std::span<const hsize_t> chunk,
+                                                    std::uint64_t chunk_bytes) {
+  const int filters = H5Pget_nfilters(dcpl);
+  unsigned guarded_bits = 0;  // bit i: pipeline filter i is one nnload guards
+  for (int i = 0; i < filters && i < 32; ++i) {
+    if (is_guarded(pipeline_filter(dcpl, i))) guarded_bits |= 1u << i;
+  }
+  const std::size_t rank = shape.size();
+  std::vector<hsize_t> offset(rank, 0);
+  for (;;) {
+    unsigned mask = 0;
+    haddr_t address = HADDR_UNDEF;
+    hsize_t stored = 0;
+    if (H5Dget_chunk_info_by_coord(dataset, offset.data(), &mask, &address, &stored) >= 0 &&
+        address != HADDR_UNDEF && (guarded_bits & ~mask) == 0 && stored < chunk_bytes) {
+      return fmt::format(
+          "a chunk at {} holds {} bytes that no filter decodes; the dataset's "
+          "chunks hold {}",
+          fmt::join(offset, ","), stored, chunk_bytes);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    std::size_t i = rank;
+    for (; i > 0; --i) {
+      offset[i - 1] += chunk[i - 1];
+      if (offset[i - 1] < shape[i - 1]) break;
+      offset[i - 1] = 0;
+    }
+    if (i == 0) return std::nullopt;
+  }
+}
 
 void guard_builtin_filters() {
   // The filter table is filled when libhdf5 first initialises its filter package; registering
@@ -247,6 +345,7 @@ void guard_builtin_filters() {
               register_filter(H5Z_NBIT[0], guarded<kNbitGuard>) &&
               register_filter(H5Z_FLETCHER32[0], guarded<kFletcher32Guard>) &&
               register_filter(H5Z_SZIP[0], guarded<kSzipGuard>) &&
+              register_filter(H5Z_SHUFFLE[0], guarded<kShuffleGuard>) &&
               register_filter(H5Z_DEFLATE[0], bounded_inflate);
   H5Eclear2(H5E_DEFAULT);
 }

@@ -17,9 +17,9 @@
 
 namespace nnload::io::hdf5 {
 
-// Replaces the deflate (1), Fletcher-32 (3), szip (4), n-bit (5) and scale-offset (6) filters by
-// their guarded versions. Called once,
-// with the HDF5 lock held, before any file is opened.
+// Replaces the deflate (1), shuffle (2), Fletcher-32 (3), szip (4), n-bit (5) and scale-offset (6)
+// filters by their guarded versions. Called once, with the HDF5 lock held, before any file is
+// opened.
 void guard_builtin_filters();
 
 // What is wrong with decoding `input` (a chunk as stored, after the filters applied before this
@@ -40,16 +40,30 @@ std::optional<std::string> szip_input_problem(std::span<const unsigned> cd,
 // writing): libhdf5's own inflate doubles its buffer until the stream ends, so a chunk's 1 kB of
 // zeros could ask for a megabyte (deflate reaches ~1032:1), whatever the chunk's size. Without
 // one, libhdf5's inflate runs as it is.
+// Every guarded filter's output buffer is also grown to the chunk's size, and the filter that runs
+// last on reading (the pipeline's first) must produce the whole chunk: libhdf5 1.10.8 copies a
+// whole chunk out of whatever buffer its filters leave.
 class ScopedChunkBytes {
  public:
-  explicit ScopedChunkBytes(std::uint64_t chunk_bytes);
+  ScopedChunkBytes(hid_t dcpl, std::uint64_t chunk_bytes);
   ~ScopedChunkBytes();
   ScopedChunkBytes(const ScopedChunkBytes&) = delete;
   ScopedChunkBytes& operator=(const ScopedChunkBytes&) = delete;
 
  private:
-  std::uint64_t previous_;
+  std::uint64_t previous_bytes_;
+  int previous_last_;
 };
+
+// A chunk that no guarded filter will decode (its filter mask skips them all, or the pipeline
+// holds none: an unfiltered dataset) is copied as stored, and libhdf5 1.10.8 sizes its buffer by
+// the size its index record states (a record saying 0 bytes made it read a 32-byte chunk from an
+// 8-byte buffer: fuzz_hdf5). The first such chunk stored in fewer bytes than a chunk holds, or
+// nullopt. Checked before reading a chunked dataset (one index lookup per chunk).
+std::optional<std::string> unfiltered_chunk_problem(hid_t dataset, hid_t dcpl,
+                                                    std::span<const hsize_t> shape,
+                                                    std::span<const hsize_t> chunk,
+                                                    std::uint64_t chunk_bytes);
 
 // Both filters decode a chunk into as many elements, of as many bytes, as their client values
 // say (cd[2] and cd[4]), not as the dataset's chunk shape says. What is wrong with a dataset's

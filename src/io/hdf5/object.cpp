@@ -548,8 +548,12 @@ Tensor Dataset::read() const {
   }
   Tensor t = Tensor::empty(et.dtype, d.shape);
   if (d.layout == H5D_CHUNKED) {
-    const ScopedChunkBytes bounded_inflate(chunk_bytes);
+    const ScopedChunkBytes bounded_output(d.dcpl, chunk_bytes);
     const std::vector<hsize_t> shape(d.shape.begin(), d.shape.end());
+    if (const auto problem = unfiltered_chunk_problem(
+            d.dataset, d.dcpl, shape, std::span<const hsize_t>(chunk, shape.size()), chunk_bytes)) {
+      fail(ErrorCode::corrupt, "{}: {}: {}", file.name(), path_, *problem);
+    }
     checked(read_chunk_blocks(d.dataset, et.memory_type, shape,
                               std::span<const hsize_t>(chunk, shape.size()), t.mutable_raw()),
             file, path_, "reading the dataset");

@@ -140,36 +140,41 @@ std::optional<std::uint64_t> compact_size(const RawFile& raw, const Message& m,
 // size): libhdf5 1.10.8 multiplies them into a 32-bit chunk size and, when it then refuses the
 // layout, leaks the filter pipeline it had already copied (LeakSanitizer in our fuzz tests).
 // HDF5 itself allows at most 32 dimensions plus the element size, none 0, under 4 GiB a chunk.
-// Returns the number of chunk dimensions (the element size included), 0 for other layouts.
-std::size_t check_chunk_dimensions(const RawFile& raw, const Message& m, std::string_view file) {
+struct ChunkLayout {
+  std::size_t rank = 0;            // chunk dimensions, the element size included; 0: not chunked
+  std::uint64_t element_size = 0;  // the last "dimension"
+};
+
+// Returns the chunk dimensions' count and element size (rank 0 for other layouts).
+ChunkLayout check_chunk_dimensions(const RawFile& raw, const Message& m, std::string_view file) {
   ByteReader r(m.data, std::string(file), m.offset);
   const std::uint8_t version = r.u8();
   std::size_t rank = 0, width = 4;
   if (version == 1 || version == 2) {
     rank = r.u8();
-    if (r.u8() != 2) return 0;  // not chunked
-    r.skip(5);                  // reserved
+    if (r.u8() != 2) return {};  // not chunked
+    r.skip(5);                   // reserved
     raw.address(r);
   } else if (version == 3) {
-    if (r.u8() != 2) return 0;
+    if (r.u8() != 2) return {};
     rank = r.u8();
     raw.address(r);
   } else if (version == 4) {
-    if (r.u8() != 2) return 0;
+    if (r.u8() != 2) return {};
     r.u8();  // flags
     rank = r.u8();
     width = r.u8();
     if (width == 0 || width > 8)
       raw.damaged(m.offset, fmt::format("chunk dimensions of {} bytes each", width));
   } else {
-    return 0;  // the version is libhdf5's to refuse
+    return {};  // the version is libhdf5's to refuse
   }
   constexpr std::uint64_t kMaxChunkBytes = 0xFFFFFFFFu;
   if (rank < 2 || rank > 33)
     raw.damaged(m.offset, fmt::format("chunked layout with {} dimensions (2 to 33)", rank));
-  std::uint64_t bytes = 1;
+  std::uint64_t bytes = 1, dim = 0;
   for (std::size_t i = 0; i < rank; ++i) {
-    const std::uint64_t dim = r.uint(width);
+    dim = r.uint(width);
     if (dim == 0 || dim > kMaxChunkBytes / bytes) {
       raw.damaged(m.offset, fmt::format("chunk dimension {} of {} makes a chunk of 0 or over "
                                         "4 GiB, which HDF5 does not allow",
@@ -177,7 +182,7 @@ std::size_t check_chunk_dimensions(const RawFile& raw, const Message& m, std::st
     }
     bytes *= dim;
   }
-  return rank;
+  return {rank, dim};
 }
 
 }  // namespace
@@ -187,7 +192,7 @@ void validate_object_header(std::span<const std::byte> bytes, const Superblock& 
   const RawFile raw(bytes, sb, file);
   std::optional<std::uint64_t> elements, element_size, compact;
   std::optional<std::size_t> space_rank;
-  std::size_t chunk_rank = 0;
+  ChunkLayout chunks;
   std::uint64_t layout_offset = 0;
   for (const Message& m : raw.messages(header_address)) {
     if (m.flags & 0x02) {  // shared messages live elsewhere
@@ -209,17 +214,26 @@ void validate_object_header(std::span<const std::byte> bytes, const Superblock& 
     }
     if (m.type == kLayout) {
       compact = compact_size(raw, m, file);
-      chunk_rank = check_chunk_dimensions(raw, m, file);
+      chunks = check_chunk_dimensions(raw, m, file);
       layout_offset = m.offset;
     }
   }
   // Chunks have the dataspace's dimensions plus the element size; libhdf5 1.10.8 does not compare
   // them when it opens a dataset, and reading a scalar dataset with 2-D chunks made it allocate
   // without end (fuzz_hdf5). libhdf5 never writes chunked scalar or null datasets.
-  if (chunk_rank != 0 && space_rank && *space_rank + 1 != chunk_rank) {
+  if (chunks.rank != 0 && space_rank && *space_rank + 1 != chunks.rank) {
     raw.damaged(layout_offset,
                 fmt::format("chunks of {} dimensions for a dataspace of {} (they must match)",
-                            chunk_rank - 1, *space_rank));
+                            chunks.rank - 1, *space_rank));
+  }
+  // libhdf5 1.10.8 sizes a chunk's buffer by the layout's element size and copies elements of
+  // the datatype's: a layout of 1-byte elements for 4-byte floats read past each chunk
+  // (fuzz_hdf5).
+  if (chunks.rank != 0 && element_size && chunks.element_size != *element_size) {
+    raw.damaged(layout_offset,
+                fmt::format("chunks of {}-byte elements for a datatype of {} bytes (they must "
+                            "match)",
+                            chunks.element_size, *element_size));
   }
   // libhdf5 1.10.8 copies a compact dataset's elements from a buffer of the size the layout
   // states (a read from a null buffer in our fuzz tests when they differ).

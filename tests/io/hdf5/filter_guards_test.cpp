@@ -1,7 +1,9 @@
 // The guards in front of libhdf5's deflate, scale-offset, n-bit, Fletcher-32 and szip decoders:
 // valid chunks decode as before; chunks shorter than what they declare, parameters that disagree
-// with the dataset's chunks, deflate chunks inflating past the chunk's size, and szip are refused
-// with Error instead of being decoded past their buffers or into what they ask for
+// with the dataset's chunks, deflate chunks inflating past the chunk's size, chunks decoding (or
+// stored, unfiltered) short of a whole chunk, a layout whose element size is not the datatype's,
+// and szip are refused with Error instead of being read past their buffers or into what they ask
+// for
 // (tests/fixtures/hdf5/damaged_filters.h5, made by make_filter_damage_fixtures.py).
 #include "io/hdf5/filter_guards.hpp"
 
@@ -51,12 +53,18 @@ TEST(Hdf5FilterGuards, DamagedChunksAreRefused) {
            {"deflate_bomb",
             "damaged deflate chunk: it inflates past the dataset's 256-byte chunks"},
            {"deflate_truncated", "damaged deflate chunk"},
+           {"shuffle_short_output",
+            "damaged chunk: it decodes to 8 bytes, the dataset's chunks hold 256"},
+           {"filters_skipped_short_chunk",
+            "a chunk at 0,0 holds 8 bytes that no filter decodes; the dataset's chunks hold 256"},
+           {"unfiltered_short_chunk",
+            "a chunk at 0,0 holds 8 bytes that no filter decodes; the dataset's chunks hold 256"},
+           {"chunk_element_size_mismatch", "chunks of 2-byte elements for a datatype of 4 bytes"},
            {"scaleoffset_count_mismatch",
             "the scale-offset filter decodes chunks of 4096 elements of 4 bytes; the dataset's "
             "chunks hold 64 of 4 bytes"}}) {
     SCOPED_TRACE(name);
-    const Dataset dataset = file->root().dataset(name);
-    const auto read = [&] { dataset.read(); };
+    const auto read = [&] { file->root().dataset(name).read(); };
     EXPECT_EQ(code_of(read), ErrorCode::corrupt);
     EXPECT_NE(message_of(read).find(expected), std::string::npos) << message_of(read);
   }
