@@ -304,10 +304,11 @@ ScopedChunkBytes::~ScopedChunkBytes() {
   t_last_on_read = previous_last_;
 }
 
-std::optional<std::string> unfiltered_chunk_problem(hid_t dataset, hid_t dcpl,
-                                                    std::span<const hsize_t> shape,
-                                                    std::span<const hsize_t> chunk,
-                                                    std::uint64_t chunk_bytes) {
+std::optional<std::string> chunk_storage_problem(hid_t dataset, hid_t dcpl,
+                                                 std::span<const hsize_t> shape,
+                                                 std::span<const hsize_t> chunk,
+                                                 std::uint64_t chunk_bytes,
+                                                 std::uint64_t file_bytes) {
   const int filters = H5Pget_nfilters(dcpl);
   unsigned guarded_bits = 0;  // bit i: pipeline filter i is one nnload guards
   for (int i = 0; i < filters && i < 32; ++i) {
@@ -320,11 +321,19 @@ std::optional<std::string> unfiltered_chunk_problem(hid_t dataset, hid_t dcpl,
     haddr_t address = HADDR_UNDEF;
     hsize_t stored = 0;
     if (H5Dget_chunk_info_by_coord(dataset, offset.data(), &mask, &address, &stored) >= 0 &&
-        address != HADDR_UNDEF && (guarded_bits & ~mask) == 0 && stored < chunk_bytes) {
-      return fmt::format(
-          "a chunk at {} holds {} bytes that no filter decodes; the dataset's "
-          "chunks hold {}",
-          fmt::join(offset, ","), stored, chunk_bytes);
+        address != HADDR_UNDEF) {
+      if (address > file_bytes || stored > file_bytes - address) {
+        return fmt::format(
+            "a chunk at {} is stored in {} bytes at address {}, past the end of "
+            "the {}-byte file",
+            fmt::join(offset, ","), stored, address, file_bytes);
+      }
+      if ((guarded_bits & ~mask) == 0 && stored < chunk_bytes) {
+        return fmt::format(
+            "a chunk at {} holds {} bytes that no filter decodes; the dataset's "
+            "chunks hold {}",
+            fmt::join(offset, ","), stored, chunk_bytes);
+      }
     }
     H5Eclear2(H5E_DEFAULT);
     std::size_t i = rank;

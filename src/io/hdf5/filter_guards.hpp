@@ -59,11 +59,14 @@ class ScopedChunkBytes {
 // holds none: an unfiltered dataset) is copied as stored, and libhdf5 1.10.8 sizes its buffer by
 // the size its index record states (a record saying 0 bytes made it read a 32-byte chunk from an
 // 8-byte buffer: fuzz_hdf5). The first such chunk stored in fewer bytes than a chunk holds, or
-// nullopt. Checked before reading a chunked dataset (one index lookup per chunk).
-std::optional<std::string> unfiltered_chunk_problem(hid_t dataset, hid_t dcpl,
-                                                    std::span<const hsize_t> shape,
-                                                    std::span<const hsize_t> chunk,
-                                                    std::uint64_t chunk_bytes);
+// nullopt. Also, libhdf5 allocates a chunk's stored size before reading it (a record of
+// 0xFFFFFFFF bytes: 4 GiB): every allocated chunk must lie inside the file's `file_bytes`.
+// Checked before reading a chunked dataset (one index lookup per chunk).
+std::optional<std::string> chunk_storage_problem(hid_t dataset, hid_t dcpl,
+                                                 std::span<const hsize_t> shape,
+                                                 std::span<const hsize_t> chunk,
+                                                 std::uint64_t chunk_bytes,
+                                                 std::uint64_t file_bytes);
 
 // Both filters decode a chunk into as many elements, of as many bytes, as their client values
 // say (cd[2] and cd[4]), not as the dataset's chunk shape says. What is wrong with a dataset's

@@ -550,8 +550,9 @@ Tensor Dataset::read() const {
   if (d.layout == H5D_CHUNKED) {
     const ScopedChunkBytes bounded_output(d.dcpl, chunk_bytes);
     const std::vector<hsize_t> shape(d.shape.begin(), d.shape.end());
-    if (const auto problem = unfiltered_chunk_problem(
-            d.dataset, d.dcpl, shape, std::span<const hsize_t>(chunk, shape.size()), chunk_bytes)) {
+    if (const auto problem = chunk_storage_problem(d.dataset, d.dcpl, shape,
+                                                   std::span<const hsize_t>(chunk, shape.size()),
+                                                   chunk_bytes, file.size())) {
       fail(ErrorCode::corrupt, "{}: {}: {}", file.name(), path_, *problem);
     }
     checked(read_chunk_blocks(d.dataset, et.memory_type, shape,

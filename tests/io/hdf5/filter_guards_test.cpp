@@ -59,6 +59,8 @@ TEST(Hdf5FilterGuards, DamagedChunksAreRefused) {
             "a chunk at 0,0 holds 8 bytes that no filter decodes; the dataset's chunks hold 256"},
            {"unfiltered_short_chunk",
             "a chunk at 0,0 holds 8 bytes that no filter decodes; the dataset's chunks hold 256"},
+           {"chunk_stored_past_the_file",
+            "a chunk at 0,0 is stored in 4294967295 bytes at address"},
            {"chunk_element_size_mismatch", "chunks of 2-byte elements for a datatype of 4 bytes"},
            {"scaleoffset_count_mismatch",
             "the scale-offset filter decodes chunks of 4096 elements of 4 bytes; the dataset's "
