@@ -115,9 +115,13 @@ void validate_attribute_messages(std::span<const std::byte> bytes, const Superbl
   const RawFile raw(bytes, sb, file);
   for (const Message& m : raw.messages(header_address)) {
     if (m.type != kAttribute) continue;
-    if (m.flags & 0x02) {  // shared: the message lives elsewhere
+    if (m.flags & 0x02) {
+      // HDF5 shares attributes only through a shared-message heap (refused here by name). Any
+      // other shared form points at another object header for the attribute, which libhdf5
+      // 1.10.8 then fails to decode and, freeing the half-made attribute, dereferences a null
+      // pointer (fuzz_hdf5).
       check_shared_encoding(m.data, m.offset, file);
-      continue;
+      raw.damaged(m.offset, "attribute message flagged as shared outside a shared-message heap");
     }
     try {
       ByteReader r(m.data, std::string(file), m.offset);
