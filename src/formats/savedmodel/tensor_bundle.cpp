@@ -10,21 +10,11 @@
 #include "formats/savedmodel/bundle_index.hpp"
 #include "formats/savedmodel/crc32c.hpp"
 #include "formats/savedmodel/tf_types.hpp"
+#include "io/byte_reader.hpp"
 
 namespace nnload::formats::savedmodel {
 
 namespace {
-
-// Reads a base-128 varint; false when it runs past `end` or beyond 64 bits.
-bool read_varint(const std::byte*& p, const std::byte* end, std::uint64_t& value) {
-  value = 0;
-  for (int shift = 0; shift < 64 && p < end; shift += 7) {
-    const auto b = static_cast<std::uint8_t>(*p++);
-    value |= static_cast<std::uint64_t>(b & 0x7fu) << shift;
-    if ((b & 0x80u) == 0) return true;
-  }
-  return false;
-}
 
 constexpr int kMaxShards = 1 << 16;
 
@@ -200,18 +190,18 @@ std::vector<std::string> TensorBundle::strings(const std::string& key) const {
     fail(ErrorCode::corrupt, "{}: string variable '{}' has {} elements in {} bytes", shard, key,
          count, bytes.size());
   }
-  const std::byte* p = bytes.data();
-  const std::byte* end = p + bytes.size();
+  io::ByteReader lengths_reader(bytes, fmt::format("{}: string variable '{}'", shard, key));
   std::vector<std::uint64_t> lengths(static_cast<std::size_t>(count));
   std::uint32_t crc = 0;
   for (std::uint64_t& length : lengths) {
-    if (!read_varint(p, end, length))
-      fail(ErrorCode::corrupt, "{}: string variable '{}': damaged lengths", shard, key);
+    length = lengths_reader.varint();
     const auto length32 = static_cast<std::uint32_t>(length);
     std::byte le[4];
     std::memcpy(le, &length32, 4);
     crc = crc32c_extend(crc, le);
   }
+  const std::byte* p = bytes.data() + lengths_reader.offset();
+  const std::byte* end = bytes.data() + bytes.size();
   std::uint32_t stored = 0;
   if (end - p < 4) fail(ErrorCode::corrupt, "{}: string variable '{}' is truncated", shard, key);
   std::memcpy(&stored, p, 4);
